@@ -1,0 +1,86 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from . import services
+from .models import DataProduct, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "contact_email"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [TeamMembershipInline]
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ["team", "user", "role"]
+    list_filter = ["role", "team"]
+    search_fields = ["team__name", "user__username", "user__email"]
+    autocomplete_fields = ["team", "user"]
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "owner_team"]
+    list_filter = ["owner_team"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["owner_team"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class OutputPortInline(admin.StackedInline):
+    model = OutputPort
+    extra = 0
+    show_change_link = True  # the port's own page edits its schema fields
+
+
+@admin.register(DataProduct)
+class DataProductAdmin(GuardedModelAdmin):
+    list_display = ["name", "slug", "domain", "owner_team", "status", "kind", "classification", "contains_pii", "updated_at"]
+    list_filter = ["status", "kind", "classification", "contains_pii", "domain", "owner_team"]
+    search_fields = ["name", "slug", "summary", "description", "tags__name"]
+    list_select_related = ["domain", "owner_team"]
+    autocomplete_fields = ["domain", "owner_team", "product_owner", "tags"]
+    readonly_fields = ["address", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    inlines = [OutputPortInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The owning team's object permissions follow the product, as services do.
+        services.grant_team_permissions(obj)
+
+
+class SchemaFieldInline(admin.TabularInline):
+    model = SchemaField
+    extra = 0
+
+
+@admin.register(OutputPort)
+class OutputPortAdmin(admin.ModelAdmin):
+    list_display = ["name", "product", "port_type", "format", "version"]
+    list_filter = ["port_type", "format"]
+    search_fields = ["name", "product__name", "product__slug", "location"]
+    autocomplete_fields = ["product"]
+    inlines = [SchemaFieldInline]
+
+
+@admin.register(SchemaField)
+class SchemaFieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "port", "data_type", "required", "primary_key", "is_pii", "classification"]
+    list_filter = ["is_pii", "required", "primary_key", "classification"]
+    search_fields = ["name", "description", "port__name", "port__product__name"]
+    autocomplete_fields = ["port"]

@@ -1,0 +1,62 @@
+"""The product list's filters, shared by the HTML list and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.core.exceptions import ValidationError
+
+from .models import DataProduct, Domain, Tag, Team
+
+# Query parameters that are not filters but are understood by lists.
+PAGING_PARAMETERS = {"page", "page_size", "format"}
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="Contains", max_length=200)
+    domain = django_filters.ModelChoiceFilter(queryset=Domain.objects.all(), to_field_name="slug", label="Domain")
+    tag = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(), field_name="tags", to_field_name="name", conjoined=True, label="Tag"
+    )
+    classification = django_filters.ChoiceFilter(choices=DataProduct.Classification.choices)
+    status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=DataProduct.Kind.choices)
+    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Owning team")
+    sort = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("created_at", "created"), ("updated_at", "updated")),
+        field_labels={"name": "Name", "created_at": "Newest", "updated_at": "Recently updated"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = DataProduct
+        fields = ["q", "domain", "tag", "classification", "status", "kind", "owner_team"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if data is not None:
+            unknown = sorted(set(data.keys()) - set(self.filters) - PAGING_PARAMETERS)
+            self.unknown_parameters = unknown
+        else:
+            self.unknown_parameters = []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if self.unknown_parameters:
+            for name in self.unknown_parameters:
+                self.form.add_error(None, ValidationError(f"Unknown filter {name!r}.", code="unknown"))
+            return False
+        return valid
+
+    @property
+    def errors(self):
+        self.is_valid()
+        errors = dict(self.form.errors)
+        for name in self.unknown_parameters:
+            errors[name] = [f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."]
+        errors.pop("__all__", None)
+        return errors
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value) | Q(slug__icontains=value))

@@ -1,0 +1,259 @@
+"""The catalog: domains, teams, data products, their output ports and schemas.
+
+State changes (creating a product, changing its status or owning team) go
+through catalog.services, which also keeps the django-guardian object
+permissions in step. Reads that depend on who asks live in catalog.queries.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "Use lowercase letters, digits and single hyphens, e.g. play-events-daily.",
+)
+
+
+class Team(models.Model):
+    """A team that owns domains and data products. Its members are mirrored in
+    `group`, the django.contrib.auth group that object permissions are given to."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[slug_validator])
+    description = models.TextField(blank=True)
+    contact_email = models.EmailField(blank=True)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team", editable=False)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.group_id is None:
+            self.group, _ = Group.objects.get_or_create(name=f"team:{self.slug}")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:team", args=[self.slug])
+
+
+class TeamMembership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        DEVELOPER = "developer", "Developer"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.DEVELOPER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="unique_team_member"),
+            models.CheckConstraint(condition=Q(role__in=["owner", "developer"]), name="team_role_valid"),
+        ]
+        ordering = ["team", "role", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()} of {self.team})"
+
+
+class Domain(models.Model):
+    """A business domain of the mesh (Listener, Playlists, Finance, ...)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[slug_validator])
+    description = models.TextField(blank=True)
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="domains")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:domain", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataProductQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=DataProduct.Status.PUBLISHED)
+
+    def listed(self):
+        """Products anyone signed in may see: everything but drafts."""
+        return self.exclude(status=DataProduct.Status.DRAFT)
+
+    def with_card_data(self):
+        """What a product card or list row shows, in a constant number of queries."""
+        return self.select_related("domain", "owner_team", "product_owner").prefetch_related("tags")
+
+
+class DataProduct(models.Model):
+    """A data product. Create and change it through catalog.services
+    (create_product, update_product, change_status): they validate status
+    transitions and keep the owning team's object permissions in step."""
+
+    class Kind(models.TextChoices):
+        SOURCE_ALIGNED = "source-aligned", "Source-aligned"
+        AGGREGATE = "aggregate", "Aggregate"
+        CONSUMER_ALIGNED = "consumer-aligned", "Consumer-aligned"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        DEPRECATED = "deprecated", "Deprecated"
+        RETIRED = "retired", "Retired"
+
+    class Classification(models.TextChoices):
+        PUBLIC = "public", "Public"
+        INTERNAL = "internal", "Internal"
+        CONFIDENTIAL = "confidential", "Confidential"
+        RESTRICTED = "restricted", "Restricted"
+
+    # The lifecycle: which status may follow which. Anything else is refused.
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PUBLISHED, Status.RETIRED},
+        Status.PUBLISHED: {Status.DEPRECATED},
+        Status.DEPRECATED: {Status.PUBLISHED, Status.RETIRED},
+        Status.RETIRED: set(),
+    }
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        validators=[slug_validator],
+        # Unique in the whole catalog (so also per domain): the API and URLs name a product by slug alone.
+        help_text="Part of the product's address and URLs; unique in the catalog, cannot change later.",
+    )
+    name = models.CharField(max_length=120)
+    summary = models.CharField(max_length=280, help_text="One or two sentences shown on cards and in search results.")
+    description = models.TextField(blank=True, help_text="Markdown. Scripts and unsafe links are removed.")
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="products")
+    product_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_products"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SOURCE_ALIGNED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.CharField(max_length=30, default="1.0.0")
+    classification = models.CharField(max_length=20, choices=Classification.choices, default=Classification.INTERNAL)
+    contains_pii = models.BooleanField("contains personal data", default=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    terms_of_use = models.TextField(blank=True)
+    documentation_url = models.URLField("documentation link", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DataProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("access_dataproduct", "Can use the data product (a live grant)")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["draft", "published", "deprecated", "retired"]), name="product_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["source-aligned", "aggregate", "consumer-aligned"]), name="product_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(classification__in=["public", "internal", "confidential", "restricted"]),
+                name="product_classification_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["domain", "status"]),
+            models.Index(fields=["owner_team", "status"]),
+            models.Index(fields=["classification", "status"]),
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        return f"urn:dataproduct:{self.domain.slug}:{self.slug}"
+
+    @property
+    def is_sensitive(self) -> bool:
+        return self.contains_pii or self.classification in (self.Classification.CONFIDENTIAL, self.Classification.RESTRICTED)
+
+    def allowed_next_statuses(self) -> list[str]:
+        return [status for status in self.Status.values if status in self.TRANSITIONS[self.status]]
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", args=[self.slug])
+
+
+# Direct foreign keys for guardian's object permissions: joins instead of
+# string comparisons on object_pk, which matters at 100 000 products.
+class DataProductUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(DataProduct, on_delete=models.CASCADE)
+
+
+class DataProductGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(DataProduct, on_delete=models.CASCADE)
+
+
+class OutputPort(models.Model):
+    """How a data product is consumed. Its location is shown only to people who may use the product."""
+
+    class PortType(models.TextChoices):
+        TABLE = "table", "Table"
+        FILES = "files", "Files"
+        STREAM = "stream", "Stream"
+        API = "api", "API"
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="output_ports")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    port_type = models.CharField("type", max_length=20, choices=PortType.choices, default=PortType.TABLE)
+    format = models.CharField(max_length=60, blank=True, help_text="e.g. Parquet, Avro, Delta, JSON")
+    location = models.CharField(max_length=500, blank=True, help_text="Server and path, e.g. bigquery://project/dataset.table")
+    version = models.CharField(max_length=30, default="1.0.0")
+
+    class Meta:
+        ordering = ["product", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="unique_port_name_per_product"),
+            models.CheckConstraint(condition=Q(port_type__in=["table", "files", "stream", "api"]), name="port_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} / {self.name}"
+
+
+class SchemaField(models.Model):
+    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="fields")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=120)
+    data_type = models.CharField("type", max_length=60, help_text="e.g. string, bigint, timestamp, decimal(12,2)")
+    description = models.TextField(blank=True)
+    required = models.BooleanField(default=False)
+    primary_key = models.BooleanField(default=False)
+    classification = models.CharField(max_length=20, choices=DataProduct.Classification.choices, blank=True)
+    is_pii = models.BooleanField("personal data", default=False)
+
+    class Meta:
+        ordering = ["port", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["port", "name"], name="unique_field_name_per_port")]
+
+    def __str__(self) -> str:
+        return f"{self.port} . {self.name}"

@@ -1,0 +1,146 @@
+"""Shapes of the catalog's JSON. They check input shape only; rules live in services."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import queries
+from .markdown import render_markdown
+from .models import DataProduct, Domain, OutputPort, SchemaField, Team, TeamMembership, slug_validator
+from .services import FieldSpec, PortSpec
+
+
+class SchemaFieldSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="data_type", max_length=60)
+    pii = serializers.BooleanField(source="is_pii", default=False)
+
+    class Meta:
+        model = SchemaField
+        fields = ["name", "type", "description", "required", "primary_key", "classification", "pii"]
+
+
+class OutputPortSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(source="port_type", choices=OutputPort.PortType.choices, default=OutputPort.PortType.TABLE)
+    fields = SchemaFieldSerializer(many=True, required=False)
+
+    class Meta:
+        model = OutputPort
+        fields = ["name", "type", "format", "location", "version", "description", "fields"]
+
+    def to_representation(self, port):
+        data = super().to_representation(port)
+        if not self.context.get("may_see_location", False):
+            data["location"] = None  # shown only to people who may use the product
+        return data
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A product in lists."""
+
+    address = serializers.CharField(read_only=True)
+    domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
+    owner_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    product_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+    url = serializers.HyperlinkedIdentityField(view_name="api:product-detail", lookup_field="slug")
+
+    class Meta:
+        model = DataProduct
+        fields = [
+            "slug", "url", "address", "name", "summary", "domain", "owner_team", "product_owner", "status", "kind",
+            "classification", "contains_pii", "tags", "version", "created_at", "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_representation(self, product):
+        data = super().to_representation(product)
+        data["tags"] = [tag.name for tag in product.tags.all()]
+        return data
+
+
+class ProductDetailSerializer(ProductSerializer):
+    """A product with its description, ports and schemas; also the shape written by owners."""
+
+    description_html = serializers.SerializerMethodField()
+    output_ports = OutputPortSerializer(many=True, required=False)
+    can_edit = serializers.SerializerMethodField()
+
+    class Meta(ProductSerializer.Meta):
+        fields = ProductSerializer.Meta.fields + [
+            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "can_edit",
+        ]
+        extra_kwargs = {"slug": {"validators": [slug_validator]}}
+
+    def get_description_html(self, product) -> str:
+        return render_markdown(product.description)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_edit(self, product) -> bool:
+        return queries.can_edit(self.context["request"].user, product)
+
+    def to_representation(self, product):
+        request = self.context["request"]
+        self.fields["output_ports"].child.context["may_see_location"] = queries.may_use(request.user, product)
+        return super().to_representation(product)
+
+    def validate_slug(self, value):
+        if self.instance is not None and value != self.instance.slug:
+            raise serializers.ValidationError("A product's slug cannot change: it is part of its address.")
+        return value
+
+    def port_specs(self) -> list[PortSpec] | None:
+        ports = self.validated_data.get("output_ports")
+        if ports is None:
+            return None
+        return [
+            PortSpec(
+                name=port["name"],
+                port_type=port.get("port_type", OutputPort.PortType.TABLE),
+                format=port.get("format", ""),
+                location=port.get("location", ""),
+                version=port.get("version", "1.0.0"),
+                description=port.get("description", ""),
+                fields=[
+                    FieldSpec(
+                        name=f["name"], data_type=f["data_type"], description=f.get("description", ""),
+                        required=f.get("required", False), primary_key=f.get("primary_key", False),
+                        classification=f.get("classification", ""), is_pii=f.get("is_pii", False),
+                    )
+                    for f in port.get("fields", [])
+                ],
+            )
+            for port in ports
+        ]
+
+    def service_arguments(self) -> dict:
+        """validated_data as keyword arguments for services.create_product / update_product."""
+        data = dict(self.validated_data)
+        data.pop("output_ports", None)
+        data["ports"] = self.port_specs()
+        return data
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product_count = serializers.IntegerField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:domain-detail", lookup_field="slug")
+
+    class Meta:
+        model = Domain
+        fields = ["slug", "url", "name", "description", "owner_team", "product_count"]
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = TeamMembership
+        fields = ["username", "role"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = TeamMemberSerializer(source="memberships", many=True, read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:team-detail", lookup_field="slug")
+
+    class Meta:
+        model = Team
+        fields = ["slug", "url", "name", "description", "contact_email", "members"]

@@ -1,0 +1,281 @@
+"""Every write to the catalog, one named function each.
+
+HTML views, API views, the admin and the management commands call these;
+none of them repeats a rule written here.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field as dataclass_field
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
+
+# What the owning team's members may do with their products (object permissions).
+TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
+MAX_TAGS = 20
+MAX_PORTS = 50
+MAX_FIELDS_PER_PORT = 500
+
+
+class CatalogError(ValueError):
+    """A refused change. `field` names the input it is about, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class TransitionError(CatalogError):
+    """A lifecycle change the product's current status does not allow."""
+
+
+class NotTeamMember(CatalogError):
+    pass
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    data_type: str
+    description: str = ""
+    required: bool = False
+    primary_key: bool = False
+    classification: str = ""
+    is_pii: bool = False
+
+
+@dataclass
+class PortSpec:
+    name: str
+    port_type: str = OutputPort.PortType.TABLE
+    format: str = ""
+    location: str = ""
+    version: str = "1.0.0"
+    description: str = ""
+    fields: list[FieldSpec] = dataclass_field(default_factory=list)
+
+
+# --- teams -----------------------------------------------------------------
+
+
+def create_team(*, name: str, slug: str, description: str = "", contact_email: str = "") -> Team:
+    """Create a team and the auth group its object permissions are given to."""
+    return Team.objects.create(name=name, slug=slug, description=description, contact_email=contact_email)
+
+
+def add_team_member(team: Team, *, user, role: str = TeamMembership.Role.DEVELOPER) -> TeamMembership:
+    """Make `user` a member of `team` with `role` (or change their role). The
+    membership signal adds them to the team's group, so they may edit its products."""
+    membership, _ = TeamMembership.objects.update_or_create(team=team, user=user, defaults={"role": role})
+    return membership
+
+
+def remove_team_member(team: Team, *, user) -> None:
+    TeamMembership.objects.filter(team=team, user=user).delete()
+
+
+def is_team_member(user, team: Team) -> bool:
+    return user.is_authenticated and TeamMembership.objects.filter(team=team, user=user).exists()
+
+
+# --- products --------------------------------------------------------------
+
+
+def _check_may_assign_team(by, team: Team) -> None:
+    if not (by.is_superuser or is_team_member(by, team)):
+        raise NotTeamMember("You can only assign a product to a team you are a member of.", field="owner_team")
+
+
+def _set_tags(product: DataProduct, names: Iterable[str]) -> None:
+    cleaned = sorted({name.strip().lower() for name in names if name and name.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise CatalogError(f"A product can have at most {MAX_TAGS} tags.", field="tags")
+    for name in cleaned:
+        if len(name) > 50:
+            raise CatalogError(f"Tag {name[:20]!r}… is longer than 50 characters.", field="tags")
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=cleaned)}
+    missing = [Tag(name=name) for name in cleaned if name not in existing]
+    Tag.objects.bulk_create(missing, ignore_conflicts=True)
+    product.tags.set(Tag.objects.filter(name__in=cleaned))
+
+
+def grant_team_permissions(product: DataProduct) -> None:
+    """Give the owning team's group view and change permissions on `product`,
+    and take them from any team that owned it before."""
+    DataProductGroupObjectPermission.objects.filter(content_object=product).exclude(
+        group=product.owner_team.group
+    ).filter(permission__codename__in=[perm.split(".")[1] for perm in TEAM_PRODUCT_PERMISSIONS]).delete()
+    for perm in TEAM_PRODUCT_PERMISSIONS:
+        assign_perm(perm, product.owner_team.group, product)
+
+
+def team_permission_rows(products: Iterable[DataProduct]) -> list[DataProductGroupObjectPermission]:
+    """Unsaved permission rows for bulk loads (generate_catalog); the same
+    permissions grant_team_permissions gives one product at a time."""
+    permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="catalog", codename__in=[perm.split(".")[1] for perm in TEAM_PRODUCT_PERMISSIONS]
+        )
+    )
+    return [
+        DataProductGroupObjectPermission(content_object=product, group_id=product.owner_team.group_id, permission=permission)
+        for product in products
+        for permission in permissions
+    ]
+
+
+@transaction.atomic
+def create_product(
+    *,
+    by,
+    domain: Domain,
+    owner_team: Team,
+    slug: str,
+    name: str,
+    summary: str,
+    tags: Iterable[str] = (),
+    ports: Iterable[PortSpec] | None = None,
+    product_owner=None,
+    **attributes,
+) -> DataProduct:
+    """Create a draft (or, with status=..., a product in any starting status)
+    owned by `owner_team`, whose members get view and change permissions.
+    `by` must be a member of that team or a superuser; they become the product
+    owner unless `product_owner` is given."""
+    _check_may_assign_team(by, owner_team)
+    if attributes.get("status", DataProduct.Status.DRAFT) not in (DataProduct.Status.DRAFT, DataProduct.Status.PUBLISHED):
+        raise CatalogError("A new data product starts as a draft or published.", field="status")
+    if DataProduct.objects.filter(slug=slug).exists():
+        raise CatalogError(f"A data product with the slug {slug!r} already exists.", field="slug")
+    product = DataProduct(
+        domain=domain,
+        owner_team=owner_team,
+        slug=slug,
+        name=name,
+        summary=summary,
+        product_owner=product_owner or (by if by.is_authenticated and not by.is_anonymous else None),
+        **attributes,
+    )
+    product.full_clean(exclude=["product_owner"])
+    product.save()
+    _set_tags(product, tags)
+    if ports is not None:
+        set_output_ports(product, ports=ports)
+    grant_team_permissions(product)
+    return product
+
+
+UPDATABLE_FIELDS = {
+    "name",
+    "summary",
+    "description",
+    "domain",
+    "owner_team",
+    "kind",
+    "version",
+    "classification",
+    "contains_pii",
+    "terms_of_use",
+    "documentation_url",
+}
+
+
+@transaction.atomic
+def update_product(product: DataProduct, *, by, tags: Iterable[str] | None = None, ports: Iterable[PortSpec] | None = None, status: str | None = None, **changes) -> DataProduct:
+    """Change `product`'s descriptive fields, tags, output ports and status.
+    A status change must follow the lifecycle (TransitionError otherwise); a
+    new owning team must be one `by` belongs to, and receives the team
+    permissions (the old team loses them). The slug and address never change."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise CatalogError(f"{', '.join(sorted(unknown))} cannot be changed.", field=sorted(unknown)[0])
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    team_changed = "owner_team" in changes and changes["owner_team"].pk != product.owner_team_id
+    if team_changed:
+        _check_may_assign_team(by, changes["owner_team"])
+    for name, value in changes.items():
+        setattr(product, name, value)
+    if status is not None and status != product.status:
+        _apply_status(product, status)
+    product.full_clean(exclude=["product_owner"])
+    product.save()
+    if tags is not None:
+        _set_tags(product, tags)
+    if ports is not None:
+        set_output_ports(product, ports=ports)
+    if team_changed:
+        grant_team_permissions(product)
+    return product
+
+
+def _apply_status(product: DataProduct, status: str) -> None:
+    if status not in DataProduct.Status.values:
+        raise CatalogError(f"{status!r} is not a lifecycle status.", field="status")
+    if status not in DataProduct.TRANSITIONS[product.status]:
+        allowed = ", ".join(product.allowed_next_statuses()) or "none"
+        raise TransitionError(
+            f"A {product.status} product cannot become {status} (allowed next: {allowed}).", field="status"
+        )
+    product.status = status
+
+
+@transaction.atomic
+def change_status(product: DataProduct, *, by, status: str) -> DataProduct:
+    """Move `product` along its lifecycle (draft → published → deprecated → retired)."""
+    return update_product(product, by=by, status=status)
+
+
+@transaction.atomic
+def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list[OutputPort]:
+    """Replace `product`'s output ports and their schemas with `ports`. Ports
+    are matched by name, so a kept port keeps its id (and, later, its samples
+    and lineage)."""
+    ports = list(ports)
+    if len(ports) > MAX_PORTS:
+        raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
+    names = [port.name for port in ports]
+    if len(set(names)) != len(names):
+        raise CatalogError("Output port names must be unique within a product.", field="output_ports")
+    product.output_ports.exclude(name__in=names).delete()
+    saved = []
+    for spec in ports:
+        if len(spec.fields) > MAX_FIELDS_PER_PORT:
+            raise CatalogError(f"Port {spec.name!r} has more than {MAX_FIELDS_PER_PORT} fields.", field="output_ports")
+        field_names = [f.name for f in spec.fields]
+        if len(set(field_names)) != len(field_names):
+            raise CatalogError(f"Field names must be unique within port {spec.name!r}.", field="output_ports")
+        port, _ = OutputPort.objects.update_or_create(
+            product=product,
+            name=spec.name,
+            defaults={
+                "port_type": spec.port_type,
+                "format": spec.format,
+                "location": spec.location,
+                "version": spec.version,
+                "description": spec.description,
+            },
+        )
+        port.full_clean()
+        port.fields.all().delete()
+        schema = [
+            SchemaField(
+                port=port,
+                position=position,
+                name=f.name,
+                data_type=f.data_type,
+                description=f.description,
+                required=f.required,
+                primary_key=f.primary_key,
+                classification=f.classification,
+                is_pii=f.is_pii,
+            )
+            for position, f in enumerate(spec.fields)
+        ]
+        for schema_field in schema:
+            schema_field.full_clean(exclude=["port"])
+        SchemaField.objects.bulk_create(schema)
+        saved.append(port)
+    return saved

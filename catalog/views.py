@@ -1,0 +1,101 @@
+"""The catalog's pages. Thin: reads from queries, writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from . import queries, services
+from .filters import ProductFilter
+from .forms import ProductForm
+from .markdown import render_markdown
+from .models import DataProduct, Domain, Team, TeamMembership
+
+
+def _paginate(request, items, per_page: int):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+def product_list(request):
+    products = ProductFilter(request.GET or None, queryset=queries.product_list(request.user).order_by("name"), request=request)
+    status = 200
+    if products.is_bound and not products.is_valid():
+        status = 400
+        page = _paginate(request, DataProduct.objects.none(), 24)
+    else:
+        page = _paginate(request, products.qs, 24)
+    template = "catalog/_product_results.html" if request.htmx and not request.htmx.boosted else "catalog/product_list.html"
+    return render(request, template, {"filter": products, "page": page}, status=status)
+
+
+@login_required
+def product_detail(request, slug):
+    try:
+        product = queries.product_detail(request.user, slug)
+    except DataProduct.DoesNotExist:
+        raise Http404("No data product here, or you may not see it.") from None
+    context = {
+        "product": product,
+        "description_html": render_markdown(product.description),
+        "can_edit": queries.can_edit(request.user, product),
+        "may_use": queries.may_use(request.user, product),
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+@login_required
+def product_create(request):
+    if not queries.teams_of(request.user).exists():
+        raise PermissionDenied("Only members of a team can publish data products.")
+    form = ProductForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.create_product(by=request.user, **form.service_arguments())
+        except services.CatalogError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, f"Created {product.name}.")
+            return redirect(product)
+    return render(request, "catalog/product_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def product_edit(request, slug):
+    product = get_object_or_404(queries.visible_products(request.user), slug=slug)
+    if not queries.can_edit(request.user, product):
+        raise PermissionDenied("Only members of the owning team can edit this data product.")
+    form = ProductForm(request.POST or None, instance=product, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_product(product, by=request.user, **form.service_arguments())
+        except services.CatalogError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, "Saved.")
+            return redirect(product)
+    product.refresh_from_db()
+    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=400 if form.errors else 200)
+
+
+@login_required
+def domain_detail(request, slug):
+    domain = get_object_or_404(Domain.objects.select_related("owner_team"), slug=slug)
+    products = queries.product_list(request.user).filter(domain=domain).order_by("name")
+    return render(request, "catalog/domain_detail.html", {"domain": domain, "page": _paginate(request, products, 24)})
+
+
+@login_required
+def domain_list(request):
+    return render(request, "catalog/domain_list.html", {"domains": queries.domains_with_counts(request.user).order_by("name")})
+
+
+@login_required
+def team_detail(request, slug):
+    members = TeamMembership.objects.select_related("user").order_by("role", "user__username")
+    team = get_object_or_404(Team.objects.prefetch_related(Prefetch("memberships", members), "domains"), slug=slug)
+    products = queries.product_list(request.user).filter(owner_team=team).order_by("name")
+    return render(request, "catalog/team_detail.html", {"team": team, "page": _paginate(request, products, 24)})

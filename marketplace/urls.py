@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from catalog import api as catalog_api
+
+from . import views
+
+
+class ObtainToken(ObtainAuthToken):
+    """POST username and password, get the token machines send as `Authorization: Token <key>`."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+
+router = DefaultRouter()
+router.register("products", catalog_api.ProductViewSet, basename="product")
+router.register("domains", catalog_api.DomainViewSet, basename="domain")
+router.register("teams", catalog_api.TeamViewSet, basename="team")
+
+api_urls = [
+    path("auth/token/", ObtainToken.as_view(), name="token"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("catalog.urls")),
+    path("api/v1/", include((api_urls, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
