@@ -2,7 +2,6 @@
 
 import django_filters
 from django.db.models import Q
-from django.core.exceptions import ValidationError
 
 from .models import DataProduct, Domain, Tag, Team
 
@@ -14,7 +13,7 @@ class ProductFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Contains", max_length=200)
     domain = django_filters.ModelChoiceFilter(queryset=Domain.objects.all(), to_field_name="slug", label="Domain")
     tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), field_name="tags", to_field_name="name", conjoined=True, label="Tag"
+        queryset=Tag.objects.all(), to_field_name="name", method="filter_tags", label="Tags", help_text="Products with all of these tags."
     )
     classification = django_filters.ChoiceFilter(choices=DataProduct.Classification.choices)
     status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices)
@@ -40,20 +39,14 @@ class ProductFilter(django_filters.FilterSet):
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
-        if self.unknown_parameters:
-            for name in self.unknown_parameters:
-                self.form.add_error(None, ValidationError(f"Unknown filter {name!r}.", code="unknown"))
-            return False
-        return valid
-
-    @property
-    def errors(self):
-        self.is_valid()
-        errors = dict(self.form.errors)
         for name in self.unknown_parameters:
-            errors[name] = [f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."]
-        errors.pop("__all__", None)
-        return errors
+            self.form.errors[name] = self.form.error_class([f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."])
+        return valid and not self.unknown_parameters
+
+    def filter_tags(self, queryset, name, tags):
+        for tag in tags:
+            queryset = queryset.filter(tags=tag)
+        return queryset
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -33,6 +33,13 @@ class OutputPortSerializer(serializers.ModelSerializer):
         return data
 
 
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, tags):
+        return [tag.name for tag in tags.all()]
+
+
 class ProductSerializer(serializers.ModelSerializer):
     """A product in lists."""
 
@@ -40,7 +47,7 @@ class ProductSerializer(serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
     owner_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
     product_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+    tags = TagListField(required=False, max_length=20)
     url = serializers.HyperlinkedIdentityField(view_name="api:product-detail", lookup_field="slug")
 
     class Meta:
@@ -50,11 +57,6 @@ class ProductSerializer(serializers.ModelSerializer):
             "classification", "contains_pii", "tags", "version", "created_at", "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-
-    def to_representation(self, product):
-        data = super().to_representation(product)
-        data["tags"] = [tag.name for tag in product.tags.all()]
-        return data
 
 
 class ProductDetailSerializer(ProductSerializer):

@@ -1,12 +1,21 @@
-from rest_framework.authentication import TokenAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
 
 class BearerOrTokenAuthentication(TokenAuthentication):
     """DRF token auth that also accepts `Authorization: Bearer <key>`, the form
     machine clients such as the OpenLineage HTTP transport send."""
 
+    keywords = (b"token", b"bearer")
+
     def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header[:7].lower() == "bearer ":
-            request.META["HTTP_AUTHORIZATION"] = "Token " + header[7:]
-        return super().authenticate(request)
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header: send 'Token <key>' or 'Bearer <key>'.")
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid token header: the token has invalid characters.") from None
+        return self.authenticate_credentials(key)

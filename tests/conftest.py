@@ -1,3 +1,156 @@
-"""Test session set-up: the database (SQLite, or a real PostgreSQL cluster the
-session starts), the browser, and the switch that turns a missing service
-into a failure (REQUIRE_SERVICES=1, set by CI)."""
+"""Test session set-up.
+
+- The database: SQLite by default; with `--postgres` the session starts a
+  throwaway PostgreSQL cluster from the installed server binaries (initdb,
+  pg_ctl) and runs the same suite against it.
+- The browser: Playwright drives Debian's Chromium (/usr/bin/chromium).
+- REQUIRE_SERVICES=1 (set by CI) turns "service missing" skips into failures.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# calls in the same thread are safe here, so let them through.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def service_missing(message: str):
+    """Skip, or fail when CI said every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1: a missing service is a failure)", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--postgres", action="store_true", help="run against a throwaway PostgreSQL cluster started from the installed binaries")
+
+
+def pytest_report_header(config):
+    database = "PostgreSQL (throwaway cluster)" if config.getoption("--postgres") else "SQLite"
+    return [f"database: {database}; REQUIRE_SERVICES={int(REQUIRE_SERVICES)}"]
+
+
+# --- PostgreSQL --------------------------------------------------------------
+
+
+def _postgres_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster in a temporary directory, for one test session."""
+
+    def __init__(self):
+        self.initdb = _postgres_binary("initdb")
+        self.pg_ctl = _postgres_binary("pg_ctl")
+        self.directory = Path(tempfile.mkdtemp(prefix="marketplace-pg-"))
+        self.data = self.directory / "data"
+        self.port = _free_port()
+        # initdb refuses to run as root: run the server as the postgres user then.
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres")
+        self._run(self.initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.directory / "server.log"), "-w", "start")
+
+    def stop(self) -> None:
+        subprocess.run([*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _run(self, *command: str) -> None:
+        result = subprocess.run([*self.run_as, *command], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{command[0]} failed: {result.stderr or result.stdout}")
+
+    def database_settings(self) -> dict:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "marketplace",
+            "USER": "postgres",
+            "PASSWORD": "",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "OPTIONS": {},
+            "TEST": {"NAME": "test_marketplace"},
+        }
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(request):
+    if not (_postgres_binary("initdb") and _postgres_binary("pg_ctl")):
+        service_missing("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    cluster = PostgresCluster()
+    cluster.start()
+    request.addfinalizer(cluster.stop)
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request):
+    """With --postgres, point the default database at the session's cluster
+    before pytest-django creates the test database."""
+    if not request.config.getoption("--postgres"):
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    cluster = request.getfixturevalue("postgres_cluster")
+    database = connections.configure_settings({"default": cluster.database_settings()})["default"]
+    # Updated in place: Django's connection handler holds this very dict.
+    settings.DATABASES["default"].clear()
+    settings.DATABASES["default"].update(database)
+
+
+@pytest.fixture
+def on_postgres(settings):
+    """For tests whose behaviour only PostgreSQL has (run them with --postgres)."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite (make test runs both)")
+
+
+# --- browser -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
