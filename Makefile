@@ -25,7 +25,7 @@ migrate: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 
 demo: migrate
-	$(PY) manage.py load_demo
+	PORT=$(PORT) $(PY) manage.py load_demo
 
 ## Set up everything and serve the demo mesh on http://127.0.0.1:$(PORT)
 run: demo

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
@@ -47,8 +48,23 @@ class OutputPortInline(admin.StackedInline):
     show_change_link = True  # the port's own page edits its schema fields
 
 
+class DataProductAdminForm(forms.ModelForm):
+    class Meta:
+        model = DataProduct
+        fields = "__all__"  # the admin edits every field  # noqa: DJ007
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        current = self.instance.status if self.instance.pk else DataProduct.Status.DRAFT
+        if self.instance.pk and status != current and status not in DataProduct.TRANSITIONS[current]:
+            allowed = ", ".join(self.instance.allowed_next_statuses()) or "none"
+            raise forms.ValidationError(f"A {current} product cannot become {status} (allowed next: {allowed}).")
+        return status
+
+
 @admin.register(DataProduct)
 class DataProductAdmin(GuardedModelAdmin):
+    form = DataProductAdminForm
     list_display = ["name", "slug", "domain", "owner_team", "status", "kind", "classification", "contains_pii", "updated_at"]
     list_filter = ["status", "kind", "classification", "contains_pii", "domain", "owner_team"]
     search_fields = ["name", "slug", "summary", "description", "tags__name"]

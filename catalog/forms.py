@@ -62,7 +62,7 @@ class ProductForm(forms.ModelForm):
         if product.pk:
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "The slug is part of the product's address and cannot change."
-            self.fields["tags"].initial = [tag.name for tag in product.tags.all()]
+            self.initial["tags"] = [tag.name for tag in product.tags.all()]
             allowed = [product.status, *product.allowed_next_statuses()]
         else:
             allowed = [DataProduct.Status.DRAFT, DataProduct.Status.PUBLISHED]

@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_mesh(transactional_db):
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", force=True, verbosity=0)
 
 
 def sign_in(page: Page, live_server, username: str) -> None:

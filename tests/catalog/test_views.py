@@ -121,6 +121,16 @@ def test_owner_edits_a_product(signed_in):
     assert sorted(product.tags.values_list("name", flat=True)) == ["daily", "streaming"]
 
 
+def test_edit_form_is_filled_with_the_products_values(signed_in):
+    product = ProductFactory(tags=["streaming", "daily"], summary="Every play.")
+
+    response = signed_in(product.product_owner).get(f"/products/{product.slug}/edit/")
+
+    assert response.status_code == 200
+    assert 'value="daily, streaming"' in response.content.decode()
+    assert "Every play." in response.content.decode()
+
+
 def test_edit_form_shows_clear_errors_and_saves_nothing(signed_in):
     product = ProductFactory()
 

@@ -1,0 +1,233 @@
+"""manage.py load_demo: the Streamly demo mesh (see catalog/demo_data.py).
+
+Safe to run again: users are found by username, teams, domains and products
+by slug, access requests by requester, product and purpose. What exists is
+left as it is, except what the printed sign-ins promise (names, staff and
+superuser flags, the stewards group, team roles, the password "demo").
+"""
+
+import os
+import time
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from access_requests.models import AccessRequest
+from catalog import demo_data, services
+from catalog.models import DataProduct, Domain, Team, TeamMembership
+
+User = get_user_model()
+
+# create_product starts a product as a draft or published; later statuses are
+# reached the way a real product reaches them, along the lifecycle.
+LIFECYCLE_AFTER_PUBLISHING = {
+    DataProduct.Status.PUBLISHED: [],
+    DataProduct.Status.DEPRECATED: [DataProduct.Status.DEPRECATED],
+    DataProduct.Status.RETIRED: [DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED],
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo data mesh of Streamly, an invented music-streaming company, and print its sign-ins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Load even with DEBUG off (it sets the password 'demo' on the demo users)."
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("load_demo gives its users the password 'demo'; it is refused with DEBUG off. Pass --force to load it anyway.")
+        self.verbose = options["verbosity"] > 0
+        started = time.monotonic()
+        if self.verbose:
+            self.stdout.write("Loading the Streamly demo mesh")
+        with transaction.atomic():
+            users = self.load_users()
+            teams = self.load_teams(users)
+            domains = self.load_domains(teams)
+            products = self.load_products(users, domains)
+            self.load_access_requests(users, products)
+        if self.verbose:
+            self.print_sign_ins(seconds=time.monotonic() - started)
+
+    def report(self, what: str, total: int, created: int) -> None:
+        if self.verbose:
+            self.stdout.write(f"  {what:<16} {total:>3} ({created} new)")
+
+    # --- users -------------------------------------------------------------------
+
+    def load_users(self) -> dict[str, User]:
+        users, created = {}, 0
+        for spec in demo_data.USERS:
+            wanted = {
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": spec.email,
+                "is_active": True,
+                "is_staff": spec.is_superuser,
+                "is_superuser": spec.is_superuser,
+            }
+            user, was_created = User.objects.get_or_create(username=spec.username, defaults=wanted)
+            created += was_created
+            changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(user, name, wanted[name])
+                user.save(update_fields=changed)
+            users[spec.username] = user
+        self.set_demo_password(list(users.values()))
+        for spec in demo_data.USERS:
+            for group_name in spec.groups:
+                group, _ = Group.objects.get_or_create(name=group_name)
+                users[spec.username].groups.add(group)
+        self.report("users", len(users), created)
+        return users
+
+    def set_demo_password(self, users: list[User]) -> None:
+        """Give every demo user the password "demo". A PBKDF2 hash takes about
+        0.4 s, so "demo" is hashed once (with set_password) and that hash shared:
+        hashing it per user would take most of the load's time. A second run
+        finds the hash already in place and writes nothing."""
+        first = users[0]
+        if first.password and first.check_password(demo_data.DEMO_PASSWORD):
+            demo_hash = first.password
+        else:
+            first.set_password(demo_data.DEMO_PASSWORD)
+            demo_hash = first.password
+            first.save(update_fields=["password"])
+        for user in users[1:]:
+            if user.password != demo_hash:
+                user.password = demo_hash
+                user.save(update_fields=["password"])
+
+    # --- teams and domains -------------------------------------------------------
+
+    def load_teams(self, users: dict[str, User]) -> dict[str, Team]:
+        teams, created = {}, 0
+        for spec in demo_data.TEAMS:
+            team = Team.objects.filter(slug=spec.slug).first()
+            if team is None:
+                team = services.create_team(
+                    name=spec.name, slug=spec.slug, description=spec.description, contact_email=spec.contact_email
+                )
+                created += 1
+            for username, role in spec.members:
+                if not TeamMembership.objects.filter(team=team, user=users[username], role=role).exists():
+                    services.add_team_member(team, user=users[username], role=role)
+            teams[spec.slug] = team
+        self.report("teams", len(teams), created)
+        return teams
+
+    def load_domains(self, teams: dict[str, Team]) -> dict[str, Domain]:
+        domains, created = {}, 0
+        for spec in demo_data.DOMAINS:
+            # No service writes domains yet: they have no rules beyond their fields.
+            domain, was_created = Domain.objects.get_or_create(
+                slug=spec.slug,
+                defaults={"name": spec.name, "description": spec.description, "owner_team": teams[spec.team]},
+            )
+            created += was_created
+            domains[spec.slug] = domain
+        self.report("domains", len(domains), created)
+        return domains
+
+    # --- data products -----------------------------------------------------------
+
+    def load_products(self, users: dict[str, User], domains: dict[str, Domain]) -> dict[str, DataProduct]:
+        existing = DataProduct.objects.in_bulk([spec.slug for spec in demo_data.PRODUCTS], field_name="slug")
+        products, created = {}, 0
+        now = timezone.now()
+        for spec in demo_data.PRODUCTS:
+            product = existing.get(spec.slug)
+            if product is None:
+                product = self.create_product(spec, by=users[spec.owner], domain=domains[spec.domain])
+                # Spread creation dates so "newest products" means something; the
+                # fields are automatic, so they can only be set after the fact.
+                created_at = now - timedelta(days=spec.created_days_ago)
+                DataProduct.objects.filter(pk=product.pk).update(
+                    created_at=created_at, updated_at=created_at + timedelta(days=spec.created_days_ago * 3 // 4)
+                )
+                created += 1
+            products[spec.slug] = product
+        self.report("data products", len(products), created)
+        return products
+
+    def create_product(self, spec: demo_data.DemoProduct, *, by: User, domain: Domain) -> DataProduct:
+        draft = spec.status == DataProduct.Status.DRAFT
+        product = services.create_product(
+            by=by,
+            domain=domain,
+            owner_team=domain.owner_team,
+            slug=spec.slug,
+            name=spec.name,
+            summary=spec.summary,
+            tags=spec.tags,
+            ports=spec.ports,
+            description=spec.description,
+            kind=spec.kind,
+            status=DataProduct.Status.DRAFT if draft else DataProduct.Status.PUBLISHED,
+            version=spec.version,
+            classification=spec.classification,
+            contains_pii=spec.contains_pii,
+            terms_of_use=spec.terms_of_use,
+            documentation_url=spec.documentation_url,
+        )
+        if not draft:
+            for status in LIFECYCLE_AFTER_PUBLISHING[spec.status]:
+                product = services.change_status(product, by=by, status=status)
+        return product
+
+    # --- access requests ---------------------------------------------------------
+
+    def load_access_requests(self, users: dict[str, User], products: dict[str, DataProduct]) -> None:
+        # Created directly: access_requests has no service yet (see its models' docstring).
+        now = timezone.now()
+        total, created = 0, 0
+        for index, spec in enumerate(demo_data.ACCESS_REQUESTS):
+            requester, product = users[spec.requester], products[spec.product]
+            total += 1
+            if AccessRequest.objects.filter(requester=requester, product=product, purpose=spec.purpose).exists():
+                continue
+            request = AccessRequest.objects.create(
+                requester=requester,
+                product=product,
+                port=product.output_ports.filter(name=spec.port).first() if spec.port else None,
+                purpose=spec.purpose,
+                access=spec.access,
+                duration_days=spec.duration_days,
+                status=spec.status,
+            )
+            submitted_at = now - timedelta(days=spec.days_ago, hours=3 * (index % 5))
+            decided = spec.status in (AccessRequest.Status.APPROVED, AccessRequest.Status.REJECTED)
+            AccessRequest.objects.filter(pk=request.pk).update(
+                created_at=submitted_at,
+                decided_at=submitted_at + timedelta(days=spec.decided_after_days) if decided else None,
+            )
+            created += 1
+        self.report("access requests", total, created)
+
+    # --- the end -----------------------------------------------------------------
+
+    def print_sign_ins(self, *, seconds: float) -> None:
+        featured = [spec for spec in demo_data.USERS if spec.featured]
+        others = [spec.username for spec in demo_data.USERS if not spec.featured]
+        width = max(len("username"), *(len(spec.username) for spec in featured))
+        lines = [
+            "",
+            self.style.SUCCESS(f"Demo mesh loaded in {seconds:.1f} s. Sign in as:"),
+            "",
+            f"  {'username':<{width}}  password  role",
+            f"  {'-' * width}  --------  {'-' * 40}",
+            *(f"  {spec.username:<{width}}  {demo_data.DEMO_PASSWORD:<8}  {spec.role}" for spec in featured),
+            "",
+            f"  Team members, same password: {', '.join(others)}.",
+            "",
+            f"Open http://127.0.0.1:{os.environ.get('PORT', '8000')}/",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,236 @@
+"""manage.py load_demo: the Streamly demo mesh."""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from access_requests.models import AccessRequest
+from catalog import queries
+from catalog.models import (
+    DataProduct,
+    DataProductGroupObjectPermission,
+    Domain,
+    OutputPort,
+    SchemaField,
+    Tag,
+    Team,
+    TeamMembership,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_mesh_output")]
+
+
+@pytest.fixture(scope="module")
+def demo_mesh_output(django_db_setup, django_db_blocker):
+    """Load the demo mesh once for the whole module, as Django's setUpTestData
+    does for a TestCase: inside a transaction that is rolled back at the end.
+    Each test runs in a savepoint within it, so what a test changes is undone."""
+    # PBKDF2 is slow on purpose; its slowness is not what these tests are about.
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        yield load_demo()
+        transaction.set_rollback(True)
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Everything load_demo writes, in a form two runs can be compared by."""
+    return {
+        "users": list(User.objects.order_by("username").values_list("username", "password", "is_staff", "is_superuser")),
+        "groups": list(Group.objects.order_by("name").values_list("name", flat=True)),
+        "teams": list(Team.objects.order_by("slug").values_list("pk", "slug")),
+        "memberships": list(TeamMembership.objects.order_by("pk").values_list("pk", "team_id", "user_id", "role")),
+        "domains": list(Domain.objects.order_by("slug").values_list("pk", "slug", "owner_team_id")),
+        "products": list(DataProduct.objects.order_by("slug").values_list("pk", "slug", "status", "created_at", "updated_at")),
+        "tags": list(Tag.objects.order_by("name").values_list("pk", "name")),
+        "ports": list(OutputPort.objects.order_by("pk").values_list("pk", "product_id", "name")),
+        "fields": list(SchemaField.objects.order_by("pk").values_list("pk", "port_id", "name")),
+        "permissions": DataProductGroupObjectPermission.objects.count(),
+        "requests": list(AccessRequest.objects.order_by("pk").values_list("pk", "status", "created_at", "decided_at")),
+    }
+
+
+def test_load_demo_is_idempotent():
+    first = snapshot()
+
+    load_demo()
+
+    assert snapshot() == first
+
+
+def test_second_run_leaves_edited_products_alone():
+    DataProduct.objects.filter(slug="play-events").update(summary="Edited by its owner.")
+
+    load_demo()
+
+    assert DataProduct.objects.get(slug="play-events").summary == "Edited by its owner."
+
+
+def test_demo_has_at_least_seven_domains_and_thirty_two_products():
+    assert Domain.objects.count() >= 7
+    assert DataProduct.objects.count() >= 32
+    assert set(Domain.objects.values_list("name", flat=True)) >= {
+        "Listener", "Media Player", "Playlists", "Artists", "Podcasts", "Finance", "Recommendations",
+    }
+
+
+def test_every_domain_is_owned_by_a_team_with_an_owner():
+    for domain in Domain.objects.select_related("owner_team"):
+        assert domain.owner_team.memberships.filter(role=TeamMembership.Role.OWNER).exists(), domain
+
+
+def test_demo_has_the_products_the_design_names():
+    slugs = set(DataProduct.objects.values_list("slug", flat=True))
+    assert slugs >= {
+        "play-events", "play-events-daily", "listener-profiles", "artist-payments",
+        "playlist-recommendations", "podcast-play-rate",
+    }
+    play_events_ports = DataProduct.objects.get(slug="play-events").output_ports
+    assert play_events_ports.filter(port_type=OutputPort.PortType.STREAM).exists()
+    assert DataProduct.objects.get(slug="play-events-daily").kind == DataProduct.Kind.AGGREGATE
+
+
+def test_alice_owns_the_media_player_team_and_can_edit_its_products():
+    alice = User.objects.get(username="alice")
+    media_player = Domain.objects.get(name="Media Player")
+
+    membership = TeamMembership.objects.get(team=media_player.owner_team, user=alice)
+    products = DataProduct.objects.filter(domain=media_player)
+
+    assert membership.role == TeamMembership.Role.OWNER
+    assert products.exists()
+    assert all(alice.has_perm("catalog.change_dataproduct", product) for product in products)
+
+
+def test_alice_cannot_edit_products_of_other_teams():
+    alice = User.objects.get(username="alice")
+    others = DataProduct.objects.exclude(owner_team__memberships__user=alice)
+
+    assert others.exists()
+    assert not any(alice.has_perm("catalog.change_dataproduct", product) for product in others)
+
+
+def test_demo_users_sign_in_with_password_demo():
+    for username in ("admin", "alice", "bob", "carol", "dave", "erin"):
+        assert authenticate(username=username, password="demo") == User.objects.get(username=username)
+
+
+def test_demo_users_have_names_and_example_addresses():
+    for user in User.objects.all():
+        assert user.first_name and user.last_name, user
+        assert user.email == f"{user.username}@example.com"
+
+
+def test_admin_is_the_only_superuser():
+    assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == ["admin"]
+    assert User.objects.get(username="admin").is_staff
+
+
+def test_carol_is_a_steward_and_bob_and_erin_belong_to_no_team():
+    assert list(User.objects.filter(groups__name="stewards").values_list("username", flat=True)) == ["carol"]
+    assert not TeamMembership.objects.filter(user__username__in=["bob", "erin", "carol"]).exists()
+
+
+def test_dave_owns_another_domains_team():
+    dave_owns = TeamMembership.objects.filter(user__username="dave", role=TeamMembership.Role.OWNER)
+
+    assert dave_owns.exists()
+    assert not dave_owns.filter(team__domains__name="Media Player").exists()
+
+
+def test_drafts_belong_to_a_team_whose_members_alone_may_see_them():
+    drafts = DataProduct.objects.filter(status=DataProduct.Status.DRAFT)
+    bob = User.objects.get(username="bob")
+
+    assert 2 <= drafts.count() <= 3
+    assert drafts.filter(owner_team__memberships__user__username="alice").exists()
+    assert drafts.filter(owner_team__memberships__user__username="dave").exists()
+    for draft in drafts:
+        member = draft.owner_team.members.first()
+        assert queries.visible_products(member).filter(pk=draft.pk).exists()
+        assert not queries.visible_products(bob).filter(pk=draft.pk).exists()
+
+
+def test_products_are_mostly_published_with_a_few_deprecated_and_one_retired():
+    statuses = Counter(DataProduct.objects.values_list("status", flat=True))
+
+    assert statuses[DataProduct.Status.PUBLISHED] > sum(statuses.values()) / 2
+    assert 1 <= statuses[DataProduct.Status.DEPRECATED] <= 2
+    assert statuses[DataProduct.Status.RETIRED] == 1
+
+
+def test_products_use_every_kind_and_classification():
+    assert set(DataProduct.objects.values_list("kind", flat=True)) == set(DataProduct.Kind.values)
+    assert set(DataProduct.objects.values_list("classification", flat=True)) == set(DataProduct.Classification.values)
+
+
+def test_every_product_has_one_to_three_ports_of_four_to_fifteen_fields():
+    for product in DataProduct.objects.prefetch_related("output_ports__fields"):
+        ports = product.output_ports.all()
+        assert 1 <= len(ports) <= 3, product
+        for port in ports:
+            assert 4 <= len(port.fields.all()) <= 15, port
+            assert any(field.primary_key for field in port.fields.all()), port
+
+
+def test_personal_data_fields_are_classified_and_only_in_products_marked_as_containing_it():
+    personal_fields = SchemaField.objects.filter(is_pii=True)
+
+    assert set(personal_fields.values_list("classification", flat=True)) <= {"confidential", "restricted"}
+    assert set(personal_fields.values_list("name", flat=True)) >= {"email", "birth_date", "ip_address", "postal_code"}
+    products_with_personal_fields = set(personal_fields.values_list("port__product__slug", flat=True))
+    assert products_with_personal_fields == set(DataProduct.objects.filter(contains_pii=True).values_list("slug", flat=True))
+
+
+def test_every_product_has_three_to_six_tags_from_a_shared_vocabulary():
+    for product in DataProduct.objects.prefetch_related("tags"):
+        assert 3 <= len(product.tags.all()) <= 6, product
+    for tag in Tag.objects.all():
+        assert tag.products.count() >= 2, tag
+
+
+def test_every_product_is_documented():
+    for product in DataProduct.objects.all():
+        assert product.documentation_url.startswith("https://docs.example.com/"), product
+        assert product.terms_of_use, product
+        assert product.description.count("\n\n") >= 1, product  # more than one paragraph
+
+
+def test_access_requests_cover_every_status_and_fill_most_requested():
+    bob = User.objects.get(username="bob")
+
+    statuses = set(AccessRequest.objects.values_list("status", flat=True))
+    requesters = set(AccessRequest.objects.values_list("requester__username", flat=True))
+    most_requested = list(queries.most_requested_products(bob))
+
+    assert statuses == set(AccessRequest.Status.values)
+    assert requesters >= {"bob", "erin"}
+    assert not AccessRequest.objects.exclude(product__status=DataProduct.Status.PUBLISHED).exists()
+    assert most_requested[0].slug == "play-events-daily"
+
+
+def test_load_demo_prints_the_sign_ins_and_the_local_url(demo_mesh_output):
+    for username in ("admin", "alice", "bob", "carol", "dave", "erin"):
+        assert f"  {username} " in demo_mesh_output
+    assert "demo" in demo_mesh_output
+    assert "http://127.0.0.1:8000/" in demo_mesh_output
+
+
+def test_load_demo_is_refused_with_debug_off_unless_forced(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", stdout=StringIO())
