@@ -10,19 +10,20 @@ PAGING_PARAMETERS = {"page", "page_size", "format"}
 
 
 class ProductFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="Contains", max_length=200)
-    domain = django_filters.ModelChoiceFilter(queryset=Domain.objects.all(), to_field_name="slug", label="Domain")
+    q = django_filters.CharFilter(method="filter_text", label="Name or summary contains", max_length=200)
+    domain = django_filters.ModelChoiceFilter(queryset=Domain.objects.all(), to_field_name="slug", label="Domain", empty_label="Any domain")
     tag = django_filters.ModelMultipleChoiceFilter(
         queryset=Tag.objects.all(), to_field_name="name", method="filter_tags", label="Tags", help_text="Products with all of these tags."
     )
-    classification = django_filters.ChoiceFilter(choices=DataProduct.Classification.choices)
-    status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=DataProduct.Kind.choices)
-    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Owning team")
+    classification = django_filters.ChoiceFilter(choices=DataProduct.Classification.choices, empty_label="Any classification")
+    status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=DataProduct.Kind.choices, empty_label="Any kind")
+    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Owning team", empty_label="Any team")
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("updated_at", "updated")),
         field_labels={"name": "Name", "created_at": "Newest", "updated_at": "Recently updated"},
         label="Sort",
+        empty_label="Name",
     )
 
     class Meta:

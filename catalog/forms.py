@@ -67,6 +67,9 @@ class ProductForm(forms.ModelForm):
         else:
             allowed = [DataProduct.Status.DRAFT, DataProduct.Status.PUBLISHED]
         self.fields["status"].choices = [(value, label) for value, label in DataProduct.Status.choices if value in allowed]
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_help"
 
     def validate_unique(self):
         """Uniqueness is checked by services.create_product, with its own message."""

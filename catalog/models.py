@@ -181,7 +181,9 @@ class DataProduct(models.Model):
             models.Index(fields=["owner_team", "status"]),
             models.Index(fields=["classification", "status"]),
             models.Index(fields=["kind", "status"]),
+            models.Index(fields=["name"]),
             models.Index(fields=["-created_at"]),
+            models.Index(fields=["-updated_at"]),
         ]
 
     def __str__(self) -> str:
