@@ -122,9 +122,19 @@ def django_db_modify_db_settings(request):
 
     cluster = request.getfixturevalue("postgres_cluster")
     database = connections.configure_settings({"default": cluster.database_settings()})["default"]
-    # Updated in place: Django's connection handler holds this very dict.
+    # Updated in place: Django's connection handler holds this very dict. A
+    # connection opened before this point (by an import or a plugin) would keep
+    # its SQLite wrapper, so drop it and let the next access build a new one.
     settings.DATABASES["default"].clear()
     settings.DATABASES["default"].update(database)
+    connections.close_all()
+    try:
+        del connections["default"]
+    except AttributeError:
+        pass
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "the PostgreSQL pass must not run on SQLite"
 
 
 @pytest.fixture
