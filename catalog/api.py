@@ -6,11 +6,20 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from . import queries, services
+from . import queries, search, services
 from .filters import ProductFilter
 from .models import OutputPort, SchemaField, Team, TeamMembership
-from .serializers import DomainSerializer, ProductDetailSerializer, ProductSerializer, TeamSerializer
+from .search.forms import SearchForm, SuggestForm
+from .serializers import (
+    DomainSerializer,
+    ProductDetailSerializer,
+    ProductSerializer,
+    SearchResultSerializer,
+    SuggestionSerializer,
+    TeamSerializer,
+)
 
 
 @extend_schema_view(
@@ -74,3 +83,41 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         members = TeamMembership.objects.select_related("user").order_by("role", "user__username")
         return Team.objects.prefetch_related(Prefetch("memberships", members)).order_by("name")
+
+
+def _form_errors(form) -> dict:
+    return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+
+
+class SearchView(APIView):
+    """Full-text search over the data products you can see, with facets."""
+
+    @extend_schema(
+        summary="Search data products",
+        parameters=[
+            OpenApiParameter("q", str, description="Words to find; never parsed as query syntax."),
+            *[OpenApiParameter(name, str, many=True, description=f"Filter by {label.lower()} (repeatable).") for name, label in search.FACETS],
+            OpenApiParameter("sort", str, enum=list(search.SORT_NAMES)),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="Up to 100."),
+        ],
+        responses=SearchResultSerializer,
+    )
+    def get(self, request):
+        form = SearchForm(request.query_params)
+        if not form.is_valid():
+            return Response(_form_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        result = search.search(form.search_query(), user=request.user)
+        return Response(SearchResultSerializer(result, context={"request": request}).data)
+
+
+class SuggestView(APIView):
+    """Product names for what has been typed so far."""
+
+    @extend_schema(summary="Suggest data products for a prefix", parameters=[OpenApiParameter("q", str)], responses=SuggestionSerializer(many=True))
+    def get(self, request):
+        form = SuggestForm(request.query_params)
+        if not form.is_valid():
+            return Response(_form_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        suggestions, degraded = search.suggest(form.cleaned_data["q"], user=request.user)
+        return Response({"suggestions": SuggestionSerializer(suggestions, many=True).data, "degraded": degraded})

@@ -7,3 +7,6 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (team membership keeps its group in step)
+        from .search import indexing
+
+        indexing.connect()

@@ -161,6 +161,9 @@ class DataProduct(models.Model):
     documentation_url = models.URLField("documentation link", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # People using the product (approved requests; live grants once they exist).
+    # Kept by catalog.services.refresh_consumer_counts; ranks "most used".
+    consumer_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = DataProductQuerySet.as_manager()
 
@@ -184,6 +187,7 @@ class DataProduct(models.Model):
             models.Index(fields=["name"]),
             models.Index(fields=["-created_at"]),
             models.Index(fields=["-updated_at"]),
+            models.Index(fields=["-consumer_count", "name"]),
         ]
 
     def __str__(self) -> str:

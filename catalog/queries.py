@@ -4,7 +4,7 @@ use these, so every one of them shows a user exactly the same products."""
 from django.db.models import Count, Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from .models import DataProduct, Domain, OutputPort, SchemaField, Team
+from .models import DataProduct, Domain, OutputPort, SchemaField, Tag, Team
 
 
 def visible_products(user) -> QuerySet[DataProduct]:
@@ -81,3 +81,13 @@ def may_use(user, product: DataProduct) -> bool:
     if not user.is_authenticated:
         return False
     return can_edit(user, product) or user.has_perm("catalog.access_dataproduct", product)
+
+
+def popular_tags(user, limit: int = 12) -> QuerySet[Tag]:
+    """The tags on most of the products `user` can see."""
+    visible = visible_products(user).values("pk")
+    return (
+        Tag.objects.annotate(product_count=Count("products", filter=Q(products__in=visible)))
+        .filter(product_count__gt=0)
+        .order_by("-product_count", "name")[:limit]
+    )

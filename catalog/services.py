@@ -9,6 +9,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Count
 from guardian.shortcuts import assign_perm, remove_perm
 
 from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
@@ -56,6 +57,28 @@ class PortSpec:
     version: str = "1.0.0"
     description: str = ""
     fields: list[FieldSpec] = dataclass_field(default_factory=list)
+
+
+# --- popularity ------------------------------------------------------------
+
+
+def refresh_consumer_counts(product_ids: Iterable[int]) -> None:
+    """Recount each product's consumers: distinct people with an approved
+    access request. Search ranks "most used" by it."""
+    from access_requests.models import AccessRequest
+
+    product_ids = list(product_ids)
+    counts = dict(
+        AccessRequest.objects.filter(product_id__in=product_ids, status=AccessRequest.Status.APPROVED)
+        .values("product")
+        .annotate(consumers=Count("requester", distinct=True))
+        .values_list("product", "consumers")
+    )
+    for product in DataProduct.objects.filter(pk__in=product_ids).only("pk", "consumer_count"):
+        count = counts.get(product.pk, 0)
+        if product.consumer_count != count:
+            product.consumer_count = count
+            product.save(update_fields=["consumer_count"])
 
 
 # --- teams -----------------------------------------------------------------

@@ -35,6 +35,14 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def envfloat(name: str, default: str) -> float:
+    value = env(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -179,8 +187,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# Elasticsearch: used for search when set (catalog/search/).
+# Search (catalog/search/): the database's own backend (SQLite FTS5 or
+# PostgreSQL full text), or Elasticsearch when ELASTICSEARCH_URL is set.
+SEARCH_BACKEND = env("SEARCH_BACKEND", "auto")
+if SEARCH_BACKEND not in ("auto", "database", "elasticsearch"):
+    raise ImproperlyConfigured(f"SEARCH_BACKEND must be auto, database or elasticsearch, not {SEARCH_BACKEND!r}")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
+if SEARCH_BACKEND == "elasticsearch" and not ELASTICSEARCH_URL:
+    raise ImproperlyConfigured("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL")
+ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "marketplace-products")
+ELASTICSEARCH_TIMEOUT = envfloat("ELASTICSEARCH_TIMEOUT", "0.3")  # seconds, connect and read
+SEARCH_BREAKER_FAILURES = envint("SEARCH_BREAKER_FAILURES", "3")
+SEARCH_BREAKER_RESET_SECONDS = envint("SEARCH_BREAKER_RESET_SECONDS", "30")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

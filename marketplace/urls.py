@@ -25,11 +25,15 @@ router.register("teams", catalog_api.TeamViewSet, basename="team")
 
 api_urls = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
+    path("search/", catalog_api.SearchView.as_view(), name="search"),
+    path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
     path("", include(router.urls)),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search_page, name="search"),
+    path("search/suggest/", views.search_suggestions, name="search-suggest"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("catalog.urls")),

@@ -164,3 +164,16 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_search_index_for_committing_tests(request):
+    """Tests that really commit (transactional_db, live_server) start with an
+    empty search index: the index tables are not Django models, so the flush
+    between such tests does not empty them."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from catalog import search
+
+    search.database_backend().clear()

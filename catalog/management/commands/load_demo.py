@@ -53,6 +53,7 @@ class Command(BaseCommand):
             domains = self.load_domains(teams)
             products = self.load_products(users, domains)
             self.load_access_requests(users, products)
+            services.refresh_consumer_counts(product.pk for product in products.values())
         if self.verbose:
             self.print_sign_ins(seconds=time.monotonic() - started)
 

@@ -1,0 +1,100 @@
+"""Indexing follows writes: model signals collect the ids of changed products
+in the open transaction, and one Celery task per transaction indexes them
+after commit (eager in the embedded default). Signals, rather than calls in
+each service, because the admin, cascades and bulk edits write too."""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
+
+
+class _PendingIndexing:
+    """Product ids changed in one transaction, sent to the task on commit."""
+
+    def __init__(self):
+        self.product_ids: set[int] = set()
+        self.sent = False
+
+    def __call__(self) -> None:
+        from .. import tasks
+
+        self.sent = True
+        product_ids = sorted(self.product_ids)
+        try:
+            tasks.index_products.delay(product_ids=product_ids)
+        except Exception as error:  # the broker is down: index here rather than lose the change
+            logger.warning("Could not queue search indexing (%s); indexing in-process.", error)
+            tasks.index_products(product_ids=product_ids)
+
+
+def schedule_indexing(product_ids) -> None:
+    """Index these products once the current transaction commits (now, outside one)."""
+    product_ids = {product_id for product_id in product_ids if product_id is not None}
+    if not product_ids:
+        return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _PendingIndexing) and not callback.sent:
+                callback.product_ids |= product_ids
+                return
+    pending = _PendingIndexing()
+    pending.product_ids = set(product_ids)
+    transaction.on_commit(pending)
+
+
+def _product_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule_indexing([instance.pk])
+
+
+def _product_deleted(sender, instance, **kwargs):
+    schedule_indexing([instance.pk])  # gone from the database: the task removes it
+
+
+def _port_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule_indexing([instance.product_id])
+
+
+def _field_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from ..models import OutputPort
+
+    schedule_indexing(OutputPort.objects.filter(pk=instance.port_id).values_list("product_id", flat=True))
+
+
+def _tags_changed(sender, instance, action, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    from ..models import DataProduct, Tag
+
+    if isinstance(instance, DataProduct):
+        schedule_indexing([instance.pk])
+    elif isinstance(instance, Tag):
+        schedule_indexing(pk_set or instance.products.values_list("pk", flat=True))
+
+
+def _renamed(sender, instance, created=False, raw=False, **kwargs):
+    """A domain or team renamed: its products' documents carry the name."""
+    if not created and not raw:
+        schedule_indexing(instance.products.values_list("pk", flat=True))
+
+
+def connect() -> None:
+    from ..models import DataProduct, Domain, OutputPort, SchemaField, Team
+
+    post_save.connect(_product_saved, sender=DataProduct, dispatch_uid="search-product-saved")
+    post_delete.connect(_product_deleted, sender=DataProduct, dispatch_uid="search-product-deleted")
+    for model in (OutputPort,):
+        post_save.connect(_port_changed, sender=model, dispatch_uid="search-port-saved")
+        post_delete.connect(_port_changed, sender=model, dispatch_uid="search-port-deleted")
+    post_save.connect(_field_changed, sender=SchemaField, dispatch_uid="search-field-saved")
+    post_delete.connect(_field_changed, sender=SchemaField, dispatch_uid="search-field-deleted")
+    m2m_changed.connect(_tags_changed, sender=DataProduct.tags.through, dispatch_uid="search-tags-changed")
+    post_save.connect(_renamed, sender=Domain, dispatch_uid="search-domain-renamed")
+    post_save.connect(_renamed, sender=Team, dispatch_uid="search-team-renamed")

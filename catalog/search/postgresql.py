@@ -1,0 +1,163 @@
+"""PostgreSQL: a weighted, stored tsvector per product with a GIN index,
+ts_rank_cd, ts_headline, prefix matching of every word, and pg_trgm for typos
+and name suggestions."""
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from .database import MARK_END, MARK_START, DatabaseBackend, Match, marked_to_html, sql_of
+from .documents import ProductDocument
+from .types import SearchQuery
+
+CONFIG = "english"
+# Weights for D, C, B, A: name is A; tags and summary B; domain, team and ports C; description and fields D.
+RANK_WEIGHTS = "{0.1, 0.3, 0.6, 1.0}"
+HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+SNIPPET = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=1, MaxWords=24, MinWords=10, FragmentDelimiter=…"
+VECTOR = (
+    f"setweight(to_tsvector('{CONFIG}', %s), 'A') || setweight(to_tsvector('{CONFIG}', %s), 'B') || "
+    f"setweight(to_tsvector('{CONFIG}', %s), 'C') || setweight(to_tsvector('{CONFIG}', %s), 'D')"
+)
+
+
+def tsquery(match: Match) -> tuple[str, list[str]]:
+    """SQL for the query: every word as a prefix (to_tsquery of a word made of
+    letters and digits only, with ':*'), or its correction, AND-ed together.
+    The words come from terms_of(), so no user syntax reaches to_tsquery."""
+    parts, params = [], []
+    for term in match.terms:
+        words = [word for word in term.split("_") if word]
+        option = " && ".join(f"to_tsquery('{CONFIG}', %s)" for _ in words) or "''::tsquery"
+        params.extend(f"{word}:*" for word in words)
+        if term in match.corrections:
+            option = f"(({option}) || plainto_tsquery('{CONFIG}', %s))"
+            params.append(match.corrections[term])
+        parts.append(f"({option})")
+    return " && ".join(parts), params
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PostgreSQLBackend(DatabaseBackend):
+    name = "postgresql"
+
+    def known_terms(self, terms):
+        """Terms that are words of the catalog or the start of one (the trigram index serves LIKE)."""
+        known = set()
+        with connection.cursor() as cursor:
+            for term in terms:
+                cursor.execute("SELECT 1 FROM catalog_search_term WHERE term LIKE %s LIMIT 1", [like_escape(term) + "%"])
+                if cursor.fetchone():
+                    known.add(term)
+        return known
+
+    def correction_candidates(self, term):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT term FROM catalog_search_term WHERE term %% %s ORDER BY similarity(term, %s) DESC, term LIMIT 20",
+                [term, term],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery):
+        candidate_sql, candidate_params = sql_of(candidates)
+        query_sql, query_params = tsquery(match)
+        order = {
+            "name": "p.name, p.id",
+            "newest": "p.created_at DESC, p.id",
+            "most_used": "p.consumer_count DESC, score DESC, p.id",
+        }.get(query.sort, "exact DESC, score DESC, p.consumer_count DESC, p.name, p.id")
+        sql = f"""
+            WITH q AS (SELECT {query_sql} AS query)
+            SELECT p.id, ts_rank_cd('{RANK_WEIGHTS}', d.vector, q.query) AS score, lower(p.name) = %s AS exact
+            FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
+            WHERE d.vector @@ q.query AND p.id IN ({candidate_sql})
+            ORDER BY {order}
+            LIMIT %s OFFSET %s
+        """
+        count_sql = f"""
+            WITH q AS (SELECT {query_sql} AS query)
+            SELECT count(*) FROM q, catalog_search_document d WHERE d.vector @@ q.query AND d.product_id IN ({candidate_sql})
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*query_params, match.exact_name, *candidate_params, query.page_size, query.offset])
+            page = [(row[0], float(row[1])) for row in cursor.fetchall()]
+            cursor.execute(count_sql, [*query_params, *candidate_params])
+            total = cursor.fetchone()[0]
+        return page, total
+
+    def matching(self, match: Match, candidates: QuerySet) -> QuerySet:
+        query_sql, query_params = tsquery(match)
+        return candidates.filter(pk__in=RawSQL(f"SELECT product_id FROM catalog_search_document WHERE vector @@ ({query_sql})", query_params))
+
+    def highlights(self, match: Match, product_ids):
+        query_sql, query_params = tsquery(match)
+        sql = f"""
+            WITH q AS (SELECT {query_sql} AS query)
+            SELECT p.id,
+                   ts_headline('{CONFIG}', p.name, q.query, %s),
+                   ts_headline('{CONFIG}', p.summary, q.query, %s),
+                   ts_headline('{CONFIG}', d.body, q.query, %s)
+            FROM q, catalog_dataproduct p JOIN catalog_search_document d ON d.product_id = p.id
+            WHERE p.id = ANY(%s)
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*query_params, HEADLINE, HEADLINE, SNIPPET, list(product_ids)])
+            rows = cursor.fetchall()
+        highlights = {}
+        for product_id, name, summary, text in rows:
+            marked = {"name": marked_to_html(name), "summary": marked_to_html(summary)}
+            if MARK_START in text and MARK_START not in name and MARK_START not in summary:
+                marked["text"] = marked_to_html(text)
+            highlights[product_id] = marked
+        return highlights
+
+    def suggest_ids(self, terms, candidates, limit):
+        candidate_sql, candidate_params = sql_of(candidates)
+        typed = " ".join(terms)
+        sql = f"""
+            SELECT p.id FROM catalog_dataproduct p
+            WHERE lower(p.name) LIKE %s AND p.id IN ({candidate_sql})
+            ORDER BY lower(p.name) LIKE %s DESC, similarity(lower(p.name), %s) DESC, p.consumer_count DESC, p.name
+            LIMIT %s
+        """
+        like_any = "%" + like_escape(typed) + "%"
+        like_start = like_any[1:]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [like_any, *candidate_params, like_start, typed, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    def write(self, documents: list[ProductDocument]) -> None:
+        rows = []
+        for d in documents:
+            rows.append(
+                (
+                    d.product_id,
+                    d.name,
+                    f"{d.tags_text} {d.summary}",
+                    f"{d.domain_name} {d.domain} {d.owner_team_name} {d.owner_team} {d.ports}",
+                    f"{d.description}\n{d.fields}",
+                    f"{d.description}\n{d.ports}\n{d.fields}",
+                )
+            )
+        words = sorted({word for d in documents for word in d.words()})
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO catalog_search_document (product_id, vector, body) VALUES (%s, {VECTOR}, %s) "
+                "ON CONFLICT (product_id) DO UPDATE SET vector = EXCLUDED.vector, body = EXCLUDED.body",
+                rows,
+            )
+            if words:
+                cursor.execute("INSERT INTO catalog_search_term (term) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING", [words])
+
+    def delete(self, product_ids):
+        if product_ids:
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM catalog_search_document WHERE product_id = ANY(%s)", [list(product_ids)])
+
+    def clear(self):
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE catalog_search_document, catalog_search_term")

@@ -1,0 +1,148 @@
+"""SQLite FTS5: bm25 with column weights, porter stemming, prefix matching of
+every word, and a trigram table of the catalog's words for typos."""
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from .database import MARK_END, MARK_START, DatabaseBackend, Match, marked_to_html, sql_of
+from .documents import ProductDocument
+from .types import SearchQuery
+
+FTS = "catalog_search_fts"
+# Column weights for bm25, in the table's column order: a match in the name
+# outweighs one in the tags, summary, domain, ports, description or a field.
+WEIGHTS = {"name": 10.0, "summary": 4.0, "description": 1.0, "domain": 3.0, "team": 2.0, "tags": 5.0, "ports": 1.5, "fields": 1.0}
+BM25 = f"bm25({FTS}, {', '.join(str(weight) for weight in WEIGHTS.values())})"
+
+
+def fts_string(term: str) -> str:
+    """An FTS5 string literal: the term is always data, never syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def match_expression(match: Match, *, column: str | None = None) -> str:
+    """Every word must match, as a prefix or as its correction."""
+    parts = []
+    for term in match.terms:
+        options = [fts_string(term) + "*" if len(term) >= 3 else fts_string(term)]
+        if term in match.corrections:
+            options.append(fts_string(match.corrections[term]))
+        parts.append("(" + " OR ".join(options) + ")")
+    expression = " AND ".join(parts)
+    return f"{{{column}}} : ({expression})" if column else expression
+
+
+class SQLiteBackend(DatabaseBackend):
+    name = "sqlite"
+
+    def known_terms(self, terms):
+        """Terms that are words of the catalog or the start of one (a range scan of the primary key)."""
+        known = set()
+        with connection.cursor() as cursor:
+            for term in terms:
+                cursor.execute("SELECT 1 FROM catalog_search_term WHERE term >= %s AND term < %s LIMIT 1", [term, term + "\U0010ffff"])
+                if cursor.fetchone():
+                    known.add(term)
+        return known
+
+    def correction_candidates(self, term):
+        trigrams = {term[i : i + 3] for i in range(len(term) - 2)}
+        expression = " OR ".join(fts_string(trigram) for trigram in sorted(trigrams))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT term FROM catalog_search_term_trigram WHERE catalog_search_term_trigram MATCH %s ORDER BY rank LIMIT 40",
+                [expression],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery):
+        candidate_sql, candidate_params = sql_of(candidates)
+        expression = match_expression(match)
+        order = {
+            "name": "p.name, p.id",
+            "newest": "p.created_at DESC, p.id",
+            "most_used": "p.consumer_count DESC, score, p.id",
+        }.get(query.sort, "exact DESC, score, p.consumer_count DESC, p.name, p.id")
+        sql = f"""
+            SELECT p.id, {BM25} AS score, lower(p.name) = %s AS exact
+            FROM {FTS} JOIN catalog_dataproduct p ON p.id = {FTS}.rowid
+            WHERE {FTS} MATCH %s AND p.id IN ({candidate_sql})
+            ORDER BY {order}
+            LIMIT %s OFFSET %s
+        """
+        count_sql = f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({candidate_sql})"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [match.exact_name, expression, *candidate_params, query.page_size, query.offset])
+            page = [(row[0], -float(row[1])) for row in cursor.fetchall()]
+            cursor.execute(count_sql, [expression, *candidate_params])
+            total = cursor.fetchone()[0]
+        return page, total
+
+    def matching(self, match: Match, candidates: QuerySet) -> QuerySet:
+        return candidates.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [match_expression(match)]))
+
+    def highlights(self, match: Match, product_ids):
+        sql = f"""
+            SELECT rowid,
+                   highlight({FTS}, 0, %s, %s),
+                   highlight({FTS}, 1, %s, %s),
+                   snippet({FTS}, -1, %s, %s, '…', 16)
+            FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({', '.join(['%s'] * len(product_ids))})
+        """
+        markers = [MARK_START, MARK_END] * 3
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*markers, match_expression(match), *product_ids])
+            rows = cursor.fetchall()
+        highlights = {}
+        for product_id, name, summary, text in rows:
+            marked = {"name": marked_to_html(name), "summary": marked_to_html(summary)}
+            if MARK_START in text and MARK_START not in name and MARK_START not in summary:
+                marked["text"] = marked_to_html(text)  # matched only elsewhere: show where
+            highlights[product_id] = marked
+        return highlights
+
+    def suggest_ids(self, terms, candidates, limit):
+        candidate_sql, candidate_params = sql_of(candidates)
+        expression = match_expression(Match(terms=terms, corrections={}, exact_name=""), column="name")
+        sql = f"""
+            SELECT p.id FROM {FTS} JOIN catalog_dataproduct p ON p.id = {FTS}.rowid
+            WHERE {FTS} MATCH %s AND p.id IN ({candidate_sql})
+            ORDER BY lower(p.name) LIKE %s ESCAPE '\\' DESC, {BM25}, p.consumer_count DESC, p.name LIMIT %s
+        """
+        starts = " ".join(terms).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [expression, *candidate_params, starts, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    def write(self, documents: list[ProductDocument]) -> None:
+        rows = [
+            (d.product_id, d.name, d.summary, d.description, f"{d.domain_name} {d.domain}", f"{d.owner_team_name} {d.owner_team}", d.tags_text, d.ports, d.fields)
+            for d in documents
+        ]
+        words = sorted({word for d in documents for word in d.words()})
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {FTS} (rowid, name, summary, description, domain, team, tags, ports, fields) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+            if words:
+                new = []
+                for start in range(0, len(words), 500):
+                    chunk = words[start : start + 500]
+                    cursor.execute(f"SELECT term FROM catalog_search_term WHERE term IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                    known = {row[0] for row in cursor.fetchall()}
+                    new.extend(word for word in chunk if word not in known)
+                cursor.executemany("INSERT INTO catalog_search_term (term) VALUES (%s)", [(word,) for word in new])
+                cursor.executemany("INSERT INTO catalog_search_term_trigram (term) VALUES (%s)", [(word,) for word in new])
+
+    def delete(self, product_ids):
+        if not product_ids:
+            return
+        with connection.cursor() as cursor:
+            for start in range(0, len(product_ids), 500):
+                chunk = product_ids[start : start + 500]
+                cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+    def clear(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS}")
+            cursor.execute("DELETE FROM catalog_search_term")
+            cursor.execute("DELETE FROM catalog_search_term_trigram")

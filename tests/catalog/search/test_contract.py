@@ -1,0 +1,250 @@
+"""The search contract, run against every backend (see conftest.backend)."""
+
+import pytest
+from django.db import transaction
+
+from catalog import search, services
+from catalog.models import DataProduct
+from catalog.search import SearchQuery
+from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFactory, member_of, port
+
+pytestmark = pytest.mark.django_db
+
+
+def find(user, text="", **options):
+    filters = {name: tuple(values) for name, values in options.pop("filters", {}).items()}
+    return search.search(SearchQuery(text=text, filters=filters, **options), user=user)
+
+
+def names(result):
+    return [hit.name for hit in result.hits]
+
+
+def test_answers_from_the_configured_backend(backend, make_product):
+    make_product(name="Play events")
+
+    result = find(UserFactory(), "play")
+
+    assert result.backend != "elasticsearch" if backend == "database" else result.backend == "elasticsearch"
+    assert result.degraded is False
+    assert names(result) == ["Play events"]
+
+
+def test_exact_name_match_ranks_first(backend, make_product):
+    make_product(name="Listener profiles daily snapshot", summary="Listener profiles, one row per listener per day.")
+    make_product(name="Profiles of listeners", summary="Listener profiles for marketing.", tags=["listener", "profiles"])
+    make_product(name="Listener profiles", summary="One row per listener account.")
+
+    result = find(UserFactory(), "listener profiles")
+
+    assert names(result)[0] == "Listener profiles"
+
+
+def test_a_match_in_the_name_beats_one_in_a_schema_field(backend, make_product):
+    make_product(name="Daily streams", summary="Streams per day.", ports=[port("daily", fields=0)])
+    with_field = make_product(name="Artist payouts", summary="Money per artist.", ports=[port("monthly", fields=0)])
+    services.set_output_ports(with_field, ports=[services.PortSpec(name="monthly", fields=[services.FieldSpec(name="royalty", data_type="decimal")])])
+    named = make_product(name="Royalty statements", summary="Statements per rights holder.")
+    search.index_products([with_field.pk, named.pk])
+
+    result = find(UserFactory(), "royalty")
+
+    assert names(result) == ["Royalty statements", "Artist payouts"]
+
+
+def test_schema_fields_are_searchable(backend, make_product):
+    product = make_product(name="Play events", ports=[port("stream", fields=0)])
+    services.set_output_ports(product, ports=[services.PortSpec(name="stream", fields=[services.FieldSpec(name="ms_played", data_type="bigint", description="Milliseconds actually played")])])
+    search.index_products([product.pk])
+
+    assert names(find(UserFactory(), "ms_played")) == ["Play events"]
+    assert names(find(UserFactory(), "milliseconds")) == ["Play events"]
+
+
+def test_misspelled_words_still_find_the_product(backend, make_product):
+    make_product(name="Playlist recommendations", summary="Playlists recommended to each listener.")
+    make_product(name="Artist payments", summary="Royalties per artist.")
+
+    result = find(UserFactory(), "recomendations")
+
+    assert names(result) == ["Playlist recommendations"]
+
+
+def test_partial_words_find_products(backend, make_product):
+    make_product(name="Playlist recommendations")
+    make_product(name="Artist payments")
+
+    assert names(find(UserFactory(), "playl")) == ["Playlist recommendations"]
+    assert names(find(UserFactory(), "recommend")) == ["Playlist recommendations"]
+
+
+def test_domain_team_tag_and_port_location_are_searchable(backend, make_product):
+    domain = DomainFactory(name="Podcasts", slug="podcasts")
+    make_product(domain=domain, name="Episode plays", tags=["audio-shows"], ports=[port("daily", location="bigquery://streamly/podcasts.episode_plays")])
+    make_product(name="Artist payments")
+
+    assert names(find(UserFactory(), "podcasts")) == ["Episode plays"]
+    assert names(find(UserFactory(), "audio-shows")) == ["Episode plays"]
+    assert names(find(UserFactory(), "episode_plays")) == ["Episode plays"]
+
+
+def test_prefix_suggestions_name_visible_products(backend, make_product):
+    make_product(name="Playlist recommendations")
+    make_product(name="Play events")
+    make_product(name="Artist payments")
+    make_product(name="Playground draft", status="draft")
+
+    suggestions, degraded = search.suggest("pla", user=UserFactory())
+
+    assert sorted(s.name for s in suggestions) == ["Play events", "Playlist recommendations"]
+    assert degraded is False
+
+
+def test_facet_counts_follow_the_query(backend, make_product):
+    finance = DomainFactory(slug="finance", name="Finance")
+    listener = DomainFactory(slug="listener", name="Listener")
+    make_product(domain=finance, name="Royalty statements", tags=["royalties", "monthly"], classification="restricted")
+    make_product(domain=finance, name="Royalty rates", tags=["royalties"], classification="confidential")
+    make_product(domain=listener, name="Royalty-free sessions", tags=["sessions"], classification="internal")
+    make_product(domain=listener, name="Listener profiles", tags=["profiles"])
+
+    result = find(UserFactory(), "royalty")
+
+    assert result.total == 3
+    assert {(v.value, v.count) for v in result.facets["domain"]} == {("finance", 2), ("listener", 1)}
+    assert {(v.value, v.count) for v in result.facets["tag"]} == {("royalties", 2), ("monthly", 1), ("sessions", 1)}
+    assert {(v.value, v.count) for v in result.facets["classification"]} == {("restricted", 1), ("confidential", 1), ("internal", 1)}
+    assert [v.label for v in result.facets["domain"]] == ["Finance", "Listener"]
+
+
+def test_filters_combine_and_mark_selected_facet_values(backend, make_product):
+    finance = DomainFactory(slug="finance")
+    make_product(domain=finance, name="Royalty statements", tags=["royalties", "monthly"], kind="aggregate")
+    make_product(domain=finance, name="Royalty rates", tags=["royalties"], kind="source-aligned")
+    make_product(name="Royalty sessions", tags=["royalties", "monthly"], kind="aggregate")
+
+    result = find(UserFactory(), "royalty", filters={"domain": ["finance"], "tag": ["royalties", "monthly"], "kind": ["aggregate"]})
+
+    assert names(result) == ["Royalty statements"]
+    assert [v.selected for v in result.facets["domain"] if v.value == "finance"] == [True]
+
+
+def test_filters_work_without_words(backend, make_product):
+    make_product(name="Restricted one", classification="restricted")
+    make_product(name="Public one", classification="public")
+
+    result = find(UserFactory(), "", filters={"classification": ["restricted"]})
+
+    assert names(result) == ["Restricted one"]
+    assert result.total == 1
+
+
+def test_drafts_are_found_only_by_their_team_and_admins(backend, make_product):
+    draft = make_product(name="Secret royalty draft", status="draft")
+    make_product(name="Royalty statements")
+    teammate = member_of(draft.owner_team)
+    admin = UserFactory(username="root", is_superuser=True)
+    outsider = UserFactory()
+
+    assert names(find(outsider, "royalty")) == ["Royalty statements"]
+    assert {v.value: v.count for v in find(outsider, "royalty").facets["status"]} == {"published": 1}
+    assert sorted(names(find(teammate, "royalty"))) == ["Royalty statements", "Secret royalty draft"]
+    assert sorted(names(find(admin, "royalty"))) == ["Royalty statements", "Secret royalty draft"]
+    assert [s.name for s in search.suggest("secret", user=outsider)[0]] == []
+
+
+def test_changes_are_searchable_once_committed(backend, make_product, django_capture_on_commit_callbacks):
+    product = make_product(name="Play events")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_product(product, by=product.product_owner, name="Stream starts", tags=["telemetry"])
+
+    assert names(find(UserFactory(), "telemetry")) == ["Stream starts"]
+    assert names(find(UserFactory(), "events")) == []
+
+
+def test_deleted_products_disappear_and_retired_ones_are_marked(backend, make_product, django_capture_on_commit_callbacks):
+    gone = make_product(name="Royalty old")
+    retiring = make_product(name="Royalty legacy")
+    with django_capture_on_commit_callbacks(execute=True):
+        gone.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(retiring, by=retiring.product_owner, status="deprecated")
+        services.change_status(retiring, by=retiring.product_owner, status="retired")
+
+    result = find(UserFactory(), "royalty")
+
+    assert [(hit.name, hit.status) for hit in result.hits] == [("Royalty legacy", "retired")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "(", ")", "*:*", "name:foo", "title:(a OR b)", "' OR 1=1 --", "'; DROP TABLE catalog_dataproduct; --",
+     "NEAR(a b)", "a AND OR NOT", "🎵🎧", "x" * 10000, "\\", "%_%", "<script>alert(1)</script>", "-", "^", "\x00"],
+)
+def test_hostile_input_gets_a_sensible_answer(backend, make_product, text):
+    make_product(name="Play events")
+
+    result = find(UserFactory(), text)
+
+    assert result.total >= 0
+    assert DataProduct.objects.count() == 1
+    search.suggest(text, user=UserFactory())
+
+
+def test_snippets_escape_the_products_own_html(backend, make_product):
+    make_product(name="Royalty <b>bold</b> & co", summary="Royalty <script>alert(1)</script> numbers")
+
+    hit = find(UserFactory(), "royalty").hits[0]
+
+    assert "<script>" not in hit.highlights["summary"]
+    assert "&lt;script&gt;" in hit.highlights["summary"]
+    assert "<b>" not in hit.highlights["name"]
+    assert "<mark>" in hit.highlights["name"]
+
+
+def test_sorts_by_name_newest_and_most_used(backend, make_product):
+    first = make_product(name="Bravo royalty")
+    second = make_product(name="Alpha royalty")
+    DataProduct.objects.filter(pk=first.pk).update(consumer_count=5)
+    search.index_products([first.pk, second.pk])
+
+    assert names(find(UserFactory(), "royalty", sort="name")) == ["Alpha royalty", "Bravo royalty"]
+    assert names(find(UserFactory(), "royalty", sort="newest")) == ["Alpha royalty", "Bravo royalty"]
+    assert names(find(UserFactory(), "royalty", sort="most_used")) == ["Bravo royalty", "Alpha royalty"]
+
+
+def test_popularity_breaks_ties(backend, make_product):
+    quiet = make_product(name="Royalty one", summary="Same words.")
+    popular = make_product(name="Royalty two", summary="Same words.")
+    DataProduct.objects.filter(pk=popular.pk).update(consumer_count=9)
+    search.index_products([quiet.pk, popular.pk])
+
+    assert names(find(UserFactory(), "royalty"))[0] == "Royalty two"
+
+
+def test_pages_split_the_hits(backend, make_product):
+    team = TeamFactory()
+    domain = DomainFactory(owner_team=team)
+    author = member_of(team)
+    for number in range(7):
+        make_product(domain=domain, by=author, name=f"Royalty {number}")
+
+    first = find(UserFactory(), "royalty", page_size=5)
+    second = find(UserFactory(), "royalty", page=2, page_size=5)
+
+    assert first.total == 7
+    assert len(first.hits) == 5
+    assert len(second.hits) == 2
+    assert not set(names(first)) & set(names(second))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_is_searchable_right_after_the_commit(backend):
+    with transaction.atomic():
+        product = ProductFactory(name="Play events")
+        assert names(find(UserFactory(username="during"), "play")) == []  # not before the commit
+
+    assert names(find(UserFactory(username="after"), "play")) == ["Play events"]
+    product.delete()
+    assert names(find(UserFactory(username="later"), "play")) == []
