@@ -5,7 +5,7 @@ postgresql.py)."""
 
 import difflib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -31,13 +31,26 @@ def best_correction(term: str, candidates: list[str]) -> str | None:
     return max(scored)[1] if scored else None
 
 
+MAX_EXPANSIONS = 8
+
+
 @dataclass
 class Match:
-    """A query's words, with the corrections of those the catalog does not know."""
+    """A query's words; for each, the catalog's words it is the start of
+    (typed so far: "roy" → royalty, royalties), and the corrections of those
+    the catalog does not know."""
 
     terms: list[str]
     corrections: dict[str, str]
     exact_name: str
+    expansions: dict[str, list[str]] = field(default_factory=dict)
+
+    def options(self, term: str) -> list[str]:
+        """Whole words that may stand for `term`: itself, its expansions, its correction."""
+        words = [term, *self.expansions.get(term, [])]
+        if term in self.corrections:
+            words.append(self.corrections[term])
+        return words
 
 
 class DatabaseBackend:
@@ -46,7 +59,8 @@ class DatabaseBackend:
 
     # --- the engine's part ----------------------------------------------------
 
-    def known_terms(self, terms: list[str]) -> set[str]:
+    def words_starting_with(self, term: str, limit: int) -> list[str]:
+        """The catalog's words that start with `term` (itself included), shortest first."""
         raise NotImplementedError
 
     def correction_candidates(self, term: str) -> list[str]:
@@ -83,16 +97,21 @@ class DatabaseBackend:
     def remove(self, product_ids: list[int]) -> None:
         self.delete(product_ids)
 
-    def correct(self, terms: list[str]) -> dict[str, str]:
-        known = self.known_terms(terms)
-        corrections = {}
+    def match(self, terms: list[str]) -> Match:
+        """Expand words typed in part into the catalog's words; correct the
+        words the catalog does not have at all."""
+        expansions, corrections = {}, {}
         for term in terms:
-            if term in known or len(term) < 4 or term.isdigit():
+            if term.isdigit() or len(term) < 2:
                 continue
-            correction = best_correction(term, self.correction_candidates(term))
-            if correction:
-                corrections[term] = correction
-        return corrections
+            words = self.words_starting_with(term, MAX_EXPANSIONS + 1)
+            if words:
+                expansions[term] = [word for word in words if word != term][:MAX_EXPANSIONS]
+            elif len(term) >= 4:
+                correction = best_correction(term, self.correction_candidates(term))
+                if correction:
+                    corrections[term] = correction
+        return Match(terms=terms, corrections=corrections, exact_name=" ".join(terms), expansions=expansions)
 
     def search(self, query: SearchQuery, visibility: Visibility) -> SearchResult:
         candidates = filtered_products(query, visibility)
@@ -100,7 +119,7 @@ class DatabaseBackend:
         corrections: dict[str, str] = {}
         scores: dict[int, float] = {}
         if terms:
-            match = Match(terms=terms, corrections=self.correct(terms), exact_name=" ".join(terms))
+            match = self.match(terms)
             corrections = match.corrections
             page, total = self.ranked_ids(match, candidates, query)
             scores = dict(page)

@@ -23,16 +23,17 @@ VECTOR = (
 
 def tsquery(match: Match) -> tuple[str, list[str]]:
     """SQL for the query: every word as a prefix (to_tsquery of a word made of
-    letters and digits only, with ':*'), or its correction, AND-ed together.
+    letters and digits only, with ':*'), or one of its expansions or its
+    correction, AND-ed together.
     The words come from terms_of(), so no user syntax reaches to_tsquery."""
     parts, params = [], []
     for term in match.terms:
         words = [word for word in term.split("_") if word]
         option = " && ".join(f"to_tsquery('{CONFIG}', %s)" for _ in words) or "''::tsquery"
         params.extend(f"{word}:*" for word in words)
-        if term in match.corrections:
-            option = f"(({option}) || plainto_tsquery('{CONFIG}', %s))"
-            params.append(match.corrections[term])
+        for alternative in match.options(term)[1:]:
+            option = f"({option}) || plainto_tsquery('{CONFIG}', %s)"
+            params.append(alternative)
         parts.append(f"({option})")
     return " && ".join(parts), params
 
@@ -44,15 +45,14 @@ def like_escape(text: str) -> str:
 class PostgreSQLBackend(DatabaseBackend):
     name = "postgresql"
 
-    def known_terms(self, terms):
-        """Terms that are words of the catalog or the start of one (the trigram index serves LIKE)."""
-        known = set()
+    def words_starting_with(self, term, limit):
+        # The trigram index serves the LIKE; the shortest words are the likeliest.
         with connection.cursor() as cursor:
-            for term in terms:
-                cursor.execute("SELECT 1 FROM catalog_search_term WHERE term LIKE %s LIMIT 1", [like_escape(term) + "%"])
-                if cursor.fetchone():
-                    known.add(term)
-        return known
+            cursor.execute(
+                "SELECT term FROM (SELECT term FROM catalog_search_term WHERE term LIKE %s LIMIT 200) AS t ORDER BY length(term), term LIMIT %s",
+                [like_escape(term) + "%", limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def correction_candidates(self, term):
         with connection.cursor() as cursor:

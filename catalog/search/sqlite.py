@@ -22,12 +22,14 @@ def fts_string(term: str) -> str:
 
 
 def match_expression(match: Match, *, column: str | None = None) -> str:
-    """Every word must match, as a prefix or as its correction."""
+    """Every word must match: as itself (stemmed), as a prefix, as one of the
+    catalog's words it starts, or as its correction. Porter stems query
+    prefixes too ("roy" becomes "roi"), hence the expansion into whole words."""
     parts = []
     for term in match.terms:
-        options = [fts_string(term) + "*" if len(term) >= 3 else fts_string(term)]
-        if term in match.corrections:
-            options.append(fts_string(match.corrections[term]))
+        options = [fts_string(word) for word in match.options(term)]
+        if len(term) >= 3:
+            options.insert(1, fts_string(term) + "*")
         parts.append("(" + " OR ".join(options) + ")")
     expression = " AND ".join(parts)
     return f"{{{column}}} : ({expression})" if column else expression
@@ -36,15 +38,14 @@ def match_expression(match: Match, *, column: str | None = None) -> str:
 class SQLiteBackend(DatabaseBackend):
     name = "sqlite"
 
-    def known_terms(self, terms):
-        """Terms that are words of the catalog or the start of one (a range scan of the primary key)."""
-        known = set()
+    def words_starting_with(self, term, limit):
+        # A range scan of the primary key; the shortest words are the likeliest.
         with connection.cursor() as cursor:
-            for term in terms:
-                cursor.execute("SELECT 1 FROM catalog_search_term WHERE term >= %s AND term < %s LIMIT 1", [term, term + "\U0010ffff"])
-                if cursor.fetchone():
-                    known.add(term)
-        return known
+            cursor.execute(
+                "SELECT term FROM (SELECT term FROM catalog_search_term WHERE term >= %s AND term < %s LIMIT 200) ORDER BY length(term), term LIMIT %s",
+                [term, term + "\U0010ffff", limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def correction_candidates(self, term):
         trigrams = {term[i : i + 3] for i in range(len(term) - 2)}
@@ -104,7 +105,7 @@ class SQLiteBackend(DatabaseBackend):
 
     def suggest_ids(self, terms, candidates, limit):
         candidate_sql, candidate_params = sql_of(candidates)
-        expression = match_expression(Match(terms=terms, corrections={}, exact_name=""), column="name")
+        expression = match_expression(self.match(terms), column="name")
         sql = f"""
             SELECT p.id FROM {FTS} JOIN catalog_dataproduct p ON p.id = {FTS}.rowid
             WHERE {FTS} MATCH %s AND p.id IN ({candidate_sql})
