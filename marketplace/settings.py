@@ -6,6 +6,7 @@ eagerly, e-mail goes to the console. A bad value fails loudly at start.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 import os
 
 import dj_database_url
@@ -183,7 +184,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A write must not hang on a missing broker: fail fast, and the caller falls back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
@@ -193,6 +196,8 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", "auto")
 if SEARCH_BACKEND not in ("auto", "database", "elasticsearch"):
     raise ImproperlyConfigured(f"SEARCH_BACKEND must be auto, database or elasticsearch, not {SEARCH_BACKEND!r}")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
+if ELASTICSEARCH_URL and (urlsplit(ELASTICSEARCH_URL).scheme not in ("http", "https") or not urlsplit(ELASTICSEARCH_URL).hostname):
+    raise ImproperlyConfigured(f"ELASTICSEARCH_URL must be an http(s) URL such as http://localhost:9200, not {ELASTICSEARCH_URL!r}")
 if SEARCH_BACKEND == "elasticsearch" and not ELASTICSEARCH_URL:
     raise ImproperlyConfigured("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "marketplace-products")

@@ -105,20 +105,21 @@ def suggest(prefix: str, *, user, limit: int = 8) -> tuple[list[Suggestion], boo
     return _ask("suggest", prefix, visibility_for(user), limit)
 
 
-def index_products(product_ids: Iterable[int]) -> None:
+def index_products(product_ids: Iterable[int], *, external: bool = True) -> None:
     """Bring these products' search documents up to date with the database;
-    products that no longer exist are removed. Raises SearchUnavailable when
-    Elasticsearch is configured but does not answer (the task retries)."""
+    products that no longer exist are removed. The database's index first,
+    then (unless external=False) Elasticsearch, which raises SearchUnavailable
+    when it does not answer: the task retries that part later."""
     product_ids = sorted(set(product_ids))
     documents = documents_for(product_ids)
     gone = sorted(set(product_ids) - {document.product_id for document in documents})
     backend = database_backend()
     backend.index(documents)
     backend.remove(gone)
-    external = external_backend()
-    if external is not None:
-        external.index(documents)
-        external.remove(gone)
+    elastic = external_backend() if external else None
+    if elastic is not None:
+        elastic.index(documents)
+        elastic.remove(gone)
 
 
 def remove_products(product_ids: Iterable[int]) -> None:

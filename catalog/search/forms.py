@@ -6,6 +6,7 @@ from ..models import DataProduct
 from .types import FACET_NAMES, MAX_PAGE_SIZE, SORTS, SearchQuery
 
 MAX_PAGE = 500  # deeper than anyone reads; keeps offsets cheap
+MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default window: the same limit on every backend
 
 
 class SearchForm(forms.Form):
@@ -31,7 +32,11 @@ class SearchForm(forms.Form):
         for name in sorted(set(self.data) - self.KNOWN):
             # Reported under the parameter's own name, so a 400 names it.
             self._errors[name] = self.error_class([f"Unknown parameter. Known: {', '.join(sorted(self.KNOWN - {'format'}))}."])
-        return super().clean()
+        data = super().clean()
+        page, page_size = data.get("page") or 1, data.get("page_size") or 20
+        if page * page_size > MAX_RESULT_WINDOW:
+            self.add_error("page", f"Only the first {MAX_RESULT_WINDOW:,} results can be paged through; narrow the search with words or filters.")
+        return data
 
     def search_query(self, *, default_page_size: int = 20) -> SearchQuery:
         data = self.cleaned_data

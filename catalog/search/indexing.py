@@ -25,9 +25,11 @@ class _PendingIndexing:
         product_ids = sorted(self.product_ids)
         try:
             tasks.index_products.delay(product_ids=product_ids)
-        except Exception as error:  # the broker is down: index here rather than lose the change
-            logger.warning("Could not queue search indexing (%s); indexing in-process.", error)
-            tasks.index_products(product_ids=product_ids)
+        except Exception as error:  # the broker is down: keep the database's index current here
+            logger.warning("Could not queue search indexing (%s); indexing the database in-process.", error)
+            from . import index_products
+
+            index_products(product_ids, external=False)
 
 
 def schedule_indexing(product_ids) -> None:

@@ -74,3 +74,10 @@ def test_hostile_search_text_never_fails(api, catalog, text):
 
 def test_search_needs_a_signed_in_user():
     assert APIClient().get("/api/v1/search/?q=x").status_code in (401, 403)
+
+
+def test_paging_past_ten_thousand_results_is_a_400_naming_page(api):
+    response = api.get("/api/v1/search/?q=x&page=101&page_size=100")
+
+    assert response.status_code == 400
+    assert "page" in response.json()

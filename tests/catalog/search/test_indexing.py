@@ -1,0 +1,78 @@
+"""Indexing follows writes, and a missing Redis or Elasticsearch never breaks a write."""
+
+import socket
+
+import pytest
+
+from catalog import search
+from catalog.search import SearchQuery
+from marketplace.celery import app as celery_app
+from tests.factories import ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def names(text):
+    return [hit.name for hit in search.search(SearchQuery(text=text), user=UserFactory()).hits]
+
+
+def test_nothing_is_indexed_before_the_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ProductFactory(name="Play events")
+
+    assert names("play") == []
+    assert len(callbacks) == 1  # one indexing task for the whole transaction, however many rows changed
+    callbacks[0]()
+    assert names("play") == ["Play events"]
+
+
+def test_a_write_succeeds_and_is_searchable_when_the_broker_is_down(django_capture_on_commit_callbacks):
+    changes = {
+        "broker_url": f"redis://127.0.0.1:{closed_port()}/0",
+        "task_always_eager": False,
+        "broker_connection_timeout": 0.5,
+        "task_publish_retry": False,
+    }
+    saved = {key: celery_app.conf[key] for key in changes}
+    celery_app.conf.update(changes)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            ProductFactory(name="Play events")
+    finally:
+        celery_app.conf.update(saved)
+        celery_app.pool.force_close_all()
+
+    assert names("play") == ["Play events"]
+
+
+def test_a_write_succeeds_when_elasticsearch_is_down(settings, django_capture_on_commit_callbacks):
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{closed_port()}"
+    search._external = None
+    search.breaker.close()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            ProductFactory(name="Play events")
+        result = search.search(SearchQuery(text="play"), user=UserFactory())
+    finally:
+        search._external = None
+        search.breaker.close()
+
+    assert [hit.name for hit in result.hits] == ["Play events"]
+    assert result.degraded is True
+
+
+def test_reindex_rebuilds_the_index_from_the_database(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    ProductFactory(name="Play events")  # never committed: not indexed
+    assert names("play") == []
+
+    call_command("reindex", verbosity=0)
+
+    assert names("play") == ["Play events"]
