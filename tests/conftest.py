@@ -10,12 +10,13 @@
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.net import free_port
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls in the same thread are safe here, so let them through.
@@ -52,12 +53,6 @@ def _postgres_binary(name: str) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class PostgresCluster:
     """A PostgreSQL cluster in a temporary directory, for one test session."""
 
@@ -66,7 +61,7 @@ class PostgresCluster:
         self.pg_ctl = _postgres_binary("pg_ctl")
         self.directory = Path(tempfile.mkdtemp(prefix="marketplace-pg-"))
         self.data = self.directory / "data"
-        self.port = _free_port()
+        self.port = free_port()
         # initdb refuses to run as root: run the server as the postgres user then.
         self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 

@@ -25,6 +25,18 @@ def marked_to_html(text: str) -> str:
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
+def highlights_from_rows(rows) -> dict[int, dict[str, str]]:
+    """(product id, marked name, marked summary, marked snippet) rows as safe
+    HTML; the snippet is kept only when the match is elsewhere, to show where."""
+    highlights = {}
+    for product_id, name, summary, text in rows:
+        marked = {"name": marked_to_html(name), "summary": marked_to_html(summary)}
+        if MARK_START in text and MARK_START not in name and MARK_START not in summary:
+            marked["text"] = marked_to_html(text)
+        highlights[product_id] = marked
+    return highlights
+
+
 def best_correction(term: str, candidates: list[str]) -> str | None:
     scored = [(difflib.SequenceMatcher(None, term, candidate).ratio(), candidate) for candidate in candidates if candidate != term]
     scored = [pair for pair in scored if pair[0] >= MIN_CORRECTION_SIMILARITY]

@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from .database import MARK_END, MARK_START, DatabaseBackend, Match, marked_to_html, sql_of
+from .database import MARK_END, MARK_START, DatabaseBackend, Match, highlights_from_rows, sql_of
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -94,14 +94,7 @@ class SQLiteBackend(DatabaseBackend):
         markers = [MARK_START, MARK_END] * 3
         with connection.cursor() as cursor:
             cursor.execute(sql, [*markers, match_expression(match), *product_ids])
-            rows = cursor.fetchall()
-        highlights = {}
-        for product_id, name, summary, text in rows:
-            marked = {"name": marked_to_html(name), "summary": marked_to_html(summary)}
-            if MARK_START in text and MARK_START not in name and MARK_START not in summary:
-                marked["text"] = marked_to_html(text)  # matched only elsewhere: show where
-            highlights[product_id] = marked
-        return highlights
+            return highlights_from_rows(cursor.fetchall())
 
     def suggest_ids(self, terms, candidates, limit):
         candidate_sql, candidate_params = sql_of(candidates)

@@ -13,6 +13,7 @@ from catalog import search
 from catalog.search import SearchQuery, SearchUnavailable
 from catalog.search.documents import documents_for
 from catalog.search.elastic import ElasticsearchBackend
+from tests.net import free_port as closed_port
 from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +21,6 @@ pytestmark = pytest.mark.django_db
 TIMEOUT = 0.3  # settings.ELASTICSEARCH_TIMEOUT
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SilentServer:

@@ -7,15 +7,12 @@ import pytest
 from catalog import search
 from catalog.search import SearchQuery
 from marketplace.celery import app as celery_app
+from tests.net import free_port as closed_port
 from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def names(text):
