@@ -1,6 +1,8 @@
 """Markdown for descriptions, rendered and then sanitised with nh3 (ammonia):
 only formatting tags survive, links keep safe schemes only."""
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 
@@ -13,8 +15,20 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    # Building a converter loads its extensions, which costs more than most
+    # conversions: keep one per thread and reset it between texts.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown_lib.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return converter.reset()
+
+
 def render_markdown(text: str) -> str:
-    html = markdown_lib.markdown(text or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = _converter().convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

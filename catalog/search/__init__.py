@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 import pybreaker
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from .database import DatabaseBackend
 from .documents import documents_for
@@ -114,8 +114,9 @@ def index_products(product_ids: Iterable[int], *, external: bool = True) -> None
     documents = documents_for(product_ids)
     gone = sorted(set(product_ids) - {document.product_id for document in documents})
     backend = database_backend()
-    backend.index(documents)
-    backend.remove(gone)
+    with transaction.atomic():  # one commit: FTS5 writes a new segment per commit
+        backend.index(documents)
+        backend.remove(gone)
     elastic = external_backend() if external else None
     if elastic is not None:
         elastic.index(documents)
@@ -124,7 +125,8 @@ def index_products(product_ids: Iterable[int], *, external: bool = True) -> None
 
 def remove_products(product_ids: Iterable[int]) -> None:
     product_ids = sorted(set(product_ids))
-    database_backend().remove(product_ids)
+    with transaction.atomic():
+        database_backend().remove(product_ids)
     external = external_backend()
     if external is not None:
         external.remove(product_ids)
@@ -138,16 +140,20 @@ def rebuild(*, batch_size: int = 1000, progress: Callable[[int], None] | None = 
     ids = list(DataProduct.objects.order_by("pk").values_list("pk", flat=True))
     backend = database_backend()
     external = external_backend()
-    backend.clear()
     if external is not None:
         external.begin_rebuild()
+    # Batch by batch, each product's document is replaced in one commit, so
+    # searches during a rebuild see every product, old or new.
     for start in range(0, len(ids), batch_size):
         documents = documents_for(ids[start : start + batch_size])
-        backend.write(documents)
+        with transaction.atomic():
+            backend.index(documents)
         if external is not None:
             external.write_rebuild(documents)
         if progress:
             progress(len(documents))
+    with transaction.atomic():
+        backend.prune()
     if external is not None:
         external.finish_rebuild()
     return len(ids)

@@ -100,6 +100,10 @@ class DatabaseBackend:
     def clear(self) -> None:
         raise NotImplementedError
 
+    def prune(self) -> None:
+        """Drop the documents of products that no longer exist."""
+        raise NotImplementedError
+
     # --- shared -----------------------------------------------------------------
 
     def index(self, documents: list[ProductDocument]) -> None:

@@ -151,6 +151,10 @@ class PostgreSQLBackend(DatabaseBackend):
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM catalog_search_document WHERE product_id = ANY(%s)", [list(product_ids)])
 
+    def prune(self):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM catalog_search_document d WHERE NOT EXISTS (SELECT 1 FROM catalog_dataproduct p WHERE p.id = d.product_id)")
+
     def clear(self):
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE catalog_search_document, catalog_search_term")

@@ -135,6 +135,10 @@ class SQLiteBackend(DatabaseBackend):
                 chunk = product_ids[start : start + 500]
                 cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
+    def prune(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS} WHERE rowid NOT IN (SELECT id FROM catalog_dataproduct)")
+
     def clear(self):
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS}")
