@@ -263,3 +263,13 @@ class SchemaField(models.Model):
 
     def __str__(self) -> str:
         return f"{self.port} . {self.name}"
+
+
+class SearchIndexState(models.Model):
+    """One row: a counter bumped by every write to the search index, so that
+    cached facet counts of an older index are never served (catalog/search)."""
+
+    generation = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "search index state"

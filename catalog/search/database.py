@@ -4,15 +4,23 @@ ranking, snippets and typo correction are the engine's own (sqlite.py,
 postgresql.py)."""
 
 import difflib
+import hashlib
 import html
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+import snowballstemmer
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from ..models import DataProduct
+from ..models import DataProduct, Domain, SearchIndexState, Tag, Team
 from .documents import ProductDocument
-from .types import FACET_SIZE, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, Visibility
+from .types import FACET_NAMES, FACET_SIZE, WORD, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, Visibility
+
+FACET_CACHE_SECONDS = 600
+WORD_OR_SPACE = re.compile(r"\w+|\W+")
 
 # Marker characters around matches in engine snippets: never in catalog text,
 # so snippets can be HTML-escaped first and marked up afterwards.
@@ -23,6 +31,68 @@ MIN_CORRECTION_SIMILARITY = 0.75
 def marked_to_html(text: str) -> str:
     """Escape an engine's snippet, then turn its markers into <mark> tags."""
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+_stemmer = snowballstemmer.stemmer("english")
+SNIPPET_WORDS = 24
+
+
+def _marker(match: "Match"):
+    """A test for whether a word of a product's text matches the query: the
+    same stem as one of the words it stands for, or typed in part."""
+    stems = {stem for term in match.terms for stem in _stemmer.stemWords(match.options(term))}
+    prefixes = tuple(term for term in match.terms if len(term) >= 3)
+
+    def matches(word: str) -> bool:
+        word = word.lower()
+        return word.startswith(prefixes) or _stemmer.stemWord(word) in stems
+
+    return matches
+
+
+def mark(text: str, matches) -> tuple[str, int | None]:
+    """`text` as safe HTML with <mark> around matching words, and the
+    position (in words) of the first match."""
+    parts, position, first = [], 0, None
+    for index, found in enumerate(WORD.finditer(text)):
+        if matches(found.group(0)):
+            parts.append(html.escape(text[position : found.start()]))
+            parts.append(f"<mark>{html.escape(found.group(0))}</mark>")
+            position = found.end()
+            if first is None:
+                first = index
+    parts.append(html.escape(text[position:]))
+    return "".join(parts), first
+
+
+def snippet(text: str, matches) -> str | None:
+    """A window of words around the first match in `text`, marked; None without a match."""
+    words = WORD_OR_SPACE.findall(text)
+    for index, piece in enumerate(words):
+        if WORD.fullmatch(piece) and matches(piece):
+            start = max(0, index - SNIPPET_WORDS // 2)
+            window = "".join(words[start : start + SNIPPET_WORDS * 2])
+            marked, _ = mark(window, matches)
+            return ("…" if start else "") + marked.strip() + ("…" if start + SNIPPET_WORDS * 2 < len(words) else "")
+    return None
+
+
+def python_highlights(match: "Match", rows) -> dict[int, dict[str, str]]:
+    """Highlights for (product id, name, summary, other text) rows, marked in
+    Python with the same stemming the engines use: cheaper than asking an FTS
+    engine to find the matches again in each document."""
+    matches = _marker(match)
+    highlights = {}
+    for product_id, name, summary, text in rows:
+        marked_name, in_name = mark(name, matches)
+        marked_summary, in_summary = mark(summary, matches)
+        marked = {"name": marked_name, "summary": marked_summary}
+        if in_name is None and in_summary is None:
+            elsewhere = snippet(text, matches)
+            if elsewhere:
+                marked["text"] = elsewhere
+        highlights[product_id] = marked
+    return highlights
 
 
 def highlights_from_rows(rows) -> dict[int, dict[str, str]]:
@@ -78,11 +148,12 @@ class DatabaseBackend:
     def correction_candidates(self, term: str) -> list[str]:
         raise NotImplementedError
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery) -> tuple[list[tuple[int, float]], int]:
-        """The page of (product id, score) of matching candidates, in query.sort order, and the total."""
+    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery) -> list[tuple[int, float]]:
+        """The page of (product id, score) of matching candidates, in query.sort order."""
         raise NotImplementedError
 
-    def matching(self, match: Match, candidates: QuerySet) -> QuerySet:
+    def match_sql(self, match: Match) -> tuple[str, list]:
+        """SQL selecting the ids of the products whose documents match."""
         raise NotImplementedError
 
     def highlights(self, match: Match, product_ids: list[int]) -> dict[int, dict[str, str]]:
@@ -109,9 +180,12 @@ class DatabaseBackend:
     def index(self, documents: list[ProductDocument]) -> None:
         self.delete([document.product_id for document in documents])
         self.write(documents)
+        bump_generation()
 
     def remove(self, product_ids: list[int]) -> None:
-        self.delete(product_ids)
+        if product_ids:
+            self.delete(product_ids)
+            bump_generation()
 
     def match(self, terms: list[str]) -> Match:
         """Expand words typed in part into the catalog's words; correct the
@@ -120,9 +194,10 @@ class DatabaseBackend:
         for term in terms:
             if term.isdigit() or len(term) < 2:
                 continue
-            words = self.words_starting_with(term, MAX_EXPANSIONS + 1)
+            words = self.words_starting_with(term, MAX_EXPANSIONS * 3)
             if words:
-                expansions[term] = [word for word in words if word != term][:MAX_EXPANSIONS]
+                # Column names (listener_id) are left out: the engines split them into words anyway.
+                expansions[term] = [word for word in words if word != term and "_" not in word][:MAX_EXPANSIONS]
             elif len(term) >= 4:
                 correction = best_correction(term, self.correction_candidates(term))
                 if correction:
@@ -137,20 +212,20 @@ class DatabaseBackend:
         if terms:
             match = self.match(terms)
             corrections = match.corrections
-            page, total = self.ranked_ids(match, candidates, query)
+            match_sql, match_params = self.match_sql(match)
+            total, facets = cached_facet_counts(match_sql, match_params, candidates, query)
+            page = self.ranked_ids(match, candidates, query) if total else []
             scores = dict(page)
             page_ids = [product_id for product_id, _ in page]
-            facet_base = self.matching(match, candidates)
             highlights = self.highlights(match, page_ids) if page_ids else {}
         else:
-            total = candidates.count()
+            total, facets = cached_facet_counts(None, [], candidates, query)
             page_ids = list(candidates.order_by(*browse_order(query.sort)).values_list("pk", flat=True)[query.offset : query.offset + query.page_size])
-            facet_base = candidates
             highlights = {}
         return SearchResult(
             hits=hits_for(page_ids, scores, highlights),
             total=total,
-            facets=facet_counts(facet_base, query),
+            facets=facets,
             query=query,
             backend=self.name,
             corrections=corrections,
@@ -199,40 +274,79 @@ def browse_order(sort: str) -> list[str]:
     }.get(sort, ["name", "pk"])
 
 
-def facet_counts(products: QuerySet, query: SearchQuery) -> dict[str, list[FacetValue]]:
+def facet_counts(match_sql: str | None, match_params: list, candidates: QuerySet, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The number of matching candidates and their facet counts, in two
+    queries whatever the number of facets: one GROUP BY over the single-valued
+    facets (combinations are few), one over the tags. `match_sql` selects the
+    ids matching the words (None: no words)."""
+    candidate_sql, candidate_params = sql_of(candidates)
+    where, params = f"p.id IN ({candidate_sql})", list(candidate_params)
+    if match_sql:
+        where, params = f"p.id IN ({match_sql}) AND {where}", [*match_params, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.domain_id, p.owner_team_id, p.status, p.kind, p.classification, count(*) FROM catalog_dataproduct p WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+            params,
+        )
+        combinations = cursor.fetchall()
+        cursor.execute(
+            f"SELECT t.tag_id, count(*) AS n FROM catalog_dataproduct_tags t JOIN catalog_dataproduct p ON p.id = t.dataproduct_id "
+            f"WHERE {where} GROUP BY t.tag_id ORDER BY n DESC LIMIT {FACET_SIZE}",
+            params,
+        )
+        tag_counts = cursor.fetchall()
+    counters = {name: Counter() for name in ("domain", "owner_team", "status", "kind", "classification")}
+    total = 0
+    for domain_id, team_id, status, kind, classification, count in combinations:
+        total += count
+        for name, value in (("domain", domain_id), ("owner_team", team_id), ("status", status), ("kind", kind), ("classification", classification)):
+            counters[name][value] += count
+    domains = Domain.objects.in_bulk(list(counters["domain"]))
+    teams = Team.objects.in_bulk(list(counters["owner_team"]))
+    tags = Tag.objects.in_bulk([tag_id for tag_id, _ in tag_counts])
     selected = {name: set(values) for name, values in query.filters.items()}
-    ids = products.values("pk")
-    facets: dict[str, list[FacetValue]] = {}
 
-    def build(name: str, rows, label_of) -> None:
-        values = [FacetValue(value=value, label=label_of(value, label), count=count, selected=value in selected.get(name, ())) for value, label, count in rows]
-        values.sort(key=lambda item: (-item.count, item.label.lower()))
-        facets[name] = values[:FACET_SIZE]
+    def values(name: str, rows) -> list[FacetValue]:
+        built = [FacetValue(value=value, label=label, count=count, selected=value in selected.get(name, ())) for value, label, count in rows]
+        built.sort(key=lambda item: (-item.count, item.label.lower()))
+        return built[:FACET_SIZE]
 
-    by_id = DataProduct.objects.filter(pk__in=ids)
-    build(
-        "domain",
-        by_id.values_list("domain__slug", "domain__name").annotate(n=Count("pk")).order_by(),
-        lambda value, label: label,
-    )
-    build(
-        "tag",
-        by_id.filter(tags__isnull=False).values_list("tags__name", "tags__name").annotate(n=Count("pk")).order_by("-n")[: FACET_SIZE * 2],
-        lambda value, label: label,
-    )
-    for name, choices in (
-        ("classification", DataProduct.Classification),
-        ("status", DataProduct.Status),
-        ("kind", DataProduct.Kind),
-    ):
+    facets = {
+        "domain": values("domain", ((domains[i].slug, domains[i].name, n) for i, n in counters["domain"].items())),
+        "tag": values("tag", ((tags[i].name, tags[i].name, n) for i, n in tag_counts)),
+    }
+    for name, choices in (("classification", DataProduct.Classification), ("status", DataProduct.Status), ("kind", DataProduct.Kind)):
         labels = dict(choices.choices)
-        build(name, by_id.values_list(name, name).annotate(n=Count("pk")).order_by(), lambda value, label, labels=labels: labels.get(value, value))
-    build(
-        "owner_team",
-        by_id.values_list("owner_team__slug", "owner_team__name").annotate(n=Count("pk")).order_by(),
-        lambda value, label: label,
-    )
-    return facets
+        facets[name] = values(name, ((value, labels.get(value, value), n) for value, n in counters[name].items()))
+    facets["owner_team"] = values("owner_team", ((teams[i].slug, teams[i].name, n) for i, n in counters["owner_team"].items()))
+    return total, {name: facets[name] for name in FACET_NAMES}
+
+
+def cached_facet_counts(match_sql: str | None, match_params: list, candidates: QuerySet, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+    """facet_counts, cached per query while the index is unchanged: the key
+    holds the index generation, which every index write bumps in its own
+    transaction. Counting every match of a common word is the expensive part
+    of a search; paging and re-sorting the same search reuse the counts."""
+    if connection.in_atomic_block:
+        # Inside a transaction the index may hold uncommitted writes (and a
+        # generation number a rollback would hand out again): no caching.
+        return facet_counts(match_sql, match_params, candidates, query)
+    candidate_sql, candidate_params = sql_of(candidates)
+    generation = SearchIndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
+    selected = sorted((name, tuple(sorted(values))) for name, values in query.filters.items())
+    key_source = repr((connection.vendor, generation, match_sql, match_params, candidate_sql, candidate_params, selected))
+    key = "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = facet_counts(match_sql, match_params, candidates, query)
+        cache.set(key, cached, timeout=FACET_CACHE_SECONDS)
+    return cached
+
+
+def bump_generation() -> None:
+    """Called by every write to a search index, in its transaction."""
+    if not SearchIndexState.objects.filter(pk=1).update(generation=F("generation") + 1):
+        SearchIndexState.objects.get_or_create(pk=1)
 
 
 def hits_for(page_ids: list[int], scores: dict[int, float], highlights: dict[int, dict[str, str]]) -> list[Hit]:

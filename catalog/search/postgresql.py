@@ -4,9 +4,8 @@ and name suggestions."""
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
-from .database import MARK_END, MARK_START, DatabaseBackend, Match, highlights_from_rows, sql_of
+from .database import MARK_END, MARK_START, DatabaseBackend, Match, bump_generation, highlights_from_rows, sql_of
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -78,20 +77,13 @@ class PostgreSQLBackend(DatabaseBackend):
             ORDER BY {order}
             LIMIT %s OFFSET %s
         """
-        count_sql = f"""
-            WITH q AS (SELECT {query_sql} AS query)
-            SELECT count(*) FROM q, catalog_search_document d WHERE d.vector @@ q.query AND d.product_id IN ({candidate_sql})
-        """
         with connection.cursor() as cursor:
             cursor.execute(sql, [*query_params, match.exact_name, *candidate_params, query.page_size, query.offset])
-            page = [(row[0], float(row[1])) for row in cursor.fetchall()]
-            cursor.execute(count_sql, [*query_params, *candidate_params])
-            total = cursor.fetchone()[0]
-        return page, total
+            return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
-    def matching(self, match: Match, candidates: QuerySet) -> QuerySet:
+    def match_sql(self, match: Match):
         query_sql, query_params = tsquery(match)
-        return candidates.filter(pk__in=RawSQL(f"SELECT product_id FROM catalog_search_document WHERE vector @@ ({query_sql})", query_params))
+        return f"SELECT product_id FROM catalog_search_document WHERE vector @@ ({query_sql})", query_params
 
     def highlights(self, match: Match, product_ids):
         query_sql, query_params = tsquery(match)
@@ -154,7 +146,9 @@ class PostgreSQLBackend(DatabaseBackend):
     def prune(self):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM catalog_search_document d WHERE NOT EXISTS (SELECT 1 FROM catalog_dataproduct p WHERE p.id = d.product_id)")
+        bump_generation()
 
     def clear(self):
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE catalog_search_document, catalog_search_term")
+        bump_generation()

@@ -3,9 +3,8 @@ every word, and a trigram table of the catalog's words for typos."""
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
-from .database import MARK_END, MARK_START, DatabaseBackend, Match, highlights_from_rows, sql_of
+from .database import DatabaseBackend, Match, bump_generation, python_highlights, sql_of
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -58,51 +57,65 @@ class SQLiteBackend(DatabaseBackend):
             return [row[0] for row in cursor.fetchall()]
 
     def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery):
+        """Relevance ranks in tiers: products whose name has every word first
+        (exact name, then bm25, then consumers), then the other matches by
+        bm25. A page inside the first tier scores only name matches, not
+        every product that mentions a common word somewhere."""
         candidate_sql, candidate_params = sql_of(candidates)
         expression = match_expression(match)
-        order = {
-            "name": "p.name, p.id",
-            "newest": "p.created_at DESC, p.id",
-            "most_used": "p.consumer_count DESC, score, p.id",
-        }.get(query.sort, "exact DESC, score, p.consumer_count DESC, p.name, p.id")
-        sql = f"""
-            SELECT p.id, {BM25} AS score, lower(p.name) = %s AS exact
-            FROM {FTS} JOIN catalog_dataproduct p ON p.id = {FTS}.rowid
-            WHERE {FTS} MATCH %s AND p.id IN ({candidate_sql})
-            ORDER BY {order}
-            LIMIT %s OFFSET %s
-        """
-        count_sql = f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({candidate_sql})"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [match.exact_name, expression, *candidate_params, query.page_size, query.offset])
-            page = [(row[0], -float(row[1])) for row in cursor.fetchall()]
-            cursor.execute(count_sql, [expression, *candidate_params])
-            total = cursor.fetchone()[0]
-        return page, total
+        if query.sort != "relevance":
+            order = {"name": "p.name, p.id", "newest": "p.created_at DESC, p.id", "most_used": "p.consumer_count DESC, p.name, p.id"}[query.sort]
+            sql = f"""
+                SELECT p.id, 0 FROM catalog_dataproduct p
+                WHERE p.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AND p.id IN ({candidate_sql})
+                ORDER BY {order} LIMIT %s OFFSET %s
+            """
+            return self._rows(sql, [expression, *candidate_params, query.page_size, query.offset])
+        wanted = query.offset + query.page_size
+        in_name = match_expression(match, column="name")
+        ranked = self._ranked(in_name, match, candidate_sql, candidate_params, wanted)
+        if len(ranked) < wanted:
+            elsewhere = f"({expression}) NOT ({in_name})"
+            ranked += self._ranked(elsewhere, match, candidate_sql, candidate_params, wanted - len(ranked))
+        return ranked[query.offset : wanted]
 
-    def matching(self, match: Match, candidates: QuerySet) -> QuerySet:
-        return candidates.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [match_expression(match)]))
+    def _ranked(self, expression, match, candidate_sql, candidate_params, limit):
+        # The matches are computed once, first (MATERIALIZED): joined directly,
+        # SQLite may drive from the product table and rerun MATCH per row.
+        sql = f"""
+            WITH hits AS MATERIALIZED (SELECT rowid AS id, {BM25} AS score FROM {FTS} WHERE {FTS} MATCH %s)
+            SELECT p.id, -hits.score FROM hits JOIN catalog_dataproduct p ON p.id = hits.id
+            WHERE p.id IN ({candidate_sql})
+            ORDER BY lower(p.name) = %s DESC, hits.score, p.consumer_count DESC, p.name, p.id
+            LIMIT %s
+        """
+        return self._rows(sql, [expression, *candidate_params, match.exact_name, limit])
+
+    def _rows(self, sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+    def match_sql(self, match: Match):
+        return f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [match_expression(match)]
 
     def highlights(self, match: Match, product_ids):
-        sql = f"""
-            SELECT rowid,
-                   highlight({FTS}, 0, %s, %s),
-                   highlight({FTS}, 1, %s, %s),
-                   snippet({FTS}, -1, %s, %s, '…', 16)
-            FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({', '.join(['%s'] * len(product_ids))})
-        """
-        markers = [MARK_START, MARK_END] * 3
+        placeholders = ", ".join(["%s"] * len(product_ids))
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*markers, match_expression(match), *product_ids])
-            return highlights_from_rows(cursor.fetchall())
+            cursor.execute(
+                f"SELECT rowid, name, summary, description || ' ' || ports || ' ' || fields FROM {FTS} WHERE rowid IN ({placeholders})",
+                list(product_ids),
+            )
+            return python_highlights(match, cursor.fetchall())
 
     def suggest_ids(self, terms, candidates, limit):
         candidate_sql, candidate_params = sql_of(candidates)
         expression = match_expression(self.match(terms), column="name")
         sql = f"""
-            SELECT p.id FROM {FTS} JOIN catalog_dataproduct p ON p.id = {FTS}.rowid
-            WHERE {FTS} MATCH %s AND p.id IN ({candidate_sql})
-            ORDER BY lower(p.name) LIKE %s ESCAPE '\\' DESC, {BM25}, p.consumer_count DESC, p.name LIMIT %s
+            WITH hits AS MATERIALIZED (SELECT rowid AS id, {BM25} AS score FROM {FTS} WHERE {FTS} MATCH %s)
+            SELECT p.id FROM hits JOIN catalog_dataproduct p ON p.id = hits.id
+            WHERE p.id IN ({candidate_sql})
+            ORDER BY lower(p.name) LIKE %s ESCAPE '\\' DESC, hits.score, p.consumer_count DESC, p.name LIMIT %s
         """
         starts = " ".join(terms).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with connection.cursor() as cursor:
@@ -138,9 +151,11 @@ class SQLiteBackend(DatabaseBackend):
     def prune(self):
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS} WHERE rowid NOT IN (SELECT id FROM catalog_dataproduct)")
+        bump_generation()
 
     def clear(self):
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS}")
             cursor.execute("DELETE FROM catalog_search_term")
             cursor.execute("DELETE FROM catalog_search_term_trigram")
+        bump_generation()

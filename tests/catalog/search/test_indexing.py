@@ -73,3 +73,19 @@ def test_reindex_rebuilds_the_index_from_the_database(django_capture_on_commit_c
     call_command("reindex", verbosity=0)
 
     assert names("play") == ["Play events"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_facet_counts_are_never_served_after_the_index_changed():
+    from django.core.cache import cache
+
+    cache.clear()
+    ProductFactory(name="Royalty statements", tags=["royalties"])
+    user = UserFactory()
+    first = search.search(SearchQuery(text="royalty"), user=user)
+
+    ProductFactory(name="Royalty rates", tags=["royalties"])
+    second = search.search(SearchQuery(text="royalty"), user=user)
+
+    assert (first.total, second.total) == (1, 2)
+    assert [v.count for v in second.facets["tag"]] == [2]
