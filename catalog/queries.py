@@ -91,3 +91,22 @@ def popular_tags(user, limit: int = 12) -> QuerySet[Tag]:
         .filter(product_count__gt=0)
         .order_by("-product_count", "name")[:limit]
     )
+
+
+def visible_draft_ids(user) -> list[int]:
+    """The drafts `user` may see through an object permission (their team's,
+    or given to them): what search adds to every non-draft product."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import DataProductGroupObjectPermission, DataProductUserObjectPermission
+
+    if not user.is_authenticated:
+        return []
+    by_group = DataProductGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), permission__codename="view_dataproduct", group__user=user
+    )
+    by_user = DataProductUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), permission__codename="view_dataproduct", user=user
+    )
+    drafts = DataProduct.objects.filter(status=DataProduct.Status.DRAFT)
+    return list(drafts.filter(Exists(by_group) | Exists(by_user)).values_list("pk", flat=True))

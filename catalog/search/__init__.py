@@ -71,13 +71,11 @@ def external_backend():
 
 def visibility_for(user) -> Visibility:
     """What `user` may find: the same rule as catalog.queries.visible_products."""
-    from ..models import DataProduct
-    from ..queries import visible_products
+    from ..queries import visible_draft_ids
 
     if user.is_authenticated and user.is_superuser:
         return Visibility(everything=True)
-    drafts = visible_products(user).filter(status=DataProduct.Status.DRAFT).values_list("pk", flat=True)
-    return Visibility(draft_ids=frozenset(drafts))
+    return Visibility(draft_ids=frozenset(visible_draft_ids(user)))
 
 
 def _ask(method: str, *args):

@@ -4,6 +4,7 @@ ranking, snippets and typo correction are the engine's own (sqlite.py,
 postgresql.py)."""
 
 import difflib
+import functools
 import hashlib
 import html
 import re
@@ -34,18 +35,23 @@ def marked_to_html(text: str) -> str:
 
 
 _stemmer = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stem_of(word: str) -> str:
+    return _stemmer.stemWord(word)
 SNIPPET_WORDS = 24
 
 
 def _marker(match: "Match"):
     """A test for whether a word of a product's text matches the query: the
     same stem as one of the words it stands for, or typed in part."""
-    stems = {stem for term in match.terms for stem in _stemmer.stemWords(match.options(term))}
+    stems = {stem_of(word) for term in match.terms for word in match.options(term)}
     prefixes = tuple(term for term in match.terms if len(term) >= 3)
 
     def matches(word: str) -> bool:
         word = word.lower()
-        return word.startswith(prefixes) or _stemmer.stemWord(word) in stems
+        return word.startswith(prefixes) or stem_of(word) in stems
 
     return matches
 
@@ -108,9 +114,8 @@ def highlights_from_rows(rows) -> dict[int, dict[str, str]]:
 
 
 def best_correction(term: str, candidates: list[str]) -> str | None:
-    scored = [(difflib.SequenceMatcher(None, term, candidate).ratio(), candidate) for candidate in candidates if candidate != term]
-    scored = [pair for pair in scored if pair[0] >= MIN_CORRECTION_SIMILARITY]
-    return max(scored)[1] if scored else None
+    close = difflib.get_close_matches(term, [candidate for candidate in candidates if candidate != term], n=1, cutoff=MIN_CORRECTION_SIMILARITY)
+    return close[0] if close else None
 
 
 MAX_EXPANSIONS = 8
