@@ -62,23 +62,42 @@ class PostgreSQLBackend(DatabaseBackend):
             return [row[0] for row in cursor.fetchall()]
 
     def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery):
+        """Relevance ranks in tiers, as on SQLite: products whose name has
+        every word first (exact name, then ts_rank_cd, then consumers), found
+        through the name's own GIN index, then the other matches. A page
+        inside the first tier ranks only name matches."""
         candidate_sql, candidate_params = sql_of(candidates)
         query_sql, query_params = tsquery(match)
-        order = {
-            "name": "p.name, p.id",
-            "newest": "p.created_at DESC, p.id",
-            "most_used": "p.consumer_count DESC, score DESC, p.id",
-        }.get(query.sort, "exact DESC, score DESC, p.consumer_count DESC, p.name, p.id")
+        if query.sort != "relevance":
+            order = {"name": "p.name, p.id", "newest": "p.created_at DESC, p.id", "most_used": "p.consumer_count DESC, p.name, p.id"}[query.sort]
+            sql = f"""
+                SELECT p.id, 0 FROM catalog_dataproduct p
+                WHERE p.id IN (SELECT product_id FROM catalog_search_document WHERE vector @@ ({query_sql})) AND p.id IN ({candidate_sql})
+                ORDER BY {order} LIMIT %s OFFSET %s
+            """
+            return self._rows(sql, [*query_params, *candidate_params, query.page_size, query.offset])
+        wanted = query.offset + query.page_size
+        ranked = self._ranked("d.name_vector @@ q.query", query_sql, query_params, match, candidate_sql, candidate_params, wanted)
+        if len(ranked) < wanted:
+            ranked += self._ranked(
+                "d.vector @@ q.query AND NOT d.name_vector @@ q.query", query_sql, query_params, match, candidate_sql, candidate_params, wanted - len(ranked)
+            )
+        return ranked[query.offset : wanted]
+
+    def _ranked(self, condition, query_sql, query_params, match, candidate_sql, candidate_params, limit):
         sql = f"""
             WITH q AS (SELECT {query_sql} AS query)
-            SELECT p.id, ts_rank_cd('{RANK_WEIGHTS}', d.vector, q.query) AS score, lower(p.name) = %s AS exact
+            SELECT p.id, ts_rank_cd('{RANK_WEIGHTS}', d.vector, q.query) AS score
             FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
-            WHERE d.vector @@ q.query AND p.id IN ({candidate_sql})
-            ORDER BY {order}
-            LIMIT %s OFFSET %s
+            WHERE {condition} AND p.id IN ({candidate_sql})
+            ORDER BY lower(p.name) = %s DESC, score DESC, p.consumer_count DESC, p.name, p.id
+            LIMIT %s
         """
+        return self._rows(sql, [*query_params, *candidate_params, match.exact_name, limit])
+
+    def _rows(self, sql, params):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*query_params, match.exact_name, *candidate_params, query.page_size, query.offset])
+            cursor.execute(sql, params)
             return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
     def match_sql(self, match: Match):
@@ -126,13 +145,14 @@ class PostgreSQLBackend(DatabaseBackend):
                     f"{d.domain_name} {d.domain} {d.owner_team_name} {d.owner_team} {d.ports}",
                     f"{d.description}\n{d.fields}",
                     f"{d.description}\n{d.ports}\n{d.fields}",
+                    d.name,
                 )
             )
         words = sorted({word for d in documents for word in d.words()})
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO catalog_search_document (product_id, vector, body) VALUES (%s, {VECTOR}, %s) "
-                "ON CONFLICT (product_id) DO UPDATE SET vector = EXCLUDED.vector, body = EXCLUDED.body",
+                f"INSERT INTO catalog_search_document (product_id, vector, body, name_vector) VALUES (%s, {VECTOR}, %s, to_tsvector('{CONFIG}', %s)) "
+                "ON CONFLICT (product_id) DO UPDATE SET vector = EXCLUDED.vector, body = EXCLUDED.body, name_vector = EXCLUDED.name_vector",
                 rows,
             )
             if words:
