@@ -114,8 +114,15 @@ def highlights_from_rows(rows) -> dict[int, dict[str, str]]:
 
 
 def best_correction(term: str, candidates: list[str]) -> str | None:
-    close = difflib.get_close_matches(term, [candidate for candidate in candidates if candidate != term], n=1, cutoff=MIN_CORRECTION_SIMILARITY)
-    return close[0] if close else None
+    """The catalog's word closest to `term`, whole or as the start of a longer
+    word being typed ("recomend" → recommendations), if it is close enough."""
+    starts: dict[str, str] = {}
+    for candidate in sorted(candidates, key=len):
+        if candidate != term:
+            starts.setdefault(candidate, candidate)
+            starts.setdefault(candidate[: len(term) + 1], candidate)
+    close = difflib.get_close_matches(term, list(starts), n=1, cutoff=MIN_CORRECTION_SIMILARITY)
+    return starts[close[0]] if close else None
 
 
 MAX_EXPANSIONS = 8

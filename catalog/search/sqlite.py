@@ -47,13 +47,13 @@ class SQLiteBackend(DatabaseBackend):
             return [row[0] for row in cursor.fetchall()]
 
     def correction_candidates(self, term):
-        # Words of about the same length that start like the typed one (a
-        # range scan of the primary key): typos rarely hit the first letters,
-        # and scoring every word that shares a trigram costs far more.
+        # Words at least about as long that start like the typed one (a range
+        # scan of the primary key): typos rarely hit the first letters, and
+        # scoring every word that shares a trigram costs far more.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT term FROM catalog_search_term WHERE term >= %s AND term < %s AND length(term) BETWEEN %s AND %s LIMIT 5000",
-                [term[:2], term[:2] + "\U0010ffff", len(term) - 2, len(term) + 2],
+                "SELECT term FROM catalog_search_term WHERE term >= %s AND term < %s AND length(term) >= %s LIMIT 5000",
+                [term[:2], term[:2] + "\U0010ffff", len(term) - 2],
             )
             return [row[0] for row in cursor.fetchall()]
 
