@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
 from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -188,6 +189,9 @@ class DataProduct(models.Model):
             models.Index(fields=["-created_at"]),
             models.Index(fields=["-updated_at"]),
             models.Index(fields=["-consumer_count", "name"]),
+            # Search's first ranking tier walks names shortest first and stops at a page.
+            models.Index(Length("name"), F("consumer_count").desc(), F("name"), F("id"), name="product_name_rank"),
+            models.Index(Lower("name"), name="product_name_lower"),
         ]
 
     def __str__(self) -> str:

@@ -95,18 +95,14 @@ def popular_tags(user, limit: int = 12) -> QuerySet[Tag]:
 
 def visible_draft_ids(user) -> list[int]:
     """The drafts `user` may see through an object permission (their team's,
-    or given to them): what search adds to every non-draft product."""
-    from django.db.models import Exists, OuterRef
-
+    or given to them): what search adds to every non-draft product. Driven
+    from the user's own permission rows, so it costs the same in a catalog
+    of any size."""
     from .models import DataProductGroupObjectPermission, DataProductUserObjectPermission
 
     if not user.is_authenticated:
         return []
-    by_group = DataProductGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename="view_dataproduct", group__user=user
-    )
-    by_user = DataProductUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename="view_dataproduct", user=user
-    )
-    drafts = DataProduct.objects.filter(status=DataProduct.Status.DRAFT)
-    return list(drafts.filter(Exists(by_group) | Exists(by_user)).values_list("pk", flat=True))
+    draft = {"permission__codename": "view_dataproduct", "content_object__status": DataProduct.Status.DRAFT}
+    by_group = DataProductGroupObjectPermission.objects.filter(group__user=user, **draft).values_list("content_object_id", flat=True)
+    by_user = DataProductUserObjectPermission.objects.filter(user=user, **draft).values_list("content_object_id", flat=True)
+    return sorted(set(by_group) | set(by_user))

@@ -126,6 +126,9 @@ def best_correction(term: str, candidates: list[str]) -> str | None:
 
 
 MAX_EXPANSIONS = 8
+# Above this many matches, the first ranking tier walks the name-rank index
+# and stops at a page; below, sorting the matches is cheaper than the walk.
+WALK_INDEX_ABOVE = 2000
 
 
 @dataclass
@@ -160,8 +163,8 @@ class DatabaseBackend:
     def correction_candidates(self, term: str) -> list[str]:
         raise NotImplementedError
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery) -> list[tuple[int, float]]:
-        """The page of (product id, score) of matching candidates, in query.sort order."""
+    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery, total: int) -> list[tuple[int, float]]:
+        """The page of (product id, score) of the `total` matching candidates, in query.sort order."""
         raise NotImplementedError
 
     def match_sql(self, match: Match) -> tuple[str, list]:
@@ -226,7 +229,7 @@ class DatabaseBackend:
             corrections = match.corrections
             match_sql, match_params = self.match_sql(match)
             total, facets = cached_facet_counts(match_sql, match_params, candidates, query)
-            page = self.ranked_ids(match, candidates, query) if total else []
+            page = self.ranked_ids(match, candidates, query, total) if total else []
             scores = dict(page)
             page_ids = [product_id for product_id, _ in page]
             highlights = self.highlights(match, page_ids) if page_ids else {}

@@ -61,11 +61,10 @@ class PostgreSQLBackend(DatabaseBackend):
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery):
+    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery, total: int):
         """Relevance ranks in tiers, as on SQLite: products whose name has
-        every word first (exact name, then ts_rank_cd, then consumers), found
-        through the name's own GIN index, then the other matches. A page
-        inside the first tier ranks only name matches."""
+        every word first (exact name, shortest name, consumers), found through
+        the name's own GIN index, then the other matches by ts_rank_cd."""
         candidate_sql, candidate_params = sql_of(candidates)
         query_sql, query_params = tsquery(match)
         if query.sort != "relevance":
@@ -77,7 +76,17 @@ class PostgreSQLBackend(DatabaseBackend):
             """
             return self._rows(sql, [*query_params, *candidate_params, query.page_size, query.offset])
         wanted = query.offset + query.page_size
-        ranked = self._ranked("d.name_vector @@ q.query", query_sql, query_params, match, candidate_sql, candidate_params, wanted)
+        # The first tier costs a sort, not a ts_rank_cd per name match (see sqlite.py).
+        ranked = self._rows(
+            f"""
+            WITH q AS (SELECT {query_sql} AS query)
+            SELECT p.id, 0 FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
+            WHERE d.name_vector @@ q.query AND p.id IN ({candidate_sql})
+            ORDER BY lower(p.name) = %s DESC, length(p.name), p.consumer_count DESC, p.name, p.id
+            LIMIT %s
+            """,
+            [*query_params, *candidate_params, match.exact_name, wanted],
+        )
         if len(ranked) < wanted:
             ranked += self._ranked(
                 "d.vector @@ q.query AND NOT d.name_vector @@ q.query", query_sql, query_params, match, candidate_sql, candidate_params, wanted - len(ranked)

@@ -4,7 +4,7 @@ every word, and a trigram table of the catalog's words for typos."""
 from django.db import connection
 from django.db.models import QuerySet
 
-from .database import DatabaseBackend, Match, bump_generation, python_highlights, sql_of
+from .database import WALK_INDEX_ABOVE, DatabaseBackend, Match, bump_generation, python_highlights, sql_of
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -57,11 +57,13 @@ class SQLiteBackend(DatabaseBackend):
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery):
+    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery, total: int):
         """Relevance ranks in tiers: products whose name has every word first
-        (exact name, then bm25, then consumers), then the other matches by
-        bm25. A page inside the first tier scores only name matches, not
-        every product that mentions a common word somewhere."""
+        (exact name, then the shortest name — what bm25's length
+        normalisation of the name amounts to — then consumers), then the other
+        matches by bm25 with column weights. A page inside the first tier
+        scores nothing: a common word in 20 000 names costs a sort, not
+        20 000 bm25 evaluations."""
         candidate_sql, candidate_params = sql_of(candidates)
         expression = match_expression(match)
         if query.sort != "relevance":
@@ -74,7 +76,21 @@ class SQLiteBackend(DatabaseBackend):
             return self._rows(sql, [expression, *candidate_params, query.page_size, query.offset])
         wanted = query.offset + query.page_size
         in_name = match_expression(match, column="name")
-        ranked = self._ranked(in_name, match, candidate_sql, candidate_params, wanted)
+        in_tier = f"p.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AND p.id IN ({candidate_sql})"
+        ranked = self._rows(
+            f"SELECT p.id, 0 FROM catalog_dataproduct p WHERE lower(p.name) = %s AND {in_tier} ORDER BY p.id LIMIT %s",
+            [match.exact_name, in_name, *candidate_params, wanted],
+        )
+        walk = "INDEXED BY product_name_rank" if total > WALK_INDEX_ABOVE else ""
+        ranked += self._rows(
+            f"""
+            SELECT p.id, 0 FROM catalog_dataproduct p {walk}
+            WHERE lower(p.name) != %s AND {in_tier}
+            ORDER BY length(p.name), p.consumer_count DESC, p.name, p.id
+            LIMIT %s
+            """,
+            [match.exact_name, in_name, *candidate_params, wanted - len(ranked)],
+        )
         if len(ranked) < wanted:
             elsewhere = f"({expression}) NOT ({in_name})"
             ranked += self._ranked(elsewhere, match, candidate_sql, candidate_params, wanted - len(ranked))
