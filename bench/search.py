@@ -29,7 +29,6 @@ See bench/README.md ("search.py") for the options and the figures so far.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import logging
 import os
@@ -381,8 +380,8 @@ class Floor:
             if self.vendor == "sqlite":
                 rows = execute(
                     "typo candidates",
-                    "SELECT term FROM catalog_search_term WHERE term >= %s AND term < %s AND length(term) BETWEEN %s AND %s LIMIT 5000",
-                    [term[:2], term[:2] + "\U0010ffff", len(term) - 2, len(term) + 2],
+                    "SELECT term FROM catalog_search_term WHERE term >= %s AND term < %s AND length(term) >= %s LIMIT 5000",
+                    [term[:2], term[:2] + "\U0010ffff", len(term) - 2],
                 )
             else:
                 rows = execute(
@@ -610,6 +609,17 @@ def configure_environment(database_url: str) -> None:
     sys.path.insert(0, str(ROOT))
 
 
+def source_version() -> str:
+    """The commit measured, and whether catalog/search/ differs from it."""
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "catalog"], capture_output=True, text=True).stdout.strip()
+        return commit + (" with uncommitted changes in catalog/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        marker = ROOT / "COMMIT"
+        return marker.read_text().strip() if marker.exists() else "unknown (not a git checkout)"
+
+
 def database_size(vendor: str, connection) -> str:
     if vendor == "sqlite":
         name = Path(connection.settings_dict["NAME"])
@@ -717,9 +727,11 @@ def measure_backend(args, backend: str, reuse: bool) -> dict:
             cursor.execute("SHOW server_version")
             version = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
     machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, Django {django.get_version()}, {version}, {database_size(vendor, connection)}"
+    commit = source_version()
     print()
     print(f"=== {backend}: {products:,} products ===")
     print(f"machine:      {machine}")
+    print(f"code:         {commit}")
     for step, seconds in setup.items():
         extra = f" = {products / seconds:,.0f} products/s" if step in ("generate", "reindex") else ""
         print(f"{step + ':':<13} {seconds:.1f} s{extra}")
@@ -904,6 +916,7 @@ def measure_backend(args, backend: str, reuse: bool) -> dict:
         "backend": backend,
         "products": products,
         "machine": machine,
+        "code": commit,
         "setup": setup,
         "runs": runs,
         "warmup": warmup,

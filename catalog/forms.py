@@ -4,7 +4,7 @@
 from django import forms
 
 from . import queries
-from .models import DataProduct, Domain, Team
+from .models import DataProduct, Domain
 
 
 class TagsField(forms.CharField):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field as dataclass_field
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Count
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm
 
 from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
 

@@ -1,6 +1,5 @@
 """Indexing follows writes, and a missing Redis or Elasticsearch never breaks a write."""
 
-import socket
 
 import pytest
 
