@@ -132,13 +132,6 @@ def django_db_modify_db_settings(request):
     assert connection.vendor == "postgresql", "the PostgreSQL pass must not run on SQLite"
 
 
-@pytest.fixture
-def on_postgres(settings):
-    """For tests whose behaviour only PostgreSQL has (run them with --postgres)."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("runs in the PostgreSQL pass of the suite (make test runs both)")
-
-
 # --- browser -----------------------------------------------------------------
 
 
