@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Count
 from guardian.shortcuts import assign_perm
 
+from marketplace.errors import Conflict, Forbidden, ServiceError
+
 from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
 
 # What the owning team's members may do with their products (object permissions).
@@ -21,19 +23,15 @@ MAX_PORTS = 50
 MAX_FIELDS_PER_PORT = 500
 
 
-class CatalogError(ValueError):
-    """A refused change. `field` names the input it is about, when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class CatalogError(ServiceError):
+    """A refused change to the catalog. `field` names the input it is about, when there is one."""
 
 
-class TransitionError(CatalogError):
+class TransitionError(CatalogError, Conflict):
     """A lifecycle change the product's current status does not allow."""
 
 
-class NotTeamMember(CatalogError):
+class NotTeamMember(CatalogError, Forbidden):
     pass
 
 
@@ -63,15 +61,16 @@ class PortSpec:
 
 
 def refresh_consumer_counts(product_ids: Iterable[int]) -> None:
-    """Recount each product's consumers: distinct people with an approved
-    access request. Search ranks "most used" by it."""
-    from access_requests.models import AccessRequest
+    """Recount each product's consumers: distinct people holding a live
+    grant. Search ranks "most used" by it."""
+    from access_requests.models import Grant
 
     product_ids = list(product_ids)
     counts = dict(
-        AccessRequest.objects.filter(product_id__in=product_ids, status=AccessRequest.Status.APPROVED)
+        Grant.objects.live()
+        .filter(product_id__in=product_ids)
         .values("product")
-        .annotate(consumers=Count("requester", distinct=True))
+        .annotate(consumers=Count("user", distinct=True))
         .values_list("product", "consumers")
     )
     for product in DataProduct.objects.filter(pk__in=product_ids).only("pk", "consumer_count"):

@@ -5,18 +5,18 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from catalog.services import CatalogError, NotTeamMember, TransitionError
+from .errors import Conflict, Forbidden, ServiceError
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus our domain errors: a refused lifecycle transition is
     a 409, other refused changes a 400 naming the field, and a model
     validation error a 400 with its messages per field."""
-    if isinstance(exc, TransitionError):
+    if isinstance(exc, Conflict):
         return Response({exc.field or "detail": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, NotTeamMember):
+    if isinstance(exc, Forbidden):
         return Response({exc.field or "detail": [str(exc)]}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, CatalogError):
+    if isinstance(exc, ServiceError):
         return Response({exc.field or "detail": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

@@ -57,6 +57,9 @@ if not DEBUG and SECRET_KEY == _DEVELOPMENT_SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Members of this auth group are governance stewards: second approvers of
+# sensitive products, readers of the whole audit trail.
+STEWARDS_GROUP = env("STEWARDS_GROUP", "stewards")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -188,7 +191,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks (celery beat): grants end by themselves, overdue steps
+# remind and escalate, and e-mail a broker outage left unsent goes out.
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-grants": {"task": "access_requests.tasks.expire_grants", "schedule": envfloat("EXPIRE_GRANTS_EVERY_SECONDS", "300")},
+    "send-reminders": {"task": "access_requests.tasks.send_reminders", "schedule": envfloat("REMINDERS_EVERY_SECONDS", "900")},
+    "sweep-notifications": {
+        "task": "access_requests.tasks.sweep_notifications",
+        "schedule": envfloat("NOTIFICATION_SWEEP_EVERY_SECONDS", "60"),
+    },
+}
+# The sweep leaves notifications younger than this to the task queued at commit.
+NOTIFICATION_SWEEP_GRACE_SECONDS = envint("NOTIFICATION_SWEEP_GRACE_SECONDS", "30")
 
 # Search (catalog/search/): the database's own backend (SQLite FTS5 or
 # PostgreSQL full text), or Elasticsearch when ELASTICSEARCH_URL is set.

@@ -155,16 +155,27 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def empty_search_index_for_committing_tests(request):
-    """Tests that really commit (transactional_db, live_server) start with an
-    empty search index: the index tables are not Django models, so the flush
-    between such tests does not empty them."""
+def committing_tests_start_clean(request):
+    """Tests that really commit (transactional_db, live_server) start as a
+    fresh install would: an empty search index (its tables are not Django
+    models, so the flush between such tests does not empty them), the
+    default access policies (the flush removes what the migration wrote)
+    and the audit triggers in place. After the test the triggers are
+    dropped, so that the flush may empty the append-only audit table."""
     if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        yield
         return
     request.getfixturevalue("transactional_db")
     from django.core.cache import cache
 
+    from access_requests import audit
+    from access_requests.models import Policy
+    from access_requests.policies import create_default_policies
     from catalog import search
 
     search.database_backend().clear()
     cache.clear()  # the flush restarted the index generation that cached facet counts are keyed by
+    create_default_policies(Policy)
+    audit.create_triggers()
+    yield
+    audit.drop_triggers()

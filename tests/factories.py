@@ -73,3 +73,42 @@ def port(name: str = "daily", *, fields: int = 3, location: str = "bigquery://de
         fields=[services.FieldSpec(name=f"field_{i}", data_type="string") for i in range(fields)],
         **kwargs,
     )
+
+
+# --- the access request flow ------------------------------------------------
+
+
+class Mesh:
+    """The cast of the access request flow, made fresh for one test: a
+    published product of `team` owned by `owner` (with a developer), a
+    steward, a `requester` and another consumer, a second team with its own
+    owner, and an admin."""
+
+    def __init__(self, *, classification: str = "internal", contains_pii: bool = False, **product_fields):
+        from django.conf import settings
+        from django.contrib.auth.models import Group
+
+        self.team = TeamFactory()
+        self.owner = member_of(self.team, role=TeamMembership.Role.OWNER, username=f"owner-{self.team.slug}")
+        self.developer = member_of(self.team, role=TeamMembership.Role.DEVELOPER, username=f"dev-{self.team.slug}")
+        self.other_team = TeamFactory()
+        self.other_owner = member_of(self.other_team, role=TeamMembership.Role.OWNER, username=f"owner-{self.other_team.slug}")
+        self.steward = UserFactory(username=f"steward-{self.team.slug}")
+        self.steward.groups.add(Group.objects.get_or_create(name=settings.STEWARDS_GROUP)[0])
+        self.requester = UserFactory(username=f"requester-{self.team.slug}")
+        self.consumer = UserFactory(username=f"consumer-{self.team.slug}")
+        self.admin = UserFactory(username=f"admin-{self.team.slug}", is_superuser=True, is_staff=True)
+        self.product = ProductFactory(
+            domain=DomainFactory(owner_team=self.team),
+            by=self.owner,
+            classification=classification,
+            contains_pii=contains_pii,
+            ports=[port("daily", location="bigquery://demo/secret.table")],
+            **product_fields,
+        )
+
+
+def submit(mesh: Mesh, *, by=None, purpose: str = "Weekly churn analysis for the board.", duration_days: int = 30, **kwargs):
+    from access_requests import services as access_services
+
+    return access_services.submit_request(mesh.product, by=by or mesh.requester, purpose=purpose, duration_days=duration_days, **kwargs)

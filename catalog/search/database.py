@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import snowballstemmer
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F
 
 from ..models import DataProduct, Domain, SearchIndexState, Tag, Team
 from .documents import ProductDocument
@@ -163,7 +163,7 @@ class DatabaseBackend:
     def correction_candidates(self, term: str) -> list[str]:
         raise NotImplementedError
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery, total: int) -> list[tuple[int, float]]:
+    def ranked_ids(self, match: Match, candidates: "Candidates", query: SearchQuery, total: int) -> list[tuple[int, float]]:
         """The page of (product id, score) of the `total` matching candidates, in query.sort order."""
         raise NotImplementedError
 
@@ -174,7 +174,7 @@ class DatabaseBackend:
     def highlights(self, match: Match, product_ids: list[int]) -> dict[int, dict[str, str]]:
         raise NotImplementedError
 
-    def suggest_ids(self, terms: list[str], candidates: QuerySet, limit: int) -> list[int]:
+    def suggest_ids(self, terms: list[str], candidates: "Candidates", limit: int) -> list[int]:
         raise NotImplementedError
 
     def write(self, documents: list[ProductDocument]) -> None:
@@ -207,12 +207,14 @@ class DatabaseBackend:
         words the catalog does not have at all."""
         expansions, corrections = {}, {}
         for term in terms:
-            if term.isdigit() or len(term) < 2:
+            if term.isdigit() or len(term) < 2 or "_" in term:
+                # An identifier (listener_id) is matched as the words it is
+                # made of, as the engines split it; the words table holds
+                # words, so it has nothing to expand or correct it into.
                 continue
             words = self.words_starting_with(term, MAX_EXPANSIONS * 3)
             if words:
-                # Column names (listener_id) are left out: the engines split them into words anyway.
-                expansions[term] = [word for word in words if word != term and "_" not in word][:MAX_EXPANSIONS]
+                expansions[term] = [word for word in words if word != term][:MAX_EXPANSIONS]
             elif len(term) >= 4:
                 correction = best_correction(term, self.correction_candidates(term))
                 if correction:
@@ -220,7 +222,7 @@ class DatabaseBackend:
         return Match(terms=terms, corrections=corrections, exact_name=" ".join(terms), expansions=expansions)
 
     def search(self, query: SearchQuery, visibility: Visibility) -> SearchResult:
-        candidates = filtered_products(query, visibility)
+        candidates = Candidates.of(query, visibility)
         terms = query.terms
         corrections: dict[str, str] = {}
         scores: dict[int, float] = {}
@@ -228,14 +230,19 @@ class DatabaseBackend:
             match = self.match(terms)
             corrections = match.corrections
             match_sql, match_params = self.match_sql(match)
-            total, facets = cached_facet_counts(match_sql, match_params, candidates, query)
+            total, facets = facet_counts(match_sql, match_params, candidates, query)
             page = self.ranked_ids(match, candidates, query, total) if total else []
             scores = dict(page)
             page_ids = [product_id for product_id, _ in page]
             highlights = self.highlights(match, page_ids) if page_ids else {}
         else:
-            total, facets = cached_facet_counts(None, [], candidates, query)
-            page_ids = list(candidates.order_by(*browse_order(query.sort)).values_list("pk", flat=True)[query.offset : query.offset + query.page_size])
+            total, facets = facet_counts(None, [], candidates, query)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT p.id FROM catalog_dataproduct p WHERE {candidates.sql} ORDER BY {SQL_ORDER.get(query.sort, SQL_ORDER['name'])} LIMIT %s OFFSET %s",
+                    [*candidates.params, query.page_size, query.offset],
+                )
+                page_ids = [row[0] for row in cursor.fetchall()]
             highlights = {}
         return SearchResult(
             hits=hits_for(page_ids, scores, highlights),
@@ -252,50 +259,107 @@ class DatabaseBackend:
         terms = terms_of(prefix)
         if not terms:
             return []
-        candidates = filtered_products(SearchQuery(), visibility)
-        ids = self.suggest_ids(terms, candidates, limit)
+        ids = self.suggest_ids(terms, Candidates.of(SearchQuery(), visibility), limit)
         products = DataProduct.objects.filter(pk__in=ids).select_related("domain").in_bulk()
         return [Suggestion(slug=products[i].slug, name=products[i].name, domain_name=products[i].domain.name) for i in ids if i in products]
 
 
-def visible(visibility: Visibility) -> QuerySet:
-    products = DataProduct.objects.all()
-    if visibility.everything:
-        return products
-    return products.filter(~Q(status=DataProduct.Status.DRAFT) | Q(pk__in=list(visibility.draft_ids)))
+# Orders other than relevance, on the product table `p`; ties broken by id so pages never overlap.
+SQL_ORDER = {
+    "name": "p.name, p.id",
+    "newest": "p.created_at DESC, p.id",
+    "most_used": "p.consumer_count DESC, p.name, p.id",
+}
 
 
-def filtered_products(query: SearchQuery, visibility: Visibility) -> QuerySet:
-    """Products the person may see that pass the query's filters: OR within a
-    facet, AND across facets, and every one of several tags."""
-    products = visible(visibility)
-    filters = query.filters
-    if filters.get("domain"):
-        products = products.filter(domain__slug__in=filters["domain"])
-    if filters.get("owner_team"):
-        products = products.filter(owner_team__slug__in=filters["owner_team"])
+def placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The products a search may return, as a condition on the product table
+    aliased `p`: the query's filters, and what the person searching may see.
+
+    Written as predicates on `p` rather than as `p.id IN (SELECT id FROM
+    catalog_dataproduct WHERE ...)`: SQLite builds such a list of every
+    visible product (100 000 ids) in each statement, and PostgreSQL hashes it,
+    however few products the words match."""
+
+    filters_sql: str  # the query's filters ("" for none): the same for everyone
+    filters_params: tuple
+    draft_ids: tuple[int, ...]  # the person's drafts, besides every non-draft product
+    everything: bool = False  # admins see every draft
+
+    @classmethod
+    def of(cls, query: SearchQuery, visibility: Visibility) -> "Candidates":
+        sql, params = filter_condition(query.filters)
+        return cls(filters_sql=sql, filters_params=tuple(params), draft_ids=tuple(sorted(visibility.draft_ids)), everything=visibility.everything)
+
+    @property
+    def sql(self) -> str:
+        return self._and(self._visible_sql())
+
+    @property
+    def params(self) -> tuple:
+        return (*self._visible_params(), *self.filters_params)
+
+    def _visible_sql(self) -> str:
+        if self.everything:
+            return ""
+        if not self.draft_ids:
+            return "p.status <> 'draft'"
+        return f"(p.status <> 'draft' OR p.id IN ({placeholders(self.draft_ids)}))"
+
+    def _visible_params(self) -> tuple:
+        return () if self.everything else self.draft_ids
+
+    def _and(self, condition: str) -> str:
+        return " AND ".join(part for part in (condition, self.filters_sql) if part) or "1 = 1"
+
+    def shared_part(self) -> tuple[str, tuple]:
+        """The candidates everybody who searches sees (non-draft products, or
+        every product for admins): whose counts can be shared."""
+        return self._and("" if self.everything else "p.status <> 'draft'"), self.filters_params
+
+    def own_drafts_part(self) -> tuple[str, tuple] | None:
+        """The person's own drafts that pass the filters, if any: counted per person."""
+        if self.everything or not self.draft_ids:
+            return None
+        return self._and(f"p.status = 'draft' AND p.id IN ({placeholders(self.draft_ids)})"), (*self.draft_ids, *self.filters_params)
+
+
+def filter_condition(filters) -> tuple[str, list]:
+    """The query's filters as a condition on `p`: OR within a facet, AND across
+    facets, and every one of several tags."""
+    parts, params = [], []
+    for name, table in (("domain", "catalog_domain"), ("owner_team", "catalog_team")):
+        if filters.get(name):
+            values = list(filters[name])
+            parts.append(f"p.{name}_id IN (SELECT id FROM {table} WHERE slug IN ({placeholders(values)}))")
+            params.extend(values)
     for name in ("classification", "status", "kind"):
         if filters.get(name):
-            products = products.filter(**{f"{name}__in": filters[name]})
+            values = list(filters[name])
+            parts.append(f"p.{name} IN ({placeholders(values)})")
+            params.extend(values)
     for tag in filters.get("tag", ()):
-        products = products.filter(tags__name=tag)
-    return products
+        # A probe of the link table's (product, tag) index per row; the tag's
+        # id is looked up once. (A join would repeat the product per tag.)
+        parts.append(
+            "EXISTS (SELECT 1 FROM catalog_dataproduct_tags ft WHERE ft.dataproduct_id = p.id "
+            "AND ft.tag_id = (SELECT id FROM catalog_tag WHERE name = %s))"
+        )
+        params.append(tag)
+    return " AND ".join(parts), params
 
 
-def browse_order(sort: str) -> list[str]:
-    return {
-        "newest": ["-created_at", "pk"],
-        "most_used": ["-consumer_count", "name", "pk"],
-    }.get(sort, ["name", "pk"])
-
-
-def facet_counts(match_sql: str | None, match_params: list, candidates: QuerySet, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The number of matching candidates and their facet counts, in two
-    queries whatever the number of facets: one GROUP BY over the single-valued
-    facets (combinations are few), one over the tags. `match_sql` selects the
-    ids matching the words (None: no words)."""
-    candidate_sql, candidate_params = sql_of(candidates)
-    where, params = f"p.id IN ({candidate_sql})", list(candidate_params)
+def count_rows(match_sql: str | None, match_params: list, where: str, params: tuple) -> tuple[list[tuple], list[tuple]]:
+    """The (domain, team, status, kind, classification, count) combinations and
+    the (tag, count) rows of the products satisfying `where` that match:
+    two queries whatever the number of facets. `match_sql` selects the ids
+    matching the words (None: no words)."""
+    params = list(params)
     if match_sql:
         where, params = f"p.id IN ({match_sql}) AND {where}", [*match_params, *params]
     with connection.cursor() as cursor:
@@ -304,21 +368,63 @@ def facet_counts(match_sql: str | None, match_params: list, candidates: QuerySet
             params,
         )
         combinations = cursor.fetchall()
+        # Every tag's count, not the first FACET_SIZE: counts shared by
+        # everybody are added to each person's own drafts' counts.
         cursor.execute(
-            f"SELECT t.tag_id, count(*) AS n FROM catalog_dataproduct_tags t JOIN catalog_dataproduct p ON p.id = t.dataproduct_id "
-            f"WHERE {where} GROUP BY t.tag_id ORDER BY n DESC LIMIT {FACET_SIZE}",
+            f"SELECT t.tag_id, count(*) FROM catalog_dataproduct_tags t JOIN catalog_dataproduct p ON p.id = t.dataproduct_id WHERE {where} GROUP BY t.tag_id",
             params,
         )
         tag_counts = cursor.fetchall()
-    counters = {name: Counter() for name in ("domain", "owner_team", "status", "kind", "classification")}
+    return combinations, tag_counts
+
+
+def cached_count_rows(match_sql: str | None, match_params: list, where: str, params: tuple):
+    """count_rows, cached while the index is unchanged: the key holds the index
+    generation, which every index write bumps in its own transaction, and the
+    statement, not who asks, so the counts of non-draft products are shared by
+    everybody who searches the same words with the same filters."""
+    if connection.in_atomic_block:
+        # Inside a transaction the index may hold uncommitted writes (and a
+        # generation number a rollback would hand out again): no caching.
+        return count_rows(match_sql, match_params, where, params)
+    generation = SearchIndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
+    key_source = repr((connection.vendor, generation, match_sql, match_params, where, params))
+    key = "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = count_rows(match_sql, match_params, where, params)
+        cache.set(key, cached, timeout=FACET_CACHE_SECONDS)
+    return cached
+
+
+def facet_counts(match_sql: str | None, match_params: list, candidates: Candidates, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The number of matching candidates and their facet counts: the shared
+    counts (cached, see cached_count_rows) plus those of the person's own
+    matching drafts. Counting every match of a common word is the expensive
+    part of a search; paging and re-sorting reuse the counts, and so does
+    everybody else searching the same."""
+    combinations, tag_counts = cached_count_rows(match_sql, match_params, *candidates.shared_part())
+    own_drafts = candidates.own_drafts_part()
+    if own_drafts is not None:
+        own_combinations, own_tag_counts = cached_count_rows(match_sql, match_params, *own_drafts)
+        combinations, tag_counts = [*combinations, *own_combinations], [*tag_counts, *own_tag_counts]
+    return facet_values(combinations, tag_counts, query)
+
+
+def facet_values(combinations, tag_counts, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The total and the facets, labelled, from count_rows' rows."""
+    counters = {name: Counter() for name in ("domain", "owner_team", "status", "kind", "classification", "tag")}
     total = 0
     for domain_id, team_id, status, kind, classification, count in combinations:
         total += count
         for name, value in (("domain", domain_id), ("owner_team", team_id), ("status", status), ("kind", kind), ("classification", classification)):
             counters[name][value] += count
+    for tag_id, count in tag_counts:
+        counters["tag"][tag_id] += count
+    top_tags = dict(sorted(counters["tag"].items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE])
     domains = Domain.objects.in_bulk(list(counters["domain"]))
     teams = Team.objects.in_bulk(list(counters["owner_team"]))
-    tags = Tag.objects.in_bulk([tag_id for tag_id, _ in tag_counts])
+    tags = Tag.objects.in_bulk(list(top_tags))
     selected = {name: set(values) for name, values in query.filters.items()}
 
     def values(name: str, rows) -> list[FacetValue]:
@@ -328,34 +434,13 @@ def facet_counts(match_sql: str | None, match_params: list, candidates: QuerySet
 
     facets = {
         "domain": values("domain", ((domains[i].slug, domains[i].name, n) for i, n in counters["domain"].items())),
-        "tag": values("tag", ((tags[i].name, tags[i].name, n) for i, n in tag_counts)),
+        "tag": values("tag", ((tags[i].name, tags[i].name, n) for i, n in top_tags.items())),
     }
     for name, choices in (("classification", DataProduct.Classification), ("status", DataProduct.Status), ("kind", DataProduct.Kind)):
         labels = dict(choices.choices)
         facets[name] = values(name, ((value, labels.get(value, value), n) for value, n in counters[name].items()))
     facets["owner_team"] = values("owner_team", ((teams[i].slug, teams[i].name, n) for i, n in counters["owner_team"].items()))
     return total, {name: facets[name] for name in FACET_NAMES}
-
-
-def cached_facet_counts(match_sql: str | None, match_params: list, candidates: QuerySet, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
-    """facet_counts, cached per query while the index is unchanged: the key
-    holds the index generation, which every index write bumps in its own
-    transaction. Counting every match of a common word is the expensive part
-    of a search; paging and re-sorting the same search reuse the counts."""
-    if connection.in_atomic_block:
-        # Inside a transaction the index may hold uncommitted writes (and a
-        # generation number a rollback would hand out again): no caching.
-        return facet_counts(match_sql, match_params, candidates, query)
-    candidate_sql, candidate_params = sql_of(candidates)
-    generation = SearchIndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
-    selected = sorted((name, tuple(sorted(values))) for name, values in query.filters.items())
-    key_source = repr((connection.vendor, generation, match_sql, match_params, candidate_sql, candidate_params, selected))
-    key = "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        cached = facet_counts(match_sql, match_params, candidates, query)
-        cache.set(key, cached, timeout=FACET_CACHE_SECONDS)
-    return cached
 
 
 def bump_generation() -> None:
@@ -395,11 +480,6 @@ def hits_for(page_ids: list[int], scores: dict[int, float], highlights: dict[int
             )
         )
     return hits
-
-
-def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return sql, tuple(params)
 
 
 def vendor() -> str:

@@ -3,9 +3,8 @@ ts_rank_cd, ts_headline, prefix matching of every word, and pg_trgm for typos
 and name suggestions."""
 
 from django.db import connection
-from django.db.models import QuerySet
 
-from .database import MARK_END, MARK_START, DatabaseBackend, Match, bump_generation, highlights_from_rows, sql_of
+from .database import MARK_END, MARK_START, SQL_ORDER, Candidates, DatabaseBackend, Match, bump_generation, highlights_from_rows
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -61,48 +60,46 @@ class PostgreSQLBackend(DatabaseBackend):
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery, total: int):
+    def ranked_ids(self, match: Match, candidates: Candidates, query: SearchQuery, total: int):
         """Relevance ranks in tiers, as on SQLite: products whose name has
         every word first (exact name, shortest name, consumers), found through
         the name's own GIN index, then the other matches by ts_rank_cd."""
-        candidate_sql, candidate_params = sql_of(candidates)
         query_sql, query_params = tsquery(match)
         if query.sort != "relevance":
-            order = {"name": "p.name, p.id", "newest": "p.created_at DESC, p.id", "most_used": "p.consumer_count DESC, p.name, p.id"}[query.sort]
             sql = f"""
                 SELECT p.id, 0 FROM catalog_dataproduct p
-                WHERE p.id IN (SELECT product_id FROM catalog_search_document WHERE vector @@ ({query_sql})) AND p.id IN ({candidate_sql})
-                ORDER BY {order} LIMIT %s OFFSET %s
+                WHERE p.id IN (SELECT product_id FROM catalog_search_document WHERE vector @@ ({query_sql})) AND {candidates.sql}
+                ORDER BY {SQL_ORDER[query.sort]} LIMIT %s OFFSET %s
             """
-            return self._rows(sql, [*query_params, *candidate_params, query.page_size, query.offset])
+            return self._rows(sql, [*query_params, *candidates.params, query.page_size, query.offset])
         wanted = query.offset + query.page_size
         # The first tier costs a sort, not a ts_rank_cd per name match (see sqlite.py).
         ranked = self._rows(
             f"""
             WITH q AS (SELECT {query_sql} AS query)
             SELECT p.id, 0 FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
-            WHERE d.name_vector @@ q.query AND p.id IN ({candidate_sql})
+            WHERE d.name_vector @@ q.query AND {candidates.sql}
             ORDER BY lower(p.name) = %s DESC, length(p.name), p.consumer_count DESC, p.name, p.id
             LIMIT %s
             """,
-            [*query_params, *candidate_params, match.exact_name, wanted],
+            [*query_params, *candidates.params, match.exact_name, wanted],
         )
         if len(ranked) < wanted:
             ranked += self._ranked(
-                "d.vector @@ q.query AND NOT d.name_vector @@ q.query", query_sql, query_params, match, candidate_sql, candidate_params, wanted - len(ranked)
+                "d.vector @@ q.query AND NOT d.name_vector @@ q.query", query_sql, query_params, match, candidates, wanted - len(ranked)
             )
         return ranked[query.offset : wanted]
 
-    def _ranked(self, condition, query_sql, query_params, match, candidate_sql, candidate_params, limit):
+    def _ranked(self, condition, query_sql, query_params, match, candidates: Candidates, limit):
         sql = f"""
             WITH q AS (SELECT {query_sql} AS query)
             SELECT p.id, ts_rank_cd('{RANK_WEIGHTS}', d.vector, q.query) AS score
             FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
-            WHERE {condition} AND p.id IN ({candidate_sql})
+            WHERE {condition} AND {candidates.sql}
             ORDER BY lower(p.name) = %s DESC, score DESC, p.consumer_count DESC, p.name, p.id
             LIMIT %s
         """
-        return self._rows(sql, [*query_params, *candidate_params, match.exact_name, limit])
+        return self._rows(sql, [*query_params, *candidates.params, match.exact_name, limit])
 
     def _rows(self, sql, params):
         with connection.cursor() as cursor:
@@ -128,19 +125,18 @@ class PostgreSQLBackend(DatabaseBackend):
             cursor.execute(sql, [*query_params, HEADLINE, HEADLINE, SNIPPET, list(product_ids)])
             return highlights_from_rows(cursor.fetchall())
 
-    def suggest_ids(self, terms, candidates, limit):
-        candidate_sql, candidate_params = sql_of(candidates)
+    def suggest_ids(self, terms, candidates: Candidates, limit):
         typed = " ".join(terms)
         sql = f"""
             SELECT p.id FROM catalog_dataproduct p
-            WHERE lower(p.name) LIKE %s AND p.id IN ({candidate_sql})
+            WHERE lower(p.name) LIKE %s AND {candidates.sql}
             ORDER BY lower(p.name) LIKE %s DESC, similarity(lower(p.name), %s) DESC, p.consumer_count DESC, p.name
             LIMIT %s
         """
         like_any = "%" + like_escape(typed) + "%"
         like_start = like_any[1:]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [like_any, *candidate_params, like_start, typed, limit])
+            cursor.execute(sql, [like_any, *candidates.params, like_start, typed, limit])
             return [row[0] for row in cursor.fetchall()]
 
     def write(self, documents: list[ProductDocument]) -> None:

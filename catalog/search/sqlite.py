@@ -2,9 +2,8 @@
 every word, and a trigram table of the catalog's words for typos."""
 
 from django.db import connection
-from django.db.models import QuerySet
 
-from .database import WALK_INDEX_ABOVE, DatabaseBackend, Match, bump_generation, python_highlights, sql_of
+from .database import SQL_ORDER, WALK_INDEX_ABOVE, Candidates, DatabaseBackend, Match, bump_generation, python_highlights
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -57,29 +56,27 @@ class SQLiteBackend(DatabaseBackend):
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def ranked_ids(self, match: Match, candidates: QuerySet, query: SearchQuery, total: int):
+    def ranked_ids(self, match: Match, candidates: Candidates, query: SearchQuery, total: int):
         """Relevance ranks in tiers: products whose name has every word first
         (exact name, then the shortest name — what bm25's length
         normalisation of the name amounts to — then consumers), then the other
         matches by bm25 with column weights. A page inside the first tier
         scores nothing: a common word in 20 000 names costs a sort, not
         20 000 bm25 evaluations."""
-        candidate_sql, candidate_params = sql_of(candidates)
         expression = match_expression(match)
         if query.sort != "relevance":
-            order = {"name": "p.name, p.id", "newest": "p.created_at DESC, p.id", "most_used": "p.consumer_count DESC, p.name, p.id"}[query.sort]
             sql = f"""
                 SELECT p.id, 0 FROM catalog_dataproduct p
-                WHERE p.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AND p.id IN ({candidate_sql})
-                ORDER BY {order} LIMIT %s OFFSET %s
+                WHERE p.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AND {candidates.sql}
+                ORDER BY {SQL_ORDER[query.sort]} LIMIT %s OFFSET %s
             """
-            return self._rows(sql, [expression, *candidate_params, query.page_size, query.offset])
+            return self._rows(sql, [expression, *candidates.params, query.page_size, query.offset])
         wanted = query.offset + query.page_size
         in_name = match_expression(match, column="name")
-        in_tier = f"p.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AND p.id IN ({candidate_sql})"
+        in_tier = f"p.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) AND {candidates.sql}"
         ranked = self._rows(
             f"SELECT p.id, 0 FROM catalog_dataproduct p WHERE lower(p.name) = %s AND {in_tier} ORDER BY p.id LIMIT %s",
-            [match.exact_name, in_name, *candidate_params, wanted],
+            [match.exact_name, in_name, *candidates.params, wanted],
         )
         walk = "INDEXED BY product_name_rank" if total > WALK_INDEX_ABOVE else ""
         ranked += self._rows(
@@ -89,24 +86,24 @@ class SQLiteBackend(DatabaseBackend):
             ORDER BY length(p.name), p.consumer_count DESC, p.name, p.id
             LIMIT %s
             """,
-            [match.exact_name, in_name, *candidate_params, wanted - len(ranked)],
+            [match.exact_name, in_name, *candidates.params, wanted - len(ranked)],
         )
         if len(ranked) < wanted:
             elsewhere = f"({expression}) NOT ({in_name})"
-            ranked += self._ranked(elsewhere, match, candidate_sql, candidate_params, wanted - len(ranked))
+            ranked += self._ranked(elsewhere, match, candidates, wanted - len(ranked))
         return ranked[query.offset : wanted]
 
-    def _ranked(self, expression, match, candidate_sql, candidate_params, limit):
+    def _ranked(self, expression, match, candidates: Candidates, limit):
         # The matches are computed once, first (MATERIALIZED): joined directly,
         # SQLite may drive from the product table and rerun MATCH per row.
         sql = f"""
             WITH hits AS MATERIALIZED (SELECT rowid AS id, {BM25} AS score FROM {FTS} WHERE {FTS} MATCH %s)
             SELECT p.id, -hits.score FROM hits JOIN catalog_dataproduct p ON p.id = hits.id
-            WHERE p.id IN ({candidate_sql})
+            WHERE {candidates.sql}
             ORDER BY lower(p.name) = %s DESC, hits.score, p.consumer_count DESC, p.name, p.id
             LIMIT %s
         """
-        return self._rows(sql, [expression, *candidate_params, match.exact_name, limit])
+        return self._rows(sql, [expression, *candidates.params, match.exact_name, limit])
 
     def _rows(self, sql, params):
         with connection.cursor() as cursor:
@@ -125,18 +122,17 @@ class SQLiteBackend(DatabaseBackend):
             )
             return python_highlights(match, cursor.fetchall())
 
-    def suggest_ids(self, terms, candidates, limit):
-        candidate_sql, candidate_params = sql_of(candidates)
+    def suggest_ids(self, terms, candidates: Candidates, limit):
         expression = match_expression(self.match(terms), column="name")
         sql = f"""
             WITH hits AS MATERIALIZED (SELECT rowid AS id, {BM25} AS score FROM {FTS} WHERE {FTS} MATCH %s)
             SELECT p.id FROM hits JOIN catalog_dataproduct p ON p.id = hits.id
-            WHERE p.id IN ({candidate_sql})
+            WHERE {candidates.sql}
             ORDER BY lower(p.name) LIKE %s ESCAPE '\\' DESC, hits.score, p.consumer_count DESC, p.name LIMIT %s
         """
         starts = " ".join(terms).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [expression, *candidate_params, starts, limit])
+            cursor.execute(sql, [expression, *candidates.params, starts, limit])
             return [row[0] for row in cursor.fetchall()]
 
     def write(self, documents: list[ProductDocument]) -> None:

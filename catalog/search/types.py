@@ -28,6 +28,7 @@ MAX_PAGE_SIZE = 100
 FACET_SIZE = 30  # values per facet (tags have many)
 
 WORD = re.compile(r"\w+", re.UNICODE)
+WORD_PART = re.compile(r"[^\W_]+", re.UNICODE)  # a word, with identifiers split at underscores
 
 
 def terms_of(text: str) -> list[str]:

@@ -1,0 +1,475 @@
+"""Every state change of the access request flow, one named function each.
+
+HTML views, API views, the admin, the tasks and the management commands
+call these; none repeats a rule written here. Each function runs in one
+transaction, locks the request or grant it changes, writes its audit
+events and its notifications in that same transaction, and keeps the
+django-guardian permission `catalog.access_dataproduct` in step with the
+grants. E-mail goes out after commit (access_requests.notifications).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from catalog.models import DataProduct, OutputPort
+from catalog.services import refresh_consumer_counts
+from marketplace.errors import Conflict, Forbidden, ServiceError
+
+from . import audit, queries
+from .models import AccessRequest, ApprovalStep, Grant, Notification, Policy
+from .notifications import notify
+
+ACCESS_PERMISSION = "catalog.access_dataproduct"
+MAX_COMMENT_LENGTH = 2000
+MAX_REASON_LENGTH = 2000
+
+
+class AccessRequestError(ServiceError):
+    """A refused request or decision; `field` names the input it is about."""
+
+
+class DecisionError(AccessRequestError, Conflict):
+    """The request's or grant's current state does not allow this (HTTP 409)."""
+
+
+class NotAllowed(AccessRequestError, Forbidden):
+    """The user may not take this decision (HTTP 403)."""
+
+
+# --- policy ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """The rules that apply to one product: the strictest of its
+    classification's policy and, when it contains personal data, the
+    personal-data policy."""
+
+    roles: tuple[str, ...]
+    max_duration_days: int
+    purpose_min_length: int
+    purpose_max_length: int
+    reminder_after: timedelta
+    escalate_after: timedelta
+    applies: tuple[str, ...]
+
+
+# When an admin deleted every applicable policy: route to owners and stewards, short grants.
+FALLBACK_POLICY = EffectivePolicy(
+    roles=(ApprovalStep.Role.OWNER, ApprovalStep.Role.STEWARD),
+    max_duration_days=90,
+    purpose_min_length=10,
+    purpose_max_length=2000,
+    reminder_after=timedelta(hours=24),
+    escalate_after=timedelta(hours=72),
+    applies=(),
+)
+
+
+def policy_for(product: DataProduct) -> EffectivePolicy:
+    wanted = [product.classification] + ([Policy.AppliesTo.PERSONAL_DATA] if product.contains_pii else [])
+    policies = list(Policy.objects.filter(applies_to__in=wanted))
+    if not policies:
+        return FALLBACK_POLICY
+    roles = []
+    if any(policy.requires_owner_approval for policy in policies):
+        roles.append(ApprovalStep.Role.OWNER)
+    if any(policy.requires_steward_approval for policy in policies):
+        roles.append(ApprovalStep.Role.STEWARD)
+    return EffectivePolicy(
+        roles=tuple(roles) or (ApprovalStep.Role.OWNER,),  # someone must decide
+        max_duration_days=min(policy.max_duration_days for policy in policies),
+        purpose_min_length=max(policy.purpose_min_length for policy in policies),
+        purpose_max_length=min(policy.purpose_max_length for policy in policies),
+        reminder_after=timedelta(hours=min(policy.reminder_after_hours for policy in policies)),
+        escalate_after=timedelta(hours=min(policy.escalate_after_hours for policy in policies)),
+        applies=tuple(policy.applies_to for policy in policies),
+    )
+
+
+# --- submitting ----------------------------------------------------------------
+
+
+def _check_purpose(purpose: str, policy: EffectivePolicy) -> str:
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise AccessRequestError("Say what you will use the data for.", field="purpose")
+    if len(purpose) < policy.purpose_min_length:
+        raise AccessRequestError(
+            f"Describe the purpose in at least {policy.purpose_min_length} characters.", field="purpose"
+        )
+    if len(purpose) > policy.purpose_max_length:
+        raise AccessRequestError(
+            f"The purpose may be at most {policy.purpose_max_length} characters long (it has {len(purpose)}).", field="purpose"
+        )
+    return purpose
+
+
+def _check_duration(duration_days, policy: EffectivePolicy) -> int:
+    try:
+        duration_days = int(duration_days)
+    except (TypeError, ValueError):
+        raise AccessRequestError("Give the duration as a whole number of days.", field="duration_days") from None
+    if not 1 <= duration_days <= policy.max_duration_days:
+        raise AccessRequestError(
+            f"Ask for between 1 and {policy.max_duration_days} days: the longest grant this product's policy allows.",
+            field="duration_days",
+        )
+    return duration_days
+
+
+@transaction.atomic
+def submit_request(
+    product: DataProduct,
+    *,
+    by,
+    purpose: str,
+    duration_days: int,
+    port: OutputPort | None = None,
+    access: str = AccessRequest.Access.READ,
+) -> AccessRequest:
+    """`by` asks to use `product` (optionally one of its output ports) for a
+    purpose and a number of days, both bounded by the product's policy. The
+    request gets one pending approval step per role the policy names, and
+    its approvers a notification. A member of the owning team is approved
+    at once (audited as such) and gets a grant. Writes audit events.
+    Refuses: anonymous users, products that are not published, a second
+    open request, a request while a live grant exists."""
+    if by is None or not by.is_authenticated:
+        raise NotAllowed("Sign in to request access.")
+    product = DataProduct.objects.select_related("owner_team", "domain").get(pk=product.pk)
+    if product.status != DataProduct.Status.PUBLISHED:
+        raise DecisionError(
+            f"{product.name} is {product.get_status_display().lower()}: only published products take new requests.",
+            field="product",
+        )
+    if port is not None and port.product_id != product.pk:
+        raise AccessRequestError("That output port belongs to another product.", field="output_port")
+    if access not in AccessRequest.Access.values:
+        raise AccessRequestError(f"Access must be one of: {', '.join(AccessRequest.Access.values)}.", field="access")
+    policy = policy_for(product)
+    purpose = _check_purpose(purpose, policy)
+    duration_days = _check_duration(duration_days, policy)
+    live = Grant.objects.live().filter(user=by, product=product).first()
+    if live is not None:
+        raise DecisionError(
+            f"You already have access to {product.name} until {timezone.localtime(live.ends_at):%Y-%m-%d}.", field="product"
+        )
+    if AccessRequest.objects.filter(requester=by, product=product, status=AccessRequest.Status.PENDING).exists():
+        raise DecisionError(f"You already have an open request for {product.name}; withdraw it to ask again.", field="product")
+
+    try:
+        with transaction.atomic():  # the unique constraint catches a racing second submission
+            request = AccessRequest.objects.create(
+                requester=by, product=product, port=port, purpose=purpose, duration_days=duration_days, access=access
+            )
+    except IntegrityError:
+        raise DecisionError(f"You already have an open request for {product.name}.", field="product") from None
+    payload = {
+        "product": product.slug,
+        "port": port.name if port else None,
+        "purpose": purpose,
+        "duration_days": duration_days,
+        "access": access,
+        "classification": product.classification,
+        "contains_pii": product.contains_pii,
+        "policies": list(policy.applies),
+    }
+    audit.record("request.submitted", actor=by, obj=request, product=product, payload=payload)
+
+    if queries.is_team_member(by, product.owner_team):
+        _approve(request, by=None, auto=True)
+        return request
+
+    for role in policy.roles:
+        ApprovalStep.objects.create(request=request, role=role)
+    for step in request.steps.all():
+        notify(
+            queries.approvers_of(step),
+            kind=Notification.Kind.REQUEST_SUBMITTED,
+            subject=f"Access request: {by.get_username()} asks for {product.name}",
+            body=(
+                f"{_name(by)} asks to use {product.name} ({product.get_classification_display().lower()}) "
+                f"for {duration_days} days.\n\nPurpose: {purpose}\n\nYou decide as {step.get_role_display().lower()}."
+            ),
+            url=reverse("access_requests:inbox"),
+            request=request,
+        )
+    return request
+
+
+# --- deciding --------------------------------------------------------------------
+
+
+def _lock(step: ApprovalStep) -> tuple[AccessRequest, ApprovalStep]:
+    """Lock the request, then read the step afresh: whoever holds the lock
+    decides on the current state, so concurrent decisions queue."""
+    request = AccessRequest.objects.select_for_update().select_related("product", "requester").get(pk=step.request_id)
+    return request, ApprovalStep.objects.select_for_update().get(pk=step.pk)
+
+
+def _check_may_decide(request: AccessRequest, step: ApprovalStep, by) -> None:
+    if by is None or not by.is_authenticated:
+        raise NotAllowed("Sign in to decide on requests.")
+    if by.pk == request.requester_id:
+        raise NotAllowed("You cannot decide on your own request.")
+    if not queries.may_decide(by, step):
+        raise NotAllowed(f"Only a {step.get_role_display().lower()} may decide this step.")
+    if request.status != AccessRequest.Status.PENDING:
+        raise DecisionError(f"This request is {request.get_status_display().lower()} already.")
+    if step.status != ApprovalStep.Status.PENDING:
+        decider = step.decided_by.get_username() if step.decided_by else "someone"
+        raise DecisionError(f"This step was {step.get_status_display().lower()} by {decider} already.")
+
+
+@transaction.atomic
+def approve_step(step: ApprovalStep, *, by, comment: str = "") -> AccessRequest:
+    """Record `by`'s approval of `step`. When it is the last open step the
+    request is approved and a grant created (with the guardian permission).
+    One person cannot approve two steps of one request. Writes audit events
+    and notifications in this transaction; e-mail goes out after commit."""
+    request, step = _lock(step)
+    _check_may_decide(request, step, by)
+    comment = (comment or "").strip()[:MAX_COMMENT_LENGTH]
+    if request.steps.filter(status=ApprovalStep.Status.APPROVED, decided_by=by).exists():
+        raise DecisionError("You approved another step of this request already: a second approver must be someone else.")
+    step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.APPROVED, by, comment, timezone.now()
+    step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
+    audit.record("step.approved", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
+    if not request.steps.exclude(status=ApprovalStep.Status.APPROVED).exists():
+        _approve(request, by=by, auto=False)
+    return request
+
+
+@transaction.atomic
+def reject_step(step: ApprovalStep, *, by, comment: str) -> AccessRequest:
+    """Record `by`'s rejection of `step`: the request is rejected and its
+    other open steps cancelled. A comment is required (the requester reads
+    it). Writes audit events and notifications in this transaction."""
+    request, step = _lock(step)
+    _check_may_decide(request, step, by)
+    comment = (comment or "").strip()
+    if not comment:
+        raise AccessRequestError("Say why you reject the request: the requester reads it.", field="comment")
+    comment = comment[:MAX_COMMENT_LENGTH]
+    now = timezone.now()
+    step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.REJECTED, by, comment, now
+    step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
+    request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
+    request.status, request.decided_at = AccessRequest.Status.REJECTED, now
+    request.save(update_fields=["status", "decided_at"])
+    audit.record("step.rejected", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
+    audit.record("request.rejected", actor=by, obj=request, product=request.product, payload={"comment": comment})
+    notify(
+        [request.requester],
+        kind=Notification.Kind.REQUEST_REJECTED,
+        subject=f"Your request for {request.product.name} was rejected",
+        body=f"{_name(by)} rejected your request to use {request.product.name}.\n\nTheir reason: {comment}",
+        url=request.get_absolute_url(),
+        request=request,
+    )
+    return request
+
+
+def _approve(request: AccessRequest, *, by, auto: bool) -> Grant:
+    """The request is approved: create the grant and give the permission."""
+    now = timezone.now()
+    request.status, request.decided_at, request.auto_approved = AccessRequest.Status.APPROVED, now, auto
+    request.save(update_fields=["status", "decided_at", "auto_approved"])
+    grant = Grant.objects.create(
+        request=request,
+        user=request.requester,
+        product=request.product,
+        port=request.port,
+        access=request.access,
+        starts_at=now,
+        ends_at=now + timedelta(days=request.duration_days),
+    )
+    assign_perm(ACCESS_PERMISSION, request.requester, request.product)
+    action = "request.auto_approved" if auto else "request.approved"
+    audit.record(action, actor=request.requester if auto else by, obj=request, product=request.product, payload={
+        "reason": "the requester is a member of the owning team" if auto else "every step approved",
+    })
+    audit.record("grant.created", actor=by, obj=grant, product=request.product, payload={
+        "user": request.requester.get_username(),
+        "starts_at": grant.starts_at.isoformat(),
+        "ends_at": grant.ends_at.isoformat(),
+        "access": grant.access,
+    })
+    refresh_consumer_counts([request.product_id])
+    notify(
+        [request.requester],
+        kind=Notification.Kind.REQUEST_APPROVED,
+        subject=f"You may now use {request.product.name}",
+        body=(
+            f"Your request to use {request.product.name} was approved"
+            f"{' automatically: you are in the owning team' if auto else ''}. "
+            f"Your access lasts until {timezone.localtime(grant.ends_at):%Y-%m-%d}."
+        ),
+        url=request.product.get_absolute_url(),
+        request=request,
+    )
+    return grant
+
+
+@transaction.atomic
+def withdraw_request(request: AccessRequest, *, by) -> AccessRequest:
+    """The requester takes back a pending request; its open steps are
+    cancelled and their approvers told. Only the requester may."""
+    request = AccessRequest.objects.select_for_update().select_related("product").get(pk=request.pk)
+    if by is None or by.pk != request.requester_id:
+        raise NotAllowed("Only the person who made a request may withdraw it.")
+    if request.status != AccessRequest.Status.PENDING:
+        raise DecisionError(f"This request is {request.get_status_display().lower()} already.")
+    open_steps = list(request.steps.filter(status=ApprovalStep.Status.PENDING))
+    request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
+    request.status, request.decided_at = AccessRequest.Status.WITHDRAWN, timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    audit.record("request.withdrawn", actor=by, obj=request, product=request.product)
+    notify(
+        [approver for step in open_steps for approver in queries.approvers_of(step)],
+        kind=Notification.Kind.REQUEST_WITHDRAWN,
+        subject=f"{by.get_username()} withdrew their request for {request.product.name}",
+        body=f"{_name(by)} withdrew their request to use {request.product.name}; nothing is left to decide.",
+        url=request.get_absolute_url(),
+        request=request,
+    )
+    return request
+
+
+# --- ending grants -----------------------------------------------------------------
+
+
+def _end_grant(grant: Grant) -> None:
+    """Take the permission away unless another live grant still gives it."""
+    if not Grant.objects.live().filter(user_id=grant.user_id, product_id=grant.product_id).exclude(pk=grant.pk).exists():
+        remove_perm(ACCESS_PERMISSION, grant.user, grant.product)
+    refresh_consumer_counts([grant.product_id])
+
+
+@transaction.atomic
+def revoke_grant(grant: Grant, *, by, reason: str) -> Grant:
+    """An owner of the product's team (or an admin) ends `grant` now, with a
+    reason the grantee is told. Access is gone on the very next request."""
+    grant = Grant.objects.select_for_update().select_related("product", "user").get(pk=grant.pk)
+    if not queries.may_manage_grants(by, grant.product):
+        raise NotAllowed("Only an owner of the product's team or an admin may revoke its grants.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccessRequestError("Give a reason: the person losing access is told.", field="reason")
+    if not grant.is_live():
+        raise DecisionError(f"This grant has {grant.state == 'revoked' and 'been revoked' or 'expired'} already.")
+    grant.revoked_at, grant.revoked_by, grant.revoke_reason = timezone.now(), by, reason[:MAX_REASON_LENGTH]
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    _end_grant(grant)
+    audit.record("grant.revoked", actor=by, obj=grant, product=grant.product, payload={"user": grant.user.get_username(), "reason": grant.revoke_reason})
+    notify(
+        [grant.user],
+        kind=Notification.Kind.GRANT_REVOKED,
+        subject=f"Your access to {grant.product.name} was revoked",
+        body=f"{_name(by)} revoked your access to {grant.product.name}.\n\nTheir reason: {grant.revoke_reason}",
+        url=grant.product.get_absolute_url(),
+        request=grant.request,
+    )
+    return grant
+
+
+def expire_grants(*, now=None) -> int:
+    """End every grant past its end that is not marked yet (the beat task;
+    access checks do not wait for it). One transaction per grant, so one
+    failure does not hold back the others. Returns how many ended."""
+    now = now or timezone.now()
+    ended = 0
+    due = Grant.objects.filter(revoked_at=None, expired_at=None, ends_at__lte=now).values_list("pk", flat=True)
+    for grant_id in list(due[:5000]):
+        with transaction.atomic():
+            grant = Grant.objects.select_for_update().select_related("product", "user").get(pk=grant_id)
+            if grant.revoked_at or grant.expired_at or grant.ends_at > now:
+                continue  # ended meanwhile by someone else
+            grant.expired_at = now
+            grant.save(update_fields=["expired_at"])
+            _end_grant(grant)
+            audit.record("grant.expired", obj=grant, product=grant.product, at=now, payload={
+                "user": grant.user.get_username(), "ended_at": grant.ends_at.isoformat(),
+            })
+            notify(
+                [grant.user],
+                kind=Notification.Kind.GRANT_EXPIRED,
+                subject=f"Your access to {grant.product.name} ended",
+                body=f"Your access to {grant.product.name} ended on {timezone.localtime(grant.ends_at):%Y-%m-%d}. Request it again if you still need it.",
+                url=grant.product.get_absolute_url(),
+                request=grant.request,
+            )
+            ended += 1
+    return ended
+
+
+# --- reminders ------------------------------------------------------------------------
+
+
+def send_reminders(*, now=None) -> tuple[int, int]:
+    """Remind the approvers of steps open longer than their policy's reminder
+    delay, and escalate those open longer than its escalation delay to the
+    owners of the product's domain. Each step is reminded and escalated once
+    (the timestamps are set under the request's lock), so running this twice
+    sends nothing twice. Returns (reminded, escalated)."""
+    now = now or timezone.now()
+    reminded = escalated = 0
+    open_steps = ApprovalStep.objects.filter(
+        status=ApprovalStep.Status.PENDING, request__status=AccessRequest.Status.PENDING
+    ).filter(escalated_at=None).select_related("request__product")
+    for step_id, product_id in list(open_steps.values_list("pk", "request__product_id")[:5000]):
+        with transaction.atomic():
+            step = open_steps.select_for_update(of=("self",)).filter(pk=step_id).first()
+            if step is None:
+                continue
+            request, product = step.request, step.request.product
+            policy = policy_for(product)
+            age = now - step.created_at
+            if age >= policy.escalate_after and step.escalated_at is None:
+                step.escalated_at = now
+                step.reminded_at = step.reminded_at or now
+                step.save(update_fields=["escalated_at", "reminded_at"])
+                audit.record("step.escalated", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role, "open_hours": int(age.total_seconds() // 3600)})
+                notify(
+                    queries.domain_owners(product.domain),
+                    kind=Notification.Kind.STEP_ESCALATED,
+                    subject=f"Overdue: a request for {product.name} awaits a {step.get_role_display().lower()}",
+                    body=(
+                        f"A request to use {product.name} (domain {product.domain.name}) has waited "
+                        f"{_age(age)} for a {step.get_role_display().lower()}'s decision. As an owner of the domain, "
+                        "please make sure someone decides."
+                    ),
+                    url=request.get_absolute_url(),
+                    request=request,
+                )
+                escalated += 1
+            elif age >= policy.reminder_after and step.reminded_at is None:
+                step.reminded_at = now
+                step.save(update_fields=["reminded_at"])
+                audit.record("step.reminded", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role})
+                notify(
+                    queries.approvers_of(step),
+                    kind=Notification.Kind.STEP_REMINDER,
+                    subject=f"Reminder: a request for {product.name} awaits your decision",
+                    body=f"A request to use {product.name} has waited {_age(age)} for your decision.",
+                    url=reverse("access_requests:inbox"),
+                    request=request,
+                )
+                reminded += 1
+    return reminded, escalated
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _age(age: timedelta) -> str:
+    hours = int(age.total_seconds() // 3600)
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
+

@@ -1,0 +1,112 @@
+"""What only the database backends (SQLite FTS5, PostgreSQL) do: the words
+table behind typo correction, and facet counts shared between people."""
+
+import importlib
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from catalog import search, services
+from catalog.search import SearchQuery
+from tests.factories import ProductFactory, UserFactory, member_of, port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def database_backend(settings):
+    settings.ELASTICSEARCH_URL = ""
+    search._external = None
+
+
+def with_field(product, name: str):
+    services.set_output_ports(product, ports=[services.PortSpec(name="daily", fields=[services.FieldSpec(name=name, data_type="string")])])
+    search.index_products([product.pk])
+    return product
+
+
+def words_table() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term FROM catalog_search_term")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_schema_field_names_are_indexed_as_words_for_typo_correction(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        product = ProductFactory(name="Account sessions", summary="Sessions per account.", ports=[port("daily", fields=0)])
+    with_field(product, "listener_segment_id")
+
+    assert {"listener", "segment"} <= words_table()
+    assert not {word for word in words_table() if "_" in word}
+
+
+def test_a_misspelled_word_found_only_in_a_field_name_is_corrected_to_the_word(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        product = ProductFactory(name="Account sessions", summary="Sessions per account.", ports=[port("daily", fields=0)])
+    with_field(product, "listener_id")
+
+    result = search.search(SearchQuery(text="listner"), user=UserFactory())
+
+    assert result.corrections == {"listner": "listener"}
+    assert [hit.name for hit in result.hits] == ["Account sessions"]
+
+
+def test_an_identifier_typed_whole_is_searched_as_it_is(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        product = ProductFactory(name="Account sessions", summary="Sessions per account.", ports=[port("daily", fields=0)])
+        ProductFactory(name="Listener profiles", summary="One row per listener.")
+    with_field(product, "listener_id")
+
+    result = search.search(SearchQuery(text="listener_id"), user=UserFactory())
+
+    assert result.corrections == {}
+    assert [hit.name for hit in result.hits] == ["Account sessions"]
+
+
+def test_the_migration_replaces_identifiers_in_the_words_table_by_their_words():
+    migration = importlib.import_module("catalog.migrations.0007_search_terms_split_identifiers")
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO catalog_search_term (term) VALUES (%s)", [("listener_segment_id",), ("segment",), ("ms_2024",)])
+
+    migration.split_identifiers(None, connection.schema_editor())
+
+    assert words_table() == {"listener", "segment"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_shared_facet_counts_add_a_persons_own_drafts_only_for_them():
+    cache.clear()
+    draft = ProductFactory(name="Royalty draft", status="draft", tags=["royalties"])
+    ProductFactory(name="Royalty statements", tags=["royalties"])
+    teammate = member_of(draft.owner_team)
+    outsider = UserFactory()
+    query = SearchQuery(text="royalty")
+
+    first_teammate = search.search(query, user=teammate)
+    outsider_after = search.search(query, user=outsider)
+    teammate_again = search.search(query, user=teammate)
+
+    assert (first_teammate.total, outsider_after.total, teammate_again.total) == (2, 1, 2)
+    assert {v.value: v.count for v in outsider_after.facets["status"]} == {"published": 1}
+    assert [(v.value, v.count) for v in outsider_after.facets["tag"]] == [("royalties", 1)]
+    assert {v.value: v.count for v in teammate_again.facets["status"]} == {"published": 1, "draft": 1}
+    assert [(v.value, v.count) for v in teammate_again.facets["tag"]] == [("royalties", 2)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filters_and_drafts_give_exact_counts_without_words():
+    cache.clear()
+    draft = ProductFactory(name="Restricted draft", status="draft", classification="restricted", tags=["payments"])
+    ProductFactory(name="Restricted one", classification="restricted", tags=["payments"])
+    ProductFactory(name="Restricted untagged", classification="restricted")
+    ProductFactory(name="Public one", classification="public", tags=["payments"])
+    teammate = member_of(draft.owner_team)
+    query = SearchQuery(filters={"classification": ("restricted",), "tag": ("payments",)})
+
+    outsider_result = search.search(query, user=UserFactory())
+    teammate_result = search.search(query, user=teammate)
+
+    assert [hit.name for hit in outsider_result.hits] == ["Restricted one"]
+    assert sorted(hit.name for hit in teammate_result.hits) == ["Restricted draft", "Restricted one"]
+    assert (outsider_result.total, teammate_result.total) == (1, 2)
