@@ -1,12 +1,109 @@
-from django.contrib import admin
+"""The Django admin for the access request flow. Policies are edited here
+(governance as data). Requests, steps, grants, notifications and audit
+events are shown read-only: their state changes go through
+access_requests.services, which the grant action below calls."""
 
-from .models import AccessRequest
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from . import services
+from .models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Look, filter, search; never add, change or delete by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "applies_to", "requires_owner_approval", "requires_steward_approval", "max_duration_days",
+        "purpose_min_length", "purpose_max_length", "reminder_after_hours", "escalate_after_hours",
+    ]
+    list_editable = ["requires_steward_approval", "max_duration_days"]
+    fieldsets = [
+        (None, {"fields": ["applies_to"]}),
+        ("Who approves", {"fields": ["requires_owner_approval", "requires_steward_approval"]}),
+        ("Bounds", {"fields": ["max_duration_days", "purpose_min_length", "purpose_max_length"]}),
+        ("Reminders", {"fields": ["reminder_after_hours", "escalate_after_hours"]}),
+    ]
+
+
+class ApprovalStepInline(admin.TabularInline):
+    model = ApprovalStep
+    fields = ["role", "status", "decided_by", "comment", "decided_at", "reminded_at", "escalated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
-    list_display = ["product", "requester", "status", "access", "duration_days", "created_at"]
-    list_filter = ["status", "access", "product__domain"]
+class AccessRequestAdmin(ReadOnlyAdmin):
+    list_display = ["id", "product", "requester", "status", "access", "duration_days", "auto_approved", "created_at", "decided_at"]
+    list_filter = ["status", "access", "auto_approved", "product__classification", "product__domain"]
     search_fields = ["product__name", "product__slug", "requester__username", "purpose"]
-    raw_id_fields = ["requester", "product", "port"]
+    list_select_related = ["product", "requester"]
     date_hierarchy = "created_at"
+    inlines = [ApprovalStepInline]
+
+
+@admin.register(Grant)
+class GrantAdmin(ReadOnlyAdmin):
+    list_display = ["id", "user", "product", "port", "access", "starts_at", "ends_at", "state_badge", "revoked_by"]
+    list_filter = ["access", "product__domain", "product__classification"]
+    search_fields = ["user__username", "product__name", "product__slug", "revoke_reason"]
+    list_select_related = ["user", "product", "port", "revoked_by"]
+    date_hierarchy = "starts_at"
+    actions = ["revoke_selected"]
+
+    @admin.display(description="state")
+    def state_badge(self, grant):
+        return format_html('<span class="grant-state grant-state-{}">{}</span>', grant.state, grant.state)
+
+    @admin.action(description="Revoke selected live grants (through the revoke service, audited)")
+    def revoke_selected(self, request, queryset):
+        revoked = 0
+        for grant in queryset:
+            if not grant.is_live():
+                continue
+            try:
+                services.revoke_grant(grant, by=request.user, reason=f"Revoked by {request.user.get_username()} in the Django admin.")
+                revoked += 1
+            except services.AccessRequestError as error:
+                self.message_user(request, f"Grant {grant.pk}: {error}", messages.ERROR)
+        self.message_user(request, f"Revoked {revoked} grant(s).", messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "recipient", "kind", "subject", "created_at", "read_at", "delivered_at", "delivery_attempts"]
+    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter), ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["recipient__username", "subject", "body"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "occurred_at", "actor_name", "action", "object_type", "object_id", "product_id", "short_hash"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_name", "action", "object_id"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = ["sequence", "occurred_at", "actor", "actor_name", "action", "object_type", "object_id", "product", "payload", "prev_hash", "hash"]
+    show_full_result_count = False
+
+    @admin.display(description="hash")
+    def short_hash(self, event):
+        return event.hash[:12]

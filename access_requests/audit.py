@@ -30,7 +30,7 @@ TRIGGERS_SQL = {
     ],
     "postgresql": [
         """CREATE OR REPLACE FUNCTION audit_event_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-           BEGIN RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP; END $$""",
+           BEGIN RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP USING ERRCODE = 'restrict_violation'; END $$""",
         f"DROP TRIGGER IF EXISTS audit_event_no_update ON {TABLE}",
         f"""CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON {TABLE}
             FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()""",
