@@ -2255,7 +2255,10 @@ class DemoRequest:
     port: str = ""  # output port name, when the request is for one port
     access: str = AccessRequest.Access.READ
     duration_days: int = 90
-    decided_after_days: int = 2  # for approved and rejected requests
+    decided_after_days: int = 2  # for approved, rejected and withdrawn requests
+    comment: str = ""  # the deciders' comment (a rejection's reason)
+    revoked_after_days: int = 0  # approved requests: the grant is revoked this long after the decision
+    revoke_reason: str = ""
 
 
 ACCESS_REQUESTS = [
@@ -2272,7 +2275,8 @@ ACCESS_REQUESTS = [
     DemoRequest(
         "bob", "listener-profiles",
         "Export the e-mail addresses of lapsed premium listeners for a win-back newsletter.",
-        REJECTED, days_ago=21, port="profiles", duration_days=30, decided_after_days=1,
+        REJECTED, days_ago=36, port="profiles", duration_days=30, decided_after_days=1,
+        comment="Contact details are not released for marketing: use the CRM's consented audiences instead.",
     ),
     DemoRequest(
         "bob", "campaign-performance-daily",
@@ -2297,7 +2301,7 @@ ACCESS_REQUESTS = [
     DemoRequest(
         "erin", "play-events",
         "Train the session-level skip prediction model on 30 days of raw play events.",
-        PENDING, days_ago=4, port="play-events-hourly", duration_days=180,
+        PENDING, days_ago=4, port="play-events-hourly", duration_days=90,
     ),
     DemoRequest(
         "erin", "play-events-daily",
@@ -2318,6 +2322,7 @@ ACCESS_REQUESTS = [
         "erin", "artist-payments",
         "Study whether playlist placement correlates with royalty income for independent artists.",
         REJECTED, days_ago=24, port="statements", decided_after_days=3,
+        comment="Individual royalty statements are restricted to Finance; the aggregated revenue product answers this.",
     ),
     DemoRequest(
         "erin", "track-embeddings",
@@ -2347,12 +2352,23 @@ ACCESS_REQUESTS = [
     DemoRequest(
         "olivia", "listener-consents",
         "Ad targeting must exclude listeners who withdrew ads-personalisation consent.",
-        PENDING, days_ago=5, port="current-consents", duration_days=365,
+        PENDING, days_ago=5, port="current-consents", duration_days=90,
     ),
     DemoRequest(
         "judy", "play-events",
         "Podcast plays come through play events: build the real-time listener count for live shows.",
-        PENDING, days_ago=6, port="play-events-stream", duration_days=180,
+        PENDING, days_ago=6, port="play-events-stream", duration_days=90,
+    ),
+    DemoRequest(
+        "bob", "podcast-play-rate",
+        "Which podcast genres to promote in the spring campaign.",
+        APPROVED, days_ago=120, duration_days=30, decided_after_days=1,
+    ),
+    DemoRequest(
+        "erin", "playlist-tracks",
+        "Co-occurrence features for the playlist continuation model.",
+        APPROVED, days_ago=60, duration_days=180, revoked_after_days=25,
+        revoke_reason="The export job copied the whole table to a personal bucket; ask again once it reads in place.",
     ),
     DemoRequest(
         "heidi", "playlist-recommendations",

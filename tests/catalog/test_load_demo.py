@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from access_requests.models import AccessRequest
+from access_requests import audit
+from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
 from catalog import queries
 from catalog.models import (
     DataProduct,
@@ -58,6 +59,8 @@ def snapshot() -> dict:
         "fields": list(SchemaField.objects.order_by("pk").values_list("pk", "port_id", "name")),
         "permissions": DataProductGroupObjectPermission.objects.count(),
         "requests": list(AccessRequest.objects.order_by("pk").values_list("pk", "status", "created_at", "decided_at")),
+        "grants": list(Grant.objects.order_by("pk").values_list("pk", "starts_at", "ends_at", "revoked_at", "expired_at")),
+        "audit": list(AuditEvent.objects.order_by("sequence").values_list("sequence", "hash")),
     }
 
 
@@ -218,6 +221,29 @@ def test_access_requests_cover_every_status_and_fill_most_requested():
     assert requesters >= {"bob", "erin"}
     assert not AccessRequest.objects.exclude(product__status=DataProduct.Status.PUBLISHED).exists()
     assert most_requested[0].slug == "play-events-daily"
+
+
+def test_demo_access_history_went_through_the_services():
+    """Steps, grants, the permission and the audit chain are what the real flow writes."""
+    assert audit.verify() == (AuditEvent.objects.count(), None)
+    states = Counter(grant.state for grant in Grant.objects.all())
+    assert states["live"] >= 5 and states["expired"] >= 1 and states["revoked"] >= 1
+    for request in AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED, auto_approved=False):
+        assert set(request.steps.values_list("status", flat=True)) == {ApprovalStep.Status.APPROVED}, request
+    for grant in Grant.objects.select_related("user", "product"):
+        assert queries.may_use(grant.user, grant.product) == (grant.state == "live"), grant
+    assert set(Policy.objects.values_list("applies_to", flat=True)) == set(Policy.AppliesTo.values)
+    pending_old = AccessRequest.objects.filter(status=AccessRequest.Status.PENDING, steps__reminded_at__isnull=False)
+    assert pending_old.exists()  # overdue pending requests reminded their approvers
+
+
+def test_demo_leaves_bob_a_confidential_product_to_request():
+    """The browser walk-through: bob asks for play-events (owner + steward)."""
+    bob = User.objects.get(username="bob")
+    play_events = DataProduct.objects.get(slug="play-events")
+    assert play_events.classification == "confidential"
+    assert not AccessRequest.objects.filter(requester=bob, product=play_events).exists()
+    assert Notification.objects.filter(recipient__username="alice", read_at=None).exists()  # her bell has news
 
 
 def test_load_demo_prints_the_sign_ins_and_the_local_url(demo_mesh_output):

@@ -6,20 +6,28 @@ left as it is, except what the printed sign-ins promise (names, staff and
 superuser flags, the stewards group, team roles, the password "demo").
 """
 
+import heapq
+import itertools
 import os
 import time
 from datetime import timedelta
+
+import time_machine
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
-from access_requests.models import AccessRequest
+from access_requests import queries as access_queries, services as access_services
+from access_requests.models import AccessRequest, Notification
+from access_requests.notifications import mark_read
 from catalog import demo_data, services
 from catalog.models import DataProduct, Domain, Team, TeamMembership
+from marketplace.errors import ServiceError
 
 User = get_user_model()
 
@@ -47,7 +55,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         if self.verbose:
             self.stdout.write("Loading the Streamly demo mesh")
-        with transaction.atomic():
+        # The demo's history happened in the past: its notifications are not e-mailed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             users = self.load_users()
             teams = self.load_teams(users)
             domains = self.load_domains(teams)
@@ -187,31 +196,83 @@ class Command(BaseCommand):
     # --- access requests ---------------------------------------------------------
 
     def load_access_requests(self, users: dict[str, User], products: dict[str, DataProduct]) -> None:
-        # Created directly: access_requests has no service yet (see its models' docstring).
-        now = timezone.now()
-        total, created = 0, 0
+        """Replay the demo's access history through the access request services,
+        each step at the time it happened (a travelling clock), so that steps,
+        grants, expiries, revocations, notifications and the audit chain are
+        exactly what the real flow writes. Nothing is e-mailed for the past."""
+        now = self.today = timezone.now()
+        order = itertools.count()  # ties in time keep the order of the list
+        timeline: list[tuple] = []  # (when, order, action, spec, request id); a heap
+        total = created = 0
         for index, spec in enumerate(demo_data.ACCESS_REQUESTS):
-            requester, product = users[spec.requester], products[spec.product]
             total += 1
+            requester, product = users[spec.requester], products[spec.product]
             if AccessRequest.objects.filter(requester=requester, product=product, purpose=spec.purpose).exists():
                 continue
-            request = AccessRequest.objects.create(
-                requester=requester,
-                product=product,
-                port=product.output_ports.filter(name=spec.port).first() if spec.port else None,
-                purpose=spec.purpose,
-                access=spec.access,
-                duration_days=spec.duration_days,
-                status=spec.status,
-            )
-            submitted_at = now - timedelta(days=spec.days_ago, hours=3 * (index % 5))
-            decided = spec.status in (AccessRequest.Status.APPROVED, AccessRequest.Status.REJECTED)
-            AccessRequest.objects.filter(pk=request.pk).update(
-                created_at=submitted_at,
-                decided_at=submitted_at + timedelta(days=spec.decided_after_days) if decided else None,
-            )
             created += 1
+            submitted_at = now - timedelta(days=spec.days_ago, hours=3 * (index % 5))
+            heapq.heappush(timeline, (submitted_at, next(order), "submit", spec, None))
+        while timeline:
+            when, _, action, spec, request_id = heapq.heappop(timeline)
+            with time_machine.travel(when, tick=False):
+                try:
+                    follow_ups = self.replay(action, spec, request_id, users, products)
+                except ServiceError as error:
+                    raise CommandError(f"Demo request of {spec.requester} for {spec.product} ({action}): {error}") from error
+            for follow_up in follow_ups:
+                heapq.heappush(timeline, (follow_up[0], next(order), *follow_up[1:]))
+        access_services.expire_grants()  # anything that ended before today
+        access_services.send_reminders()  # and the pending requests that waited too long
+        for user in users.values():  # what happened before this week has been read
+            old = Notification.objects.filter(recipient=user, read_at=None, created_at__lt=now - timedelta(days=7))
+            mark_read(user, notification_ids=old.values_list("pk", flat=True))
         self.report("access requests", total, created)
+
+    def replay(self, action: str, spec, request_id, users, products) -> list[tuple]:
+        """Do one step of a demo request's history; return what follows it."""
+        now = timezone.now()
+        if action == "submit":
+            product = products[spec.product]
+            request = access_services.submit_request(
+                product,
+                by=users[spec.requester],
+                purpose=spec.purpose,
+                duration_days=spec.duration_days,
+                port=product.output_ports.filter(name=spec.port).first() if spec.port else None,
+                access=spec.access,
+            )
+            if request.status == AccessRequest.Status.APPROVED:  # the requester is in the owning team
+                return self.grant_follow_ups(request, spec)
+            if spec.status == AccessRequest.Status.PENDING:
+                return []
+            return [(now + timedelta(days=spec.decided_after_days), "decide", spec, request.pk)]
+        request = AccessRequest.objects.get(pk=request_id)
+        if action == "decide":
+            if spec.status == AccessRequest.Status.WITHDRAWN:
+                access_services.withdraw_request(request, by=request.requester)
+                return []
+            for step in request.steps.order_by("id"):
+                decider = access_queries.approvers_of(step).first()
+                if spec.status == AccessRequest.Status.REJECTED:
+                    access_services.reject_step(step, by=decider, comment=spec.comment or "Not for this purpose.")
+                    return []
+                access_services.approve_step(step, by=decider, comment=spec.comment)
+            request.refresh_from_db()
+            return self.grant_follow_ups(request, spec)
+        if action == "revoke":
+            owner = access_queries.product_owners(request.product).first()
+            access_services.revoke_grant(request.grant, by=owner, reason=spec.revoke_reason)
+        elif action == "expire":
+            access_services.expire_grants()
+        return []
+
+    def grant_follow_ups(self, request: AccessRequest, spec) -> list[tuple]:
+        grant = request.grant
+        if spec.revoked_after_days:
+            return [(grant.starts_at + timedelta(days=spec.revoked_after_days), "revoke", spec, request.pk)]
+        if grant.ends_at <= self.today:
+            return [(grant.ends_at, "expire", spec, request.pk)]
+        return []
 
     # --- the end -----------------------------------------------------------------
 
