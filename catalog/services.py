@@ -215,6 +215,7 @@ def update_product(product: DataProduct, *, by, tags: Iterable[str] | None = Non
     if unknown:
         raise CatalogError(f"{', '.join(sorted(unknown))} cannot be changed.", field=sorted(unknown)[0])
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    before = {"owner_team": product.owner_team.slug, "status": product.status, "classification": product.classification, "contains_pii": product.contains_pii}
     team_changed = "owner_team" in changes and changes["owner_team"].pk != product.owner_team_id
     if team_changed:
         _check_may_assign_team(by, changes["owner_team"])
@@ -230,7 +231,22 @@ def update_product(product: DataProduct, *, by, tags: Iterable[str] | None = Non
         set_output_ports(product, ports=ports)
     if team_changed:
         grant_team_permissions(product)
+    _audit_governance_changes(product, before, by=by)
     return product
+
+
+def _audit_governance_changes(product: DataProduct, before: dict, *, by) -> None:
+    """Changes that decide who may use a product, and how, go into the audit trail."""
+    from access_requests import audit
+
+    after = {"owner_team": product.owner_team.slug, "status": product.status, "classification": product.classification, "contains_pii": product.contains_pii}
+    actions = {"owner_team": "product.owner_changed", "status": "product.status_changed", "classification": "product.classification_changed", "contains_pii": "product.classification_changed"}
+    changed: dict[str, dict] = {}
+    for name, action in actions.items():
+        if before[name] != after[name]:
+            changed.setdefault(action, {})[name] = {"from": before[name], "to": after[name]}
+    for action, payload in changed.items():
+        audit.record(action, actor=by, obj=product, product=product, payload=payload)
 
 
 def _apply_status(product: DataProduct, status: str) -> None:

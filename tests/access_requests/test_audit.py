@@ -122,3 +122,16 @@ def test_verify_audit_finds_a_deleted_last_event(trail):
     with pytest.raises(CommandError) as error:
         call_command("verify_audit")
     assert f"event #{len(trail)}: missing" in str(error.value)
+
+
+def test_governance_changes_of_a_product_are_audited():
+    from catalog import services as catalog_services
+
+    mesh = Mesh()
+    catalog_services.update_product(mesh.product, by=mesh.admin, owner_team=mesh.other_team, classification="restricted")
+    catalog_services.change_status(mesh.product, by=mesh.admin, status="deprecated")
+    events = {event.action: event.payload for event in AuditEvent.objects.filter(product=mesh.product)}
+    assert events["product.owner_changed"] == {"owner_team": {"from": mesh.team.slug, "to": mesh.other_team.slug}}
+    assert events["product.classification_changed"] == {"classification": {"from": "internal", "to": "restricted"}}
+    assert events["product.status_changed"] == {"status": {"from": "published", "to": "deprecated"}}
+    assert audit.verify() == (3, None)
