@@ -234,7 +234,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Data Product Marketplace API",
-    "DESCRIPTION": "Data products, domains and teams of the mesh. Session auth for the browser, "
+    "DESCRIPTION": "Data products, domains and teams of the mesh, access requests, grants and the audit trail. Session auth for the browser, "
     "token auth (`Authorization: Token <key>` or `Bearer <key>`) for machines; "
     "get a token from `POST /api/v1/auth/token/`.",
     "VERSION": "1.0.0",
@@ -243,6 +243,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three models have a `status` with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "AccessRequestStatusEnum": "access_requests.models.AccessRequest.Status",
+        "ApprovalStepStatusEnum": "access_requests.models.ApprovalStep.Status",
+        "DataProductStatusEnum": "catalog.models.DataProduct.Status",
+    },
 }
 
 LOGGING = {

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 
+from access_requests import api as access_api
 from catalog import api as catalog_api
 
 from . import views
@@ -22,6 +23,9 @@ router = DefaultRouter()
 router.register("products", catalog_api.ProductViewSet, basename="product")
 router.register("domains", catalog_api.DomainViewSet, basename="domain")
 router.register("teams", catalog_api.TeamViewSet, basename="team")
+router.register("access-requests", access_api.AccessRequestViewSet, basename="access-request")
+router.register("grants", access_api.GrantViewSet, basename="grant")
+router.register("audit-events", access_api.AuditEventViewSet, basename="audit-event")
 
 api_urls = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
