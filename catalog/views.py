@@ -8,6 +8,10 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from access_requests import queries as access_queries
+from access_requests.models import ApprovalStep
+from access_requests.services import policy_for
+
 from . import queries, services
 from .filters import ProductFilter
 from .forms import ProductForm
@@ -38,11 +42,17 @@ def product_detail(request, slug):
         product = queries.product_detail(request.user, slug)
     except DataProduct.DoesNotExist:
         raise Http404("No data product here, or you may not see it.") from None
+    user = request.user
     context = {
         "product": product,
         "description_html": render_markdown(product.description),
-        "can_edit": queries.can_edit(request.user, product),
-        "may_use": queries.may_use(request.user, product),
+        "can_edit": queries.can_edit(user, product),
+        "may_use": queries.may_use(user, product),
+        # The access box: a live grant, else an open request, else the button.
+        "live_grant": access_queries.live_grant(user, product),
+        "open_request": access_queries.open_request(user, product),
+        "approver_roles": [role.label for role in map(ApprovalStep.Role, policy_for(product).roles)],
+        "may_see_consumers": user.is_superuser or access_queries.is_steward(user) or access_queries.is_team_member(user, product.owner_team),
     }
     return render(request, "catalog/product_detail.html", context)
 

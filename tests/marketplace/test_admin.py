@@ -1,16 +1,22 @@
 import pytest
 from django.contrib import admin
 
-from tests.factories import ProductFactory, UserFactory, port
+from access_requests import services
+from access_requests.models import AuditEvent
+from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_model_has_an_admin_changelist_add_and_change_page(client):
     product = ProductFactory(tags=["x"], ports=[port("daily", fields=2)])
+    mesh = Mesh(classification="confidential")
+    services.reject_step(submit(mesh).steps.first(), by=mesh.owner, comment="No")  # steps, notifications, audit events
+    services.approve_step(submit(mesh, by=mesh.consumer).steps.get(role="owner"), by=mesh.owner)
     client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     assert {model._meta.model_name for model in admin.site._registry} >= {
         "dataproduct", "domain", "team", "teammembership", "outputport", "schemafield", "tag", "accessrequest",
+        "policy", "grant", "notification", "auditevent",
     }
 
     for model, model_admin in admin.site._registry.items():
@@ -18,7 +24,9 @@ def test_every_model_has_an_admin_changelist_add_and_change_page(client):
         base = f"/admin/{opts.app_label}/{opts.model_name}/"
         assert client.get(base).status_code == 200, base
         assert client.get(f"{base}?q=x").status_code == 200, base
-        assert client.get(f"{base}add/").status_code == 200, base
+        # The access request flow's records are written by its services only: no add page.
+        may_add = model_admin.has_add_permission(client.get(base).wsgi_request)
+        assert client.get(f"{base}add/").status_code == (200 if may_add else 403), base
         first = model.objects.first()
         if first is not None:
             assert client.get(f"{base}{first.pk}/change/").status_code == 200, base
@@ -44,3 +52,25 @@ def test_admin_refuses_an_invalid_lifecycle_change(client):
     assert "cannot become draft" in response.content.decode()
     product.refresh_from_db()
     assert product.status == "published"
+
+
+def test_audit_events_are_read_only_in_the_admin(client):
+    mesh = Mesh()
+    submit(mesh)
+    client.force_login(mesh.admin)
+    event = AuditEvent.objects.get()
+    page = client.get(f"/admin/access_requests/auditevent/{event.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert client.post(f"/admin/access_requests/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEvent.objects.count() == 1
+
+
+def test_admin_revokes_grants_through_the_service(client):
+    mesh = Mesh()
+    grant = services.approve_step(submit(mesh).steps.get(), by=mesh.owner).grant
+    client.force_login(mesh.admin)
+    client.post("/admin/access_requests/grant/", {"action": "revoke_selected", "_selected_action": [grant.pk]})
+    grant.refresh_from_db()
+    assert grant.state == "revoked"
+    assert AuditEvent.objects.filter(action="grant.revoked", actor=mesh.admin).exists()

@@ -1,0 +1,274 @@
+"""The authorization matrix of the access request flow: every role × every
+page and API endpoint, asserting the exact status code. One test per cell.
+
+The product is confidential, so a request has both an owner step and a
+steward step. Each cell builds its own mesh and the state its endpoint
+needs (a pending request, a withdrawn one, a live grant), then asks as one
+role:
+
+- anonymous: nobody signed in;
+- requester: made the request / holds the grant;
+- consumer: another signed-in user, with nothing to do with it;
+- owner: owner of the product's owning team;
+- other_owner: owner of another team;
+- steward: member of the stewards group;
+- admin: a superuser.
+
+Pages: anonymous users are sent to the sign-in page. API: DRF answers an
+anonymous caller 403, not 401, because the first authentication class
+(session) sends no WWW-Authenticate challenge."""
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from access_requests import services
+from access_requests.models import ApprovalStep, AuditEvent
+from tests.factories import Mesh, submit
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "requester", "consumer", "owner", "other_owner", "steward", "admin"]
+SIGNED_IN = ROLES[1:]
+PURPOSE = "Weekly churn analysis for the board."
+
+
+# --- the states an endpoint is asked about ------------------------------------------
+
+
+def pending_request(mesh: Mesh):
+    return submit(mesh)
+
+
+def withdrawn_request(mesh: Mesh):
+    return services.withdraw_request(submit(mesh), by=mesh.requester)
+
+
+def step_of(request, role: str) -> ApprovalStep:
+    return request.steps.get(role=role)
+
+
+def live_grant(mesh: Mesh):
+    request = submit(mesh)
+    services.approve_step(step_of(request, "owner"), by=mesh.owner)
+    services.approve_step(step_of(request, "steward"), by=mesh.steward)
+    request.refresh_from_db()
+    return request.grant
+
+
+def audit_event(mesh: Mesh) -> AuditEvent:
+    return AuditEvent.objects.get(action="request.submitted", object_id=str(submit(mesh).pk))
+
+
+def page(name: str, *args) -> str:
+    return reverse(f"access_requests:{name}", args=args)
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    name: str
+    kind: str  # "api" or "page"
+    method: str
+    url: Callable[[Mesh], str]  # builds the state the endpoint is asked about, answers its URL
+    expected: dict[str, int]  # signed-in role → status code
+    data: dict | Callable[[Mesh], dict] = field(default_factory=dict)
+    route: str = ""  # a page's URL name in access_requests/urls.py
+
+    def __post_init__(self):
+        assert sorted(self.expected) == sorted(SIGNED_IN), self.name
+
+
+def given(arrange: Callable[[Mesh], Any], url: Callable[[Any], str]) -> Callable[[Mesh], str]:
+    """Build the state with `arrange(mesh)`, then the URL from what it made."""
+    return lambda mesh: url(arrange(mesh))
+
+
+def nothing(mesh: Mesh) -> Mesh:
+    return mesh
+
+
+def everyone(code: int) -> dict[str, int]:
+    return dict.fromkeys(SIGNED_IN, code)
+
+
+def codes(*, requester, consumer, owner, other_owner, steward, admin) -> dict[str, int]:
+    return dict(requester=requester, consumer=consumer, owner=owner, other_owner=other_owner, steward=steward, admin=admin)
+
+
+def api(name, method, url, expected, data=None) -> Endpoint:
+    return Endpoint(f"api-{name}", "api", method, url, expected, data or {})
+
+
+def view(name, route, method, url, expected, data=None) -> Endpoint:
+    return Endpoint(f"page-{name}", "page", method, url, expected, data or {}, route=route)
+
+
+REQUESTS = "/api/v1/access-requests/"
+GRANTS = "/api/v1/grants/"
+AUDIT = "/api/v1/audit-events/"
+NEW_REQUEST = {"purpose": PURPOSE, "duration_days": 30}
+
+
+def new_request(mesh: Mesh) -> dict:
+    return {"product": mesh.product.slug, **NEW_REQUEST}
+
+
+# What the people deciding may do, and what everyone else is told.
+DECIDERS = codes(requester=403, consumer=404, owner=200, other_owner=404, steward=200, admin=200)
+READERS = codes(requester=200, consumer=404, owner=200, other_owner=404, steward=200, admin=200)
+
+ENDPOINTS = [
+    # --- API: access requests
+    api("requests-list", "get", given(pending_request, lambda _: REQUESTS), everyone(200)),
+    api("requests-list-awaiting-me", "get", given(pending_request, lambda _: f"{REQUESTS}?scope=awaiting-me"), everyone(200)),
+    api("requests-list-visible", "get", given(pending_request, lambda _: f"{REQUESTS}?scope=visible"), everyone(200)),
+    api("requests-create", "post", given(nothing, lambda _: REQUESTS), everyone(201), new_request),
+    api(
+        "requests-create-while-open", "post", given(pending_request, lambda _: REQUESTS),
+        codes(requester=409, consumer=201, owner=201, other_owner=201, steward=201, admin=201), new_request,
+    ),
+    api("requests-retrieve", "get", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/"), READERS),
+    api("requests-approve", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/approve/"), DECIDERS, {"comment": "Fine"}),
+    api(
+        "requests-approve-withdrawn", "post", given(withdrawn_request, lambda request: f"{REQUESTS}{request.pk}/approve/"),
+        codes(requester=403, consumer=404, owner=409, other_owner=404, steward=409, admin=409),
+    ),
+    api(
+        "requests-reject", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/reject/"), DECIDERS,
+        {"comment": "Use the aggregate instead"},
+    ),
+    api(
+        "requests-reject-without-comment", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/reject/"),
+        codes(requester=403, consumer=404, owner=400, other_owner=404, steward=400, admin=400),
+    ),
+    api(
+        "requests-withdraw", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/withdraw/"),
+        codes(requester=200, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
+    ),
+    api(
+        "requests-withdraw-withdrawn", "post", given(withdrawn_request, lambda request: f"{REQUESTS}{request.pk}/withdraw/"),
+        codes(requester=409, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
+    ),
+    # --- API: grants
+    api("grants-list", "get", given(live_grant, lambda _: GRANTS), everyone(200)),
+    api("grants-retrieve", "get", given(live_grant, lambda grant: f"{GRANTS}{grant.pk}/"), READERS),
+    api(
+        "grants-revoke", "post", given(live_grant, lambda grant: f"{GRANTS}{grant.pk}/revoke/"),
+        codes(requester=403, consumer=404, owner=200, other_owner=404, steward=403, admin=200), {"reason": "Project over"},
+    ),
+    # --- API: audit trail
+    api(
+        "audit-list", "get", given(pending_request, lambda _: AUDIT),
+        codes(requester=403, consumer=403, owner=200, other_owner=200, steward=200, admin=200),
+    ),
+    api(
+        "audit-retrieve", "get", given(audit_event, lambda event: f"{AUDIT}{event.sequence}/"),
+        codes(requester=403, consumer=403, owner=200, other_owner=404, steward=200, admin=200),
+    ),
+    # --- pages
+    view("my-access", "my-access", "get", given(pending_request, lambda _: page("my-access")), everyone(200)),
+    view("request", "request", "get", given(pending_request, lambda request: page("request", request.pk)), READERS),
+    view(
+        "withdraw", "withdraw", "post", given(pending_request, lambda request: page("withdraw", request.pk)),
+        codes(requester=302, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
+    ),
+    view(
+        "withdraw-withdrawn", "withdraw", "post", given(withdrawn_request, lambda request: page("withdraw", request.pk)),
+        codes(requester=409, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
+    ),
+    view("inbox", "inbox", "get", given(pending_request, lambda _: page("inbox")), everyone(200)),
+    view(
+        "approve-owner-step", "approve", "post", given(pending_request, lambda request: page("approve", step_of(request, "owner").pk)),
+        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302), {"comment": "Fine"},
+    ),
+    view(
+        "approve-steward-step", "approve", "post", given(pending_request, lambda request: page("approve", step_of(request, "steward").pk)),
+        codes(requester=403, consumer=404, owner=403, other_owner=404, steward=302, admin=302),
+    ),
+    view(
+        "approve-withdrawn", "approve", "post", given(withdrawn_request, lambda request: page("approve", step_of(request, "owner").pk)),
+        codes(requester=403, consumer=404, owner=409, other_owner=404, steward=403, admin=409),
+    ),
+    view(
+        "reject-owner-step", "reject", "post", given(pending_request, lambda request: page("reject", step_of(request, "owner").pk)),
+        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302), {"comment": "Use the aggregate instead"},
+    ),
+    view(
+        "reject-steward-step", "reject", "post", given(pending_request, lambda request: page("reject", step_of(request, "steward").pk)),
+        codes(requester=403, consumer=404, owner=403, other_owner=404, steward=302, admin=302),
+        {"comment": "Not without a data protection assessment"},
+    ),
+    view(
+        "reject-without-comment", "reject", "post", given(pending_request, lambda request: page("reject", step_of(request, "owner").pk)),
+        codes(requester=403, consumer=404, owner=400, other_owner=404, steward=403, admin=400),
+    ),
+    view(
+        "revoke", "revoke", "post", given(live_grant, lambda grant: page("revoke", grant.pk)),
+        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302), {"reason": "Project over"},
+    ),
+    # The request form: every signed-in user may ask (a team member is approved at once).
+    view("request-access-form", "request-access", "get", given(nothing, lambda mesh: page("request-access", mesh.product.slug)), everyone(200)),
+    view(
+        "request-access-submit", "request-access", "post", given(nothing, lambda mesh: page("request-access", mesh.product.slug)),
+        everyone(302), {**NEW_REQUEST, "access": "read"},
+    ),
+    view(
+        "consumers", "consumers", "get", given(live_grant, lambda grant: page("consumers", grant.product.slug)),
+        codes(requester=403, consumer=403, owner=200, other_owner=403, steward=200, admin=200),
+    ),
+    view(
+        "audit", "audit", "get", given(pending_request, lambda _: page("audit")),
+        codes(requester=403, consumer=403, owner=200, other_owner=200, steward=200, admin=200),
+    ),
+    view("notifications", "notifications", "get", given(pending_request, lambda _: page("notifications")), everyone(200)),
+    # Marking one's notifications read redirects back to them.
+    view("notifications-read", "notifications-read", "post", given(pending_request, lambda _: page("notifications-read")), everyone(302)),
+]
+
+
+def cells():
+    for endpoint in ENDPOINTS:
+        for role in ROLES:
+            yield pytest.param(endpoint, role, id=f"{endpoint.name}-{role}")
+
+
+def test_the_matrix_covers_every_page_of_the_flow():
+    from access_requests import urls
+
+    assert len({endpoint.name for endpoint in ENDPOINTS}) == len(ENDPOINTS)
+    assert {pattern.name for pattern in urls.urlpatterns} == {endpoint.route for endpoint in ENDPOINTS if endpoint.kind == "page"}
+
+
+@pytest.mark.parametrize("endpoint, role", list(cells()))
+def test_authorization_matrix(endpoint: Endpoint, role: str):
+    mesh = Mesh(classification="confidential")
+    url = endpoint.url(mesh)
+    user = None if role == "anonymous" else getattr(mesh, role)
+    data = endpoint.data(mesh) if callable(endpoint.data) else endpoint.data
+
+    if endpoint.kind == "api":
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        response = getattr(client, endpoint.method)(url, data, format="json")
+    else:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        response = getattr(client, endpoint.method)(url, data)
+
+    if role == "anonymous":
+        if endpoint.kind == "api":
+            assert response.status_code == 403
+        else:
+            assert response.status_code == 302
+            assert response["Location"].startswith(f"{reverse('login')}?next=")
+        return
+    assert response.status_code == endpoint.expected[role], getattr(response, "content", b"")[:300]
