@@ -16,15 +16,7 @@ from tests.factories import Mesh, ProductFactory, submit
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-CONTEXT_PROCESSOR = "access_requests.context_processors.access_navigation"
 
-
-@pytest.fixture(autouse=True)
-def access_navigation(settings):
-    """The frame's counts come from this context processor (settings.py lists it)."""
-    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
-    if CONTEXT_PROCESSOR not in processors:
-        settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {"context_processors": [*processors, CONTEXT_PROCESSOR]}}]
 
 
 @pytest.fixture

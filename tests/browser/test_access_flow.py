@@ -13,14 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PURPOSE = "Measure how the autumn campaign changed listening, for the marketing review."
 LOCATION = "kafka://events.streamly.internal/play-events.v2"
-CONTEXT_PROCESSOR = "access_requests.context_processors.access_navigation"
 
-
-@pytest.fixture(autouse=True)
-def access_navigation(settings):
-    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
-    if CONTEXT_PROCESSOR not in processors:
-        settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {"context_processors": [*processors, CONTEXT_PROCESSOR]}}]
 
 
 @pytest.fixture
