@@ -190,6 +190,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A write must not hang on a missing broker: fail fast, and the caller falls back.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# A broker that accepts connections but never answers must not hang a write
+# either. The read timeout stays above the worker's 1 s BRPOP poll.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": envfloat("CELERY_BROKER_SOCKET_TIMEOUT", "2"),
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks (celery beat): grants end by themselves, overdue steps

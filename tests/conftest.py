@@ -109,11 +109,20 @@ def postgres_cluster(request):
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(request):
     """With --postgres, point the default database at the session's cluster
-    before pytest-django creates the test database."""
-    if not request.config.getoption("--postgres"):
-        return
+    before pytest-django creates the test database. On SQLite, keep the test
+    database in a file rather than in memory, so that another process (the
+    Celery worker of tests/access_requests/test_tasks.py) sees what a
+    committing test wrote."""
     from django.conf import settings
     from django.db import connections
+
+    if not request.config.getoption("--postgres"):
+        if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+            directory = tempfile.mkdtemp(prefix="marketplace-sqlite-")
+            request.addfinalizer(lambda: shutil.rmtree(directory, ignore_errors=True))
+            # The same dict the connection handler holds (see below).
+            settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(directory, "test.sqlite3")
+        return
 
     cluster = request.getfixturevalue("postgres_cluster")
     database = connections.configure_settings({"default": cluster.database_settings()})["default"]
@@ -130,6 +139,80 @@ def django_db_modify_db_settings(request):
     from django.db import connection
 
     assert connection.vendor == "postgresql", "the PostgreSQL pass must not run on SQLite"
+
+
+@pytest.fixture(autouse=True)
+def postgres_only(request):
+    """Tests marked `postgres` run in the `--postgres` pass only. On SQLite
+    they are skipped as not applicable (a plain skip, not a missing service,
+    so REQUIRE_SERVICES=1 lets it through: the PostgreSQL pass runs them)."""
+    if request.node.get_closest_marker("postgres") and not request.config.getoption("--postgres"):
+        pytest.skip("PostgreSQL only: runs in the --postgres pass")
+
+
+# --- Redis, Celery, SMTP -----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server for the session, started from the installed binary."""
+    from tests.services import RedisServer, redis_server_binary
+
+    binary = redis_server_binary()
+    if binary is None:
+        service_missing("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    """An SMTP server on loopback that keeps what it is sent: the outbox at
+    the edge of the process, where a separate worker process sends real SMTP."""
+    from tests.services import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp_outbox(smtp_sink):
+    """The SMTP sink, emptied for this test."""
+    smtp_sink.clear()
+    yield smtp_sink
+    smtp_sink.clear()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_server, smtp_sink, django_db_setup, django_db_blocker):
+    """A real Celery worker subprocess for the session: Redis as its broker,
+    the test database (a file on SQLite, the cluster's test database on
+    PostgreSQL) and the SMTP sink. It needs committed data: use it from
+    transactional tests. Stopped before the test database is dropped."""
+    from django.db import connection
+
+    from tests.services import CeleryWorker, database_url
+
+    worker = CeleryWorker(
+        broker_url=redis_server.url(0), database_url=database_url(connection.settings_dict), smtp_port=smtp_sink.port
+    )
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_broker(redis_server):
+    """This process's Celery app publishes to the session's Redis (the
+    worker's queue) for this test instead of running tasks eagerly."""
+    from tests.services import celery_publishing_to
+
+    with celery_publishing_to(redis_server.url(0)) as app:
+        yield app
 
 
 # --- browser -----------------------------------------------------------------
@@ -162,7 +245,11 @@ def committing_tests_start_clean(request):
     default access policies (the flush removes what the migration wrote)
     and the audit triggers in place. After the test the triggers are
     dropped, so that the flush may empty the append-only audit table."""
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    commits = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if not commits:
         yield
         return
     request.getfixturevalue("transactional_db")
