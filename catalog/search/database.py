@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import snowballstemmer
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F
+from django.db.models import Count, F, Max
 
 from ..models import DataProduct, Domain, SearchIndexState, Tag, Team
 from .documents import ProductDocument
@@ -177,6 +177,10 @@ class DatabaseBackend:
     def suggest_ids(self, terms: list[str], candidates: "Candidates", limit: int) -> list[int]:
         raise NotImplementedError
 
+    def count_rows(self, match_sql: str | None, match_params: list, where: str, params: tuple) -> tuple[list[tuple], list[tuple]]:
+        """The facet counts' rows (see count_rows) of the products satisfying `where` that match."""
+        return count_rows(match_sql, match_params, where, params)
+
     def write(self, documents: list[ProductDocument]) -> None:
         raise NotImplementedError
 
@@ -230,13 +234,13 @@ class DatabaseBackend:
             match = self.match(terms)
             corrections = match.corrections
             match_sql, match_params = self.match_sql(match)
-            total, facets = facet_counts(match_sql, match_params, candidates, query)
+            total, facets = facet_counts(self.count_rows, match_sql, match_params, candidates, query)
             page = self.ranked_ids(match, candidates, query, total) if total else []
             scores = dict(page)
             page_ids = [product_id for product_id, _ in page]
             highlights = self.highlights(match, page_ids) if page_ids else {}
         else:
-            total, facets = facet_counts(None, [], candidates, query)
+            total, facets = facet_counts(self.count_rows, None, [], candidates, query)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT p.id FROM catalog_dataproduct p WHERE {candidates.sql} ORDER BY {SQL_ORDER.get(query.sort, SQL_ORDER['name'])} LIMIT %s OFFSET %s",
@@ -356,59 +360,122 @@ def filter_condition(filters) -> tuple[str, list]:
 
 def count_rows(match_sql: str | None, match_params: list, where: str, params: tuple) -> tuple[list[tuple], list[tuple]]:
     """The (domain, team, status, kind, classification, count) combinations and
-    the (tag, count) rows of the products satisfying `where` that match:
-    two queries whatever the number of facets. `match_sql` selects the ids
-    matching the words (None: no words)."""
+    the (tag, is a draft, count) rows of the products satisfying `where` that
+    match, in one statement whatever the number of facets, so that the words
+    are matched once. `match_sql` selects the ids matching the words (None:
+    no words)."""
     params = list(params)
     if match_sql:
         where, params = f"p.id IN ({match_sql}) AND {where}", [*match_params, *params]
+    return grouped_rows(f"SELECT p.id, p.domain_id, p.owner_team_id, p.status, p.kind, p.classification FROM catalog_dataproduct p WHERE {where}", params)
+
+
+def grouped_rows(products_sql: str, params: list) -> tuple[list[tuple], list[tuple]]:
+    """count_rows' rows of the products `products_sql` selects (id, domain,
+    team, status, kind, classification). Every tag's count is kept, not the
+    first FACET_SIZE, and apart for drafts: the counts shared by everybody are
+    added to each person's own drafts' counts."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.domain_id, p.owner_team_id, p.status, p.kind, p.classification, count(*) FROM catalog_dataproduct p WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+            f"""
+            WITH products AS MATERIALIZED ({products_sql})
+            SELECT 0, domain_id, owner_team_id, status, kind, classification, count(*) FROM products GROUP BY 2, 3, 4, 5, 6
+            UNION ALL
+            SELECT 1, t.tag_id, NULL, CASE WHEN products.status = 'draft' THEN 'draft' ELSE '' END, NULL, NULL, count(*)
+            FROM products JOIN catalog_dataproduct_tags t ON t.dataproduct_id = products.id GROUP BY 2, 4
+            """,
             params,
         )
-        combinations = cursor.fetchall()
-        # Every tag's count, not the first FACET_SIZE: counts shared by
-        # everybody are added to each person's own drafts' counts.
-        cursor.execute(
-            f"SELECT t.tag_id, count(*) FROM catalog_dataproduct_tags t JOIN catalog_dataproduct p ON p.id = t.dataproduct_id WHERE {where} GROUP BY t.tag_id",
-            params,
-        )
-        tag_counts = cursor.fetchall()
+        rows = cursor.fetchall()
+    combinations = [row[1:] for row in rows if row[0] == 0]
+    tag_counts = [(row[1], row[3] == "draft", row[6]) for row in rows if row[0] == 1]
     return combinations, tag_counts
 
 
-def cached_count_rows(match_sql: str | None, match_params: list, where: str, params: tuple):
-    """count_rows, cached while the index is unchanged: the key holds the index
-    generation, which every index write bumps in its own transaction, and the
-    statement, not who asks, so the counts of non-draft products are shared by
-    everybody who searches the same words with the same filters."""
+def subtract_rows(totals, rest) -> tuple[list[tuple], list[tuple]]:
+    """count_rows' rows of `totals` less those of `rest` (a subset of them)."""
+    combinations = Counter({tuple(row[:-1]): row[-1] for row in totals[0]})
+    combinations.subtract({tuple(row[:-1]): row[-1] for row in rest[0]})
+    tag_counts = Counter({(tag_id, draft): count for tag_id, draft, count in totals[1]})
+    tag_counts.subtract({(tag_id, bool(draft)): count for tag_id, draft, count in rest[1]})
+    return (
+        [(*key, count) for key, count in combinations.items() if count > 0],
+        [(*key, count) for key, count in tag_counts.items() if count > 0],
+    )
+
+
+_totals: dict = {}  # (generation, statement) -> count_rows' rows without words, in this process
+
+
+def total_rows(where: str, params: tuple) -> tuple[list[tuple], list[tuple]] | None:
+    """count_rows' rows of every product satisfying `where`, whatever the
+    words, kept in this process for the index generation (not in Django's
+    cache, which holds per-query counts and is emptied independently): the
+    same for every broad search until the catalog changes. None inside a
+    transaction (see facet_cache_key)."""
     if connection.in_atomic_block:
-        # Inside a transaction the index may hold uncommitted writes (and a
-        # generation number a rollback would hand out again): no caching.
-        return count_rows(match_sql, match_params, where, params)
+        return None
+    generation = SearchIndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
+    # The last change and the number of products too (two index look-ups):
+    # a generation number can come again if the catalog is flushed.
+    catalog = DataProduct.objects.aggregate(changed=Max("updated_at"), products=Count("pk"))
+    key = (connection.vendor, connection.settings_dict["NAME"], generation, catalog["changed"], catalog["products"], where, params)
+    if key not in _totals:
+        if len(_totals) > 100:
+            _totals.clear()  # earlier generations, or many filter combinations: start again
+        _totals[key] = count_rows(None, [], where, params)
+    return _totals[key]
+
+
+def split_drafts(rows) -> tuple[tuple[list, list], tuple[list, list]]:
+    """count_rows' rows as (those of non-draft products, those of drafts)."""
+    combinations, tag_counts = rows
+    return (
+        ([row for row in combinations if row[2] != DataProduct.Status.DRAFT], [row for row in tag_counts if not row[1]]),
+        ([row for row in combinations if row[2] == DataProduct.Status.DRAFT], [row for row in tag_counts if row[1]]),
+    )
+
+
+def facet_cache_key(match_sql: str | None, match_params: list, where: str, params: tuple) -> str | None:
+    """The cache key of count_rows' rows: the index generation, which every
+    index write bumps in its own transaction, and the statement, not who asks.
+    None inside a transaction, where the index may hold uncommitted writes (and
+    a generation number a rollback would hand out again): no caching."""
+    if connection.in_atomic_block:
+        return None
     generation = SearchIndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
     key_source = repr((connection.vendor, generation, match_sql, match_params, where, params))
-    key = "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        cached = count_rows(match_sql, match_params, where, params)
-        cache.set(key, cached, timeout=FACET_CACHE_SECONDS)
-    return cached
+    return "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
 
 
-def facet_counts(match_sql: str | None, match_params: list, candidates: Candidates, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The number of matching candidates and their facet counts: the shared
-    counts (cached, see cached_count_rows) plus those of the person's own
-    matching drafts. Counting every match of a common word is the expensive
-    part of a search; paging and re-sorting reuse the counts, and so does
-    everybody else searching the same."""
-    combinations, tag_counts = cached_count_rows(match_sql, match_params, *candidates.shared_part())
-    own_drafts = candidates.own_drafts_part()
-    if own_drafts is not None:
-        own_combinations, own_tag_counts = cached_count_rows(match_sql, match_params, *own_drafts)
-        combinations, tag_counts = [*combinations, *own_combinations], [*tag_counts, *own_tag_counts]
-    return facet_values(combinations, tag_counts, query)
+def facet_counts(count_rows, match_sql: str | None, match_params: list, candidates: Candidates, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The number of matching candidates and their facet counts. Counting every
+    match of a common word is the expensive part of a search, so the counts
+    are cached while the index is unchanged, in two parts: those of the
+    non-draft products, shared by everybody who searches the same words with
+    the same filters, and those of the person's own drafts. Paging,
+    re-sorting and other people's searches reuse them; a search that misses
+    both counts both in one pass."""
+    shared = candidates.shared_part()
+    own = candidates.own_drafts_part()
+    shared_key = facet_cache_key(match_sql, match_params, *shared)
+    own_key = facet_cache_key(match_sql, match_params, *own) if own and shared_key else None
+    shared_rows = cache.get(shared_key) if shared_key else None
+    own_rows = cache.get(own_key) if own_key else None
+    if shared_rows is None:
+        if own is None:
+            shared_rows, own_rows = count_rows(match_sql, match_params, *shared), ([], [])
+        else:
+            shared_rows, own_rows = split_drafts(count_rows(match_sql, match_params, candidates.sql, candidates.params))
+        if shared_key:
+            cache.set(shared_key, shared_rows, timeout=FACET_CACHE_SECONDS)
+    elif own is None:
+        own_rows = ([], [])
+    elif own_rows is None:
+        own_rows = count_rows(match_sql, match_params, *own)
+    if own_key:
+        cache.set(own_key, own_rows, timeout=FACET_CACHE_SECONDS)
+    return facet_values([*shared_rows[0], *own_rows[0]], [*shared_rows[1], *own_rows[1]], query)
 
 
 def facet_values(combinations, tag_counts, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
@@ -419,7 +486,7 @@ def facet_values(combinations, tag_counts, query: SearchQuery) -> tuple[int, dic
         total += count
         for name, value in (("domain", domain_id), ("owner_team", team_id), ("status", status), ("kind", kind), ("classification", classification)):
             counters[name][value] += count
-    for tag_id, count in tag_counts:
+    for tag_id, _, count in tag_counts:
         counters["tag"][tag_id] += count
     top_tags = dict(sorted(counters["tag"].items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE])
     domains = Domain.objects.in_bulk(list(counters["domain"]))

@@ -19,6 +19,11 @@ VECTOR = (
 )
 
 
+# The second ranking tier (words found elsewhere than in the name) scores at
+# most this many matches, the most used first (see PostgreSQLBackend._ranked).
+SCORED_AT_MOST = 2000
+
+
 def tsquery(match: Match) -> tuple[str, list[str]]:
     """SQL for the query: every word as a prefix (to_tsquery of a word made of
     letters and digits only, with ':*'), or one of its expansions or its
@@ -91,15 +96,45 @@ class PostgreSQLBackend(DatabaseBackend):
         return ranked[query.offset : wanted]
 
     def _ranked(self, condition, query_sql, query_params, match, candidates: Candidates, limit):
+        # ts_rank_cd reads each match's whole vector (2.3 kB on average, out
+        # of line): scoring the 45 000 matches of a phrase such as "play plan"
+        # took 1.5 s. Only the most used matches, up to SCORED_AT_MOST, are
+        # scored; a search with fewer matches ranks exactly as before.
         sql = f"""
-            WITH q AS (SELECT {query_sql} AS query)
+            WITH q AS (SELECT {query_sql} AS query),
+            scored AS MATERIALIZED (
+                SELECT p.id FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
+                WHERE {condition} AND {candidates.sql}
+                ORDER BY p.consumer_count DESC, p.id
+                LIMIT %s
+            )
             SELECT p.id, ts_rank_cd('{RANK_WEIGHTS}', d.vector, q.query) AS score
-            FROM q, catalog_search_document d JOIN catalog_dataproduct p ON p.id = d.product_id
-            WHERE {condition} AND {candidates.sql}
+            FROM q, scored JOIN catalog_search_document d ON d.product_id = scored.id JOIN catalog_dataproduct p ON p.id = scored.id
             ORDER BY lower(p.name) = %s DESC, score DESC, p.consumer_count DESC, p.name, p.id
             LIMIT %s
         """
-        return self._rows(sql, [*query_params, *candidates.params, match.exact_name, limit])
+        return self._rows(sql, [*query_params, *candidates.params, max(SCORED_AT_MOST, limit), match.exact_name, limit])
+
+    def count_rows(self, match_sql, match_params, where, params):
+        """Two statements, one per kind of facet: PostgreSQL runs the one
+        statement of the other backends (the matches materialized, then
+        grouped twice) four times slower for a broad match (2.2 s for `data`)."""
+        params = list(params)
+        if match_sql:
+            where, params = f"p.id IN ({match_sql}) AND {where}", [*match_params, *params]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.domain_id, p.owner_team_id, p.status, p.kind, p.classification, count(*) FROM catalog_dataproduct p WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+                params,
+            )
+            combinations = cursor.fetchall()
+            cursor.execute(
+                f"SELECT t.tag_id, p.status = 'draft', count(*) FROM catalog_dataproduct_tags t JOIN catalog_dataproduct p ON p.id = t.dataproduct_id "
+                f"WHERE {where} GROUP BY 1, 2",
+                params,
+            )
+            tag_counts = cursor.fetchall()
+        return combinations, tag_counts
 
     def _rows(self, sql, params):
         with connection.cursor() as cursor:

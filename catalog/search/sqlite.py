@@ -3,7 +3,19 @@ every word, and a trigram table of the catalog's words for typos."""
 
 from django.db import connection
 
-from .database import SQL_ORDER, WALK_INDEX_ABOVE, Candidates, DatabaseBackend, Match, bump_generation, python_highlights
+from .database import (
+    SQL_ORDER,
+    WALK_INDEX_ABOVE,
+    Candidates,
+    DatabaseBackend,
+    Match,
+    bump_generation,
+    count_rows,
+    grouped_rows,
+    python_highlights,
+    subtract_rows,
+    total_rows,
+)
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -12,6 +24,9 @@ FTS = "catalog_search_fts"
 # outweighs one in the tags, summary, domain, ports, description or a field.
 WEIGHTS = {"name": 10.0, "summary": 4.0, "description": 1.0, "domain": 3.0, "team": 2.0, "tags": 5.0, "ports": 1.5, "fields": 1.0}
 BM25 = f"bm25({FTS}, {', '.join(str(weight) for weight in WEIGHTS.values())})"
+# Above this share of the catalog, a match's facets are counted from the
+# products that do not match (see SQLiteBackend.count_rows).
+BROAD_MATCH = 0.6
 
 
 def fts_string(term: str) -> str:
@@ -104,6 +119,32 @@ class SQLiteBackend(DatabaseBackend):
             LIMIT %s
         """
         return self._rows(sql, [expression, *candidates.params, match.exact_name, limit])
+
+    def count_rows(self, match_sql, match_params, where, params):
+        """For a broad match (a common word: 60 000 to 90 000 of 100 000
+        products), the facet counts are those of every candidate (kept per
+        index generation, see total_rows) less those of the few candidates
+        that do not match: a scan of the product_facets index, and tag links
+        looked up for the rest only. Counted directly, each match costs a
+        product row lookup and its tags a join: 300-500 ms against ~100 ms."""
+        if not match_sql:
+            return count_rows(match_sql, match_params, where, params)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({match_sql})", match_params)  # ~15-30 ms for a common word
+            matches = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM catalog_dataproduct")  # ~2 ms: a scan of the narrowest index
+            products = cursor.fetchone()[0]
+        if matches <= products * BROAD_MATCH:
+            return count_rows(match_sql, match_params, where, params)
+        totals = total_rows(where, params)
+        if totals is None:
+            return count_rows(match_sql, match_params, where, params)
+        rest = grouped_rows(
+            f"SELECT p.id, p.domain_id, p.owner_team_id, p.status, p.kind, p.classification FROM catalog_dataproduct p INDEXED BY product_facets "
+            f"WHERE p.id NOT IN ({match_sql}) AND {where}",
+            [*match_params, *params],
+        )
+        return subtract_rows(totals, rest)
 
     def _rows(self, sql, params):
         with connection.cursor() as cursor:

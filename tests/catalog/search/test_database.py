@@ -110,3 +110,24 @@ def test_filters_and_drafts_give_exact_counts_without_words():
     assert [hit.name for hit in outsider_result.hits] == ["Restricted one"]
     assert sorted(hit.name for hit in teammate_result.hits) == ["Restricted draft", "Restricted one"]
     assert (outsider_result.total, teammate_result.total) == (1, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_word_most_products_match_is_counted_exactly_with_drafts_and_filters():
+    cache.clear()
+    draft = ProductFactory(name="Royalty draft", status="draft", tags=["royalties"], classification="restricted")
+    for number in range(4):
+        ProductFactory(name=f"Royalty statements {number}", tags=["royalties", f"batch-{number % 2}"], classification="restricted" if number else "public")
+    ProductFactory(name="Listener profiles", tags=["profiles", "batch-0"], classification="restricted")
+    teammate = member_of(draft.owner_team)
+
+    for _ in range(2):  # counted, then cached
+        everyone = search.search(SearchQuery(text="royalty"), user=UserFactory())
+        own = search.search(SearchQuery(text="royalty"), user=teammate)
+        filtered = search.search(SearchQuery(text="royalty", filters={"classification": ("restricted",)}), user=teammate)
+
+        assert (everyone.total, own.total, filtered.total) == (4, 5, 4)
+        assert {v.value: v.count for v in everyone.facets["tag"]} == {"royalties": 4, "batch-0": 2, "batch-1": 2}
+        assert {v.value: v.count for v in own.facets["tag"]} == {"royalties": 5, "batch-0": 2, "batch-1": 2}
+        assert {v.value: v.count for v in own.facets["status"]} == {"published": 4, "draft": 1}
+        assert {v.value: v.count for v in filtered.facets["classification"]} == {"restricted": 4}
