@@ -44,6 +44,7 @@ test-postgres: install-test
 
 bench: install
 	$(PY) bench/generate_catalog.py --products 100000
+	$(PY) bench/lineage.py
 
 clean:
 	rm -rf $(VENV) var

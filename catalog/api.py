@@ -3,17 +3,23 @@ catalog.services; this module only translates HTTP."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import queries, search, services
+from . import openlineage, queries, search, services
 from .filters import ProductFilter
 from .models import OutputPort, SchemaField, Team, TeamMembership
 from .search.forms import SearchForm, SuggestForm
 from .serializers import (
     DomainSerializer,
+    ImpactedProductSerializer,
+    LineageEventResultSerializer,
+    LineageGraphSerializer,
+    LineageQuerySerializer,
     ProductDetailSerializer,
     ProductSerializer,
     SearchResultSerializer,
@@ -37,7 +43,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def get_queryset(self):
         products = queries.product_list(self.request.user)
         if self.action != "list":
-            ports = OutputPort.objects.order_by("name").prefetch_related(
+            ports = OutputPort.objects.order_by("name").select_related("lineage_node").prefetch_related(
                 Prefetch("fields", SchemaField.objects.order_by("position", "name"))
             )
             products = products.prefetch_related(Prefetch("output_ports", ports))
@@ -65,6 +71,36 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         product = self.get_queryset().get(pk=product.pk)
         return Response(self.get_serializer(product).data)
 
+    @extend_schema(
+        summary="The lineage around a data product",
+        parameters=[
+            OpenApiParameter("direction", str, enum=list(queries.LINEAGE_DIRECTIONS), description="Default both."),
+            OpenApiParameter("depth", int, description=f"Edges to follow, 1 to {queries.LINEAGE_MAX_DEPTH}; default 3."),
+        ],
+        responses=LineageGraphSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def lineage(self, request, slug=None):
+        product = self._visible_product(slug)
+        params = LineageQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        graph = queries.lineage_graph(request.user, product, **params.validated_data)
+        return Response(LineageGraphSerializer(graph).data)
+
+    @extend_schema(summary="Who is hit when a data product breaks: downstream products, their owners and consumers", responses=ImpactedProductSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def impact(self, request, slug=None):
+        product = self._visible_product(slug)
+        if not queries.may_see_impact(request.user, product):
+            raise PermissionDenied("Only the owning team, stewards and admins see who consumes the products downstream.")
+        return Response(ImpactedProductSerializer(queries.impact_of(request.user, product), many=True).data)
+
+    def _visible_product(self, slug):
+        product = queries.visible_products(self.request.user).select_related("domain", "owner_team").filter(slug=slug).first()
+        if product is None:
+            raise Http404("No data product here, or you may not see it.")
+        return product
+
 
 @extend_schema_view(list=extend_schema(summary="List the domains of the mesh"), retrieve=extend_schema(summary="A domain"))
 class DomainViewSet(viewsets.ReadOnlyModelViewSet):
@@ -83,6 +119,30 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         members = TeamMembership.objects.select_related("user").order_by("role", "user__username")
         return Team.objects.prefetch_related(Prefetch("memberships", members)).order_by("name")
+
+
+class LineageEventView(APIView):
+    """OpenLineage run events, as the OpenLineage HTTP transport posts them
+    (`POST <url>/api/v1/lineage`, `Authorization: Bearer <token>`)."""
+
+    @extend_schema(
+        summary="Record an OpenLineage RunEvent",
+        description="The standard RunEvent JSON (spec 2-0-x). A COMPLETE event records an edge from every input to every "
+        "output. Outputs must be your teams' output ports or external datasets. Repeating an event (run id and event "
+        f"type) changes nothing. At most {openlineage.MAX_EVENT_BYTES:,} bytes and {openlineage.MAX_DATASETS} datasets.",
+        request={"application/json": dict},
+        responses={201: LineageEventResultSerializer, 200: LineageEventResultSerializer},
+    )
+    def post(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if (declared.isdigit() and int(declared) > openlineage.MAX_EVENT_BYTES) or len(request.body) > openlineage.MAX_EVENT_BYTES:
+            return Response(
+                {"detail": [f"An event may be at most {openlineage.MAX_EVENT_BYTES:,} bytes."]},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        result = services.ingest_run_event(request.data, by=request.user)
+        body = LineageEventResultSerializer(result).data
+        return Response(body, status=status.HTTP_201_CREATED if result.recorded else status.HTTP_200_OK)
 
 
 def _form_errors(form) -> dict:

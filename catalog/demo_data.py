@@ -2376,3 +2376,130 @@ ACCESS_REQUESTS = [
         APPROVED, days_ago=30,
     ),
 ]
+
+
+# --- lineage ----------------------------------------------------------------------------
+#
+# Where the mesh's data comes from and goes. Source-aligned products read the
+# operational systems (external datasets); aggregates and consumer-aligned
+# products read other products. Jobs with `openlineage=True` are sent by
+# load_demo as OpenLineage RunEvents (START, then COMPLETE) through the same
+# service as `POST /api/v1/lineage`, by a member of the output's team, as a
+# pipeline would; the others are inputs declared by the owners on the edit page.
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A product's output port (`product` + `port`), or an external dataset (`namespace` + `name`)."""
+
+    product: str = ""
+    port: str = ""
+    namespace: str = ""
+    name: str = ""
+
+
+def port_of(product: str, port: str = "") -> Dataset:
+    return Dataset(product=product, port=port)
+
+
+def external(namespace: str, name: str) -> Dataset:
+    return Dataset(namespace=namespace, name=name)
+
+
+ACCOUNTS_DB = "postgres://accounts-db.streamly.internal:5432"
+PLAYLISTS_DB = "postgres://playlists-db.streamly.internal:5432"
+CATALOG_DB = "postgres://content-db.streamly.internal:5432"
+PODCASTS_DB = "postgres://podcasts-db.streamly.internal:5432"
+BILLING_DB = "mysql://billing-db.streamly.internal:3306"
+DEVICES_DB = "mysql://devices-db.streamly.internal:3306"
+RAW_EVENTS = "kafka://ingest.streamly.internal:9092"
+CONTRACTS = "s3://streamly-contracts"
+
+
+@dataclass(frozen=True)
+class DemoJob:
+    name: str  # the OpenLineage job name (namespace: LINEAGE_JOB_NAMESPACE)
+    reads: tuple[Dataset, ...]
+    writes: tuple[Dataset, ...]  # declared jobs: the product whose inputs these are (port left empty)
+    openlineage: bool = True
+    days_ago: int = 1  # when the run completed
+    # The outputs' `schema` facet, for jobs that report one: {(product, port): [(name, type, description)]}
+    observed_schema: tuple = ()
+
+
+LINEAGE_JOB_NAMESPACE = "streamly-airflow"
+LINEAGE_PRODUCER = "https://pipelines.streamly.example/airflow/2.10"
+
+LINEAGE = [
+    # --- source-aligned products from the operational systems
+    DemoJob("ingest.listener_profiles", (external(ACCOUNTS_DB, "accounts.public.accounts"), external(ACCOUNTS_DB, "accounts.public.preferences")),
+            (port_of("listener-profiles", "profiles"), port_of("listener-profiles", "profiles-pseudonymised"))),
+    DemoJob("ingest.listener_consents", (external(ACCOUNTS_DB, "accounts.public.consent_events"),),
+            (port_of("listener-consents", "consent-changes"), port_of("listener-consents", "current-consents"))),
+    DemoJob("ingest.play_events", (external(RAW_EVENTS, "player.telemetry.raw"),),
+            (port_of("play-events", "play-events-stream"), port_of("play-events", "play-events-hourly"))),
+    DemoJob("ingest.playback_errors", (external(RAW_EVENTS, "player.errors.raw"),), (port_of("playback-errors", "errors-stream"),)),
+    DemoJob("ingest.device_registry", (external(DEVICES_DB, "devices.registrations"),), (port_of("device-registry", "devices"),)),
+    DemoJob("ingest.playlists", (external(PLAYLISTS_DB, "playlists.public.playlists"),),
+            (port_of("playlists", "playlists-table"),)),
+    DemoJob("ingest.playlist_tracks", (external(PLAYLISTS_DB, "playlists.public.playlist_items"),), (port_of("playlist-tracks", "playlist-tracks-table"),)),
+    DemoJob("ingest.artist_catalog", (external(CATALOG_DB, "content.public.artists"), external(CATALOG_DB, "content.public.labels")),
+            (port_of("artist-catalog", "artists-table"),)),
+    DemoJob("ingest.track_catalog", (external(CATALOG_DB, "content.public.tracks"), external(CATALOG_DB, "content.public.releases")),
+            (port_of("track-catalog", "tracks-table"),)),
+    DemoJob("ingest.podcast_shows", (external(PODCASTS_DB, "podcasts.public.shows"),), (port_of("podcast-shows", "shows-table"),)),
+    DemoJob("ingest.podcast_episodes", (external(PODCASTS_DB, "podcasts.public.episodes"),), (port_of("podcast-episodes", "episodes-table"),)),
+    DemoJob("ingest.payment_transactions", (external(BILLING_DB, "billing.transactions"), external(BILLING_DB, "billing.refunds")),
+            (port_of("payment-transactions", "transactions"),)),
+    DemoJob("ingest.royalty_rate_cards", (external(CONTRACTS, "rate-cards/current"),), (port_of("royalty-rate-cards", "rate-cards"),)),
+    DemoJob("ingest.recommendation_impressions", (external(RAW_EVENTS, "recs.impressions.raw"),),
+            (port_of("recommendation-impressions", "impressions-stream"), port_of("recommendation-impressions", "impressions-table"))),
+    DemoJob("ingest.ad_impressions", (external(RAW_EVENTS, "ads.impressions.raw"),), (port_of("ad-impressions", "impressions-stream"),)),
+    # --- aggregates
+    DemoJob("aggregate.listener_sessions_daily", (port_of("play-events", "play-events-hourly"), port_of("listener-profiles", "profiles-pseudonymised")),
+            (port_of("listener-sessions-daily", "sessions-daily"),)),
+    DemoJob("aggregate.play_events_daily", (port_of("play-events", "play-events-hourly"), port_of("track-catalog", "tracks-table"), port_of("device-registry", "devices")),
+            (port_of("play-events-daily", "daily-table"), port_of("play-events-daily", "daily-files")),
+            observed_schema=(
+                (("play-events-daily", "daily-table"), (
+                    ("play_date", "DATE", "The day, UTC."), ("track_id", "STRING", "The track played."),
+                    ("country", "STRING", "Listener country."), ("plays", "INT64", "Plays of 30 s or more."),
+                    ("listeners", "INT64", "Distinct listeners."), ("ms_played", "INT64", "Milliseconds played."),
+                    ("skips", "INT64", "Plays skipped before 30 s (added by the pipeline, not yet declared)."),
+                )),
+            )),
+    DemoJob("aggregate.stream_quality_hourly", (port_of("playback-errors", "errors-stream"), port_of("play-events", "play-events-stream"), port_of("device-registry", "devices")),
+            (port_of("stream-quality-metrics", "quality-hourly"),)),
+    DemoJob("aggregate.playlist_follows_daily", (port_of("playlists", "playlists-table"), external(PLAYLISTS_DB, "playlists.public.follows")),
+            (port_of("playlist-follows-daily", "follows-daily"),)),
+    DemoJob("aggregate.podcast_play_rate", (port_of("play-events", "play-events-hourly"), port_of("podcast-episodes", "episodes-table")),
+            (port_of("podcast-play-rate", "play-rate-daily"), port_of("podcast-play-rate", "play-rate-files"))),
+    DemoJob("aggregate.podcast_followers", (port_of("podcast-shows", "shows-table"), port_of("listener-profiles", "profiles-pseudonymised")),
+            (port_of("podcast-followers", "followers-daily"),)),
+    DemoJob("aggregate.artist_payments", (port_of("play-events-daily", "daily-table"), port_of("royalty-rate-cards", "rate-cards"), port_of("track-catalog", "tracks-table"), port_of("artist-catalog", "artists-table")),
+            (port_of("artist-payments", "statements"), port_of("artist-payments", "statements-export"))),
+    DemoJob("aggregate.subscription_revenue_daily", (port_of("payment-transactions", "transactions"), port_of("listener-profiles", "profiles")),
+            (port_of("subscription-revenue-daily", "revenue-daily"),)),
+    DemoJob("ml.track_embeddings", (port_of("play-events-daily", "daily-table"), port_of("track-catalog", "tracks-table"), port_of("playlist-tracks", "playlist-tracks-table")),
+            (port_of("track-embeddings", "embeddings"),)),
+    DemoJob("ml.listener_taste_profiles", (port_of("play-events-daily", "daily-table"), port_of("listener-profiles", "profiles-pseudonymised"), port_of("playlist-follows-daily", "follows-daily")),
+            (port_of("listener-taste-profiles", "taste-profiles"),)),
+    DemoJob("aggregate.campaign_performance_daily", (port_of("ad-impressions", "impressions-stream"), port_of("listener-profiles", "profiles-pseudonymised")),
+            (port_of("campaign-performance-daily", "performance-daily"), port_of("campaign-performance-daily", "performance-export"))),
+    # --- consumer-aligned products
+    DemoJob("ml.playlist_recommendations", (port_of("listener-taste-profiles", "taste-profiles"), port_of("track-embeddings", "embeddings"), port_of("recommendation-impressions", "impressions-table"), port_of("playlists", "playlists-table"), port_of("listener-consents", "current-consents")),
+            (port_of("playlist-recommendations", "recommendations-table"),)),
+    DemoJob("report.top_charts", (port_of("play-events-daily", "daily-table"), port_of("track-catalog", "tracks-table")),
+            (port_of("top-charts", "charts-files"),)),
+    DemoJob("report.finance_kpis_monthly", (port_of("subscription-revenue-daily", "revenue-daily"), port_of("artist-payments", "statements"), port_of("campaign-performance-daily", "performance-daily")),
+            (port_of("finance-kpis-monthly", "kpis-monthly"),)),
+    # --- declared by the owners on the edit page
+    DemoJob("declared", (port_of("playlist-follows-daily"), port_of("play-events-daily", "daily-table"), port_of("playlists", "playlists-table")),
+            (port_of("editorial-playlist-performance"),), openlineage=False),
+    DemoJob("declared", (port_of("play-events-daily", "daily-table"), port_of("listener-profiles", "profiles-pseudonymised"), port_of("artist-catalog", "artists-table")),
+            (port_of("artist-audience-insights"),), openlineage=False),
+    DemoJob("declared", (port_of("top-charts", "charts-files"),), (port_of("weekly-chart-export"),), openlineage=False),
+    DemoJob("declared", (port_of("listener-profiles", "profiles"),), (port_of("listener-demographics-legacy"),), openlineage=False),
+    DemoJob("declared", (port_of("listener-sessions-daily"), port_of("subscription-revenue-daily"), port_of("listener-consents", "current-consents")),
+            (port_of("listener-churn-signals"),), openlineage=False),
+]

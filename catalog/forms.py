@@ -5,6 +5,7 @@ from django import forms
 
 from . import queries
 from .models import DataProduct, Domain
+from .services import InputSpec
 
 
 class TagsField(forms.CharField):
@@ -34,8 +35,48 @@ class TagsField(forms.CharField):
                 raise forms.ValidationError(f"Tag {tag[:20]!r}… is longer than 50 characters.")
 
 
+class InputsField(forms.CharField):
+    """A product's declared inputs, one a line: `product-slug` (all its ports),
+    `product-slug/port-name`, or an external dataset as `namespace name`."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "One a line: a data product's slug (all its ports), slug/port-name, "
+            "or an external dataset as its OpenLineage namespace and name, e.g. postgres://crm:5432 public.customers.",
+        )
+        kwargs.setdefault("max_length", 100_000)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return "\n".join(
+                f"{spec.namespace} {spec.name}" if spec.namespace else "/".join(filter(None, [spec.product, spec.port]))
+                for spec in value
+            )
+        return value
+
+    def to_python(self, value) -> list[InputSpec]:
+        specs = []
+        for number, line in enumerate((super().to_python(value) or "").splitlines(), start=1):
+            words = line.split()
+            if not words:
+                continue
+            if len(words) == 2:
+                specs.append(InputSpec(namespace=words[0], name=words[1]))
+            elif len(words) == 1:
+                product, _, port = words[0].partition("/")
+                specs.append(InputSpec(product=product, port=port))
+            else:
+                raise forms.ValidationError(f"Line {number}: write a product slug, slug/port, or namespace and name.")
+        return specs
+
+
 class ProductForm(forms.ModelForm):
     tags = TagsField(required=False)
+    inputs = InputsField(required=False, label="Inputs (lineage)")
 
     class Meta:
         model = DataProduct
@@ -63,9 +104,14 @@ class ProductForm(forms.ModelForm):
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "The slug is part of the product's address and cannot change."
             self.initial["tags"] = [tag.name for tag in product.tags.all()]
+            self.initial["inputs"] = [
+                InputSpec(product=node.port.product.slug, port=node.port.name) if node.port_id else InputSpec(namespace=node.namespace, name=node.name)
+                for node in queries.declared_inputs(user, product)
+            ]
             allowed = [product.status, *product.allowed_next_statuses()]
         else:
             allowed = [DataProduct.Status.DRAFT, DataProduct.Status.PUBLISHED]
+            del self.fields["inputs"]  # lineage edges end at output ports, which a new product has none of yet
         self.fields["status"].choices = [(value, label) for value, label in DataProduct.Status.choices if value in allowed]
         for name, field in self.fields.items():
             if field.help_text:
@@ -79,3 +125,16 @@ class ProductForm(forms.ModelForm):
         if self.instance.pk:
             data.pop("slug", None)
         return data
+
+
+class LineageForm(forms.Form):
+    """The lineage tab's controls (a GET form)."""
+
+    direction = forms.ChoiceField(
+        choices=[("both", "Both"), ("upstream", "Upstream"), ("downstream", "Downstream")], required=False, initial="both"
+    )
+    depth = forms.IntegerField(min_value=1, max_value=queries.LINEAGE_MAX_DEPTH, required=False, initial=3)
+
+    def view(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"direction": data.get("direction") or "both", "depth": data.get("depth") or 3}

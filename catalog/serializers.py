@@ -6,7 +6,7 @@ from rest_framework import serializers
 from . import queries
 from .markdown import render_markdown
 from .models import DataProduct, Domain, OutputPort, SchemaField, Team, TeamMembership, slug_validator
-from .services import FieldSpec, PortSpec
+from .services import FieldSpec, InputSpec, PortSpec
 
 
 class SchemaFieldSerializer(serializers.ModelSerializer):
@@ -64,11 +64,15 @@ class ProductDetailSerializer(ProductSerializer):
 
     description_html = serializers.SerializerMethodField()
     output_ports = OutputPortSerializer(many=True, required=False)
+    inputs = serializers.ListField(
+        child=serializers.DictField(), required=False, write_only=True, max_length=200,
+        help_text="Declared inputs (lineage): {product, port?} or an external dataset {namespace, name}. Replaces the declared ones.",
+    )
     can_edit = serializers.SerializerMethodField()
 
     class Meta(ProductSerializer.Meta):
         fields = ProductSerializer.Meta.fields + [
-            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "can_edit",
+            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "inputs", "can_edit",
         ]
         extra_kwargs = {"slug": {"validators": [slug_validator]}}
 
@@ -82,7 +86,18 @@ class ProductDetailSerializer(ProductSerializer):
     def to_representation(self, product):
         request = self.context["request"]
         self.fields["output_ports"].child.context["may_see_location"] = queries.may_use(request.user, product)
-        return super().to_representation(product)
+        data = super().to_representation(product)
+        data["inputs"] = InputSerializer(queries.declared_inputs(request.user, product), many=True).data
+        return data
+
+    def validate_inputs(self, value):
+        specs = []
+        for index, item in enumerate(value):
+            serializer = InputSerializer(data=item)
+            if not serializer.is_valid():
+                raise serializers.ValidationError({index: serializer.errors})
+            specs.append(InputSpec(**serializer.validated_data))
+        return specs
 
     def validate_slug(self, value):
         if self.instance is not None and value != self.instance.slug:
@@ -118,6 +133,7 @@ class ProductDetailSerializer(ProductSerializer):
         data = dict(self.validated_data)
         data.pop("output_ports", None)
         data["ports"] = self.port_specs()
+        data["inputs"] = data.get("inputs")
         return data
 
 
@@ -193,3 +209,97 @@ class SuggestionSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     domain_name = serializers.CharField()
+
+
+# --- lineage -------------------------------------------------------------------
+
+
+class InputSerializer(serializers.Serializer):
+    """A declared input: a data product (`product`, optionally one `port`) or
+    an external dataset (`namespace` + `name`)."""
+
+    product = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    port = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    namespace = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    def to_representation(self, node):
+        if node.port_id is not None:
+            return {"product": node.port.product.slug, "port": node.port.name}
+        return {"namespace": node.namespace, "name": node.name}
+
+
+class LineageNodeSerializer(serializers.Serializer):
+    """A dataset of the graph. A port is named by its product and port only:
+    its OpenLineage identity follows its location, which only grantees see."""
+
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.SerializerMethodField()
+    layer = serializers.IntegerField(help_text="0 for the product's own ports, negative upstream, positive downstream.")
+    product = serializers.SerializerMethodField()
+    port = serializers.SerializerMethodField()
+    domain = serializers.SerializerMethodField()
+    namespace = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+
+    def get_kind(self, node) -> str:
+        return "external" if node.port_id is None else "port"
+
+    def get_product(self, node) -> str | None:
+        return node.port.product.slug if node.port_id else None
+
+    def get_port(self, node) -> str | None:
+        return node.port.name if node.port_id else None
+
+    def get_domain(self, node) -> str | None:
+        return node.port.product.domain.slug if node.port_id else None
+
+    def get_namespace(self, node) -> str | None:
+        return None if node.port_id else node.namespace
+
+    def get_name(self, node) -> str | None:
+        return None if node.port_id else node.name
+
+
+class LineageEdgeSerializer(serializers.Serializer):
+    upstream = serializers.IntegerField(help_text="The id of the node read.")
+    downstream = serializers.IntegerField(help_text="The id of the node that reads it.")
+
+    def to_representation(self, pair):
+        return {"upstream": pair[0], "downstream": pair[1]}
+
+
+class LineageGraphSerializer(serializers.Serializer):
+    product = serializers.CharField(source="product.slug")
+    direction = serializers.CharField()
+    depth = serializers.IntegerField()
+    nodes = LineageNodeSerializer(many=True)
+    edges = LineageEdgeSerializer(many=True)
+
+
+class LineageQuerySerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["upstream", "downstream", "both"], default="both")
+    depth = serializers.IntegerField(min_value=1, max_value=queries.LINEAGE_MAX_DEPTH, default=3)
+
+
+class ImpactedProductSerializer(serializers.Serializer):
+    product = serializers.CharField(source="product.slug")
+    name = serializers.CharField(source="product.name")
+    domain = serializers.CharField(source="product.domain.slug")
+    owner_team = serializers.CharField(source="product.owner_team.slug")
+    distance = serializers.IntegerField()
+    owners = serializers.SerializerMethodField(help_text="Usernames of the owning team's owners and the product owner.")
+    consumers = serializers.SerializerMethodField(help_text="Usernames of the people holding a live grant on it.")
+
+    def get_owners(self, item) -> list[str]:
+        return [user.username for user in item.owners]
+
+    def get_consumers(self, item) -> list[str]:
+        return [user.username for user in item.consumers]
+
+
+class LineageEventResultSerializer(serializers.Serializer):
+    runId = serializers.CharField(source="run.run_id")
+    eventType = serializers.CharField(source="run.event_type")
+    recorded = serializers.BooleanField(help_text="False when this run id and event type had been received before.")
+    edges = serializers.IntegerField()

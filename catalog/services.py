@@ -9,12 +9,27 @@ from dataclasses import dataclass, field as dataclass_field
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from marketplace.errors import Conflict, Forbidden, ServiceError
 
-from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
+from . import openlineage
+from .models import (
+    DataProduct,
+    DataProductGroupObjectPermission,
+    Domain,
+    LineageEdge,
+    LineageNode,
+    LineageRun,
+    OutputPort,
+    SchemaField,
+    Tag,
+    Team,
+    TeamMembership,
+)
+from .openlineage import DatasetIdentity, LineageError
 
 # What the owning team's members may do with their products (object permissions).
 TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
@@ -160,6 +175,7 @@ def create_product(
     summary: str,
     tags: Iterable[str] = (),
     ports: Iterable[PortSpec] | None = None,
+    inputs: Iterable["InputSpec"] | None = None,
     product_owner=None,
     **attributes,
 ) -> DataProduct:
@@ -187,6 +203,8 @@ def create_product(
     if ports is not None:
         set_output_ports(product, ports=ports)
     grant_team_permissions(product)
+    if inputs is not None:
+        set_product_inputs(product, by=by, inputs=inputs)
     return product
 
 
@@ -206,8 +224,17 @@ UPDATABLE_FIELDS = {
 
 
 @transaction.atomic
-def update_product(product: DataProduct, *, by, tags: Iterable[str] | None = None, ports: Iterable[PortSpec] | None = None, status: str | None = None, **changes) -> DataProduct:
-    """Change `product`'s descriptive fields, tags, output ports and status.
+def update_product(
+    product: DataProduct,
+    *,
+    by,
+    tags: Iterable[str] | None = None,
+    ports: Iterable[PortSpec] | None = None,
+    inputs: Iterable["InputSpec"] | None = None,
+    status: str | None = None,
+    **changes,
+) -> DataProduct:
+    """Change `product`'s descriptive fields, tags, output ports, declared inputs and status.
     A status change must follow the lifecycle (TransitionError otherwise); a
     new owning team must be one `by` belongs to, and receives the team
     permissions (the old team loses them). The slug and address never change."""
@@ -231,6 +258,8 @@ def update_product(product: DataProduct, *, by, tags: Iterable[str] | None = Non
         set_output_ports(product, ports=ports)
     if team_changed:
         grant_team_permissions(product)
+    if inputs is not None:
+        set_product_inputs(product, by=by, inputs=inputs)
     _audit_governance_changes(product, before, by=by)
     return product
 
@@ -269,8 +298,9 @@ def change_status(product: DataProduct, *, by, status: str) -> DataProduct:
 @transaction.atomic
 def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list[OutputPort]:
     """Replace `product`'s output ports and their schemas with `ports`. Ports
-    are matched by name, so a kept port keeps its id (and, later, its samples
-    and lineage)."""
+    are matched by name, so a kept port keeps its id (and, later, its samples)
+    and its lineage node, renamed to follow the port's location. A removed
+    port's node stays in the graph as an external dataset."""
     ports = list(ports)
     if len(ports) > MAX_PORTS:
         raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
@@ -316,4 +346,268 @@ def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list
             schema_field.full_clean(exclude=["port"])
         SchemaField.objects.bulk_create(schema)
         saved.append(port)
+    sync_port_nodes(product)
     return saved
+
+
+# --- lineage ---------------------------------------------------------------
+#
+# Who may record what. Lineage edges say "downstream reads upstream", and the
+# downstream end is what a writer vouches for:
+# - an OpenLineage run event is recorded for a user who is a member of a team
+#   (in practice a machine user's token); each of its outputs must be an output
+#   port of a product one of their teams owns, or an external dataset (one that
+#   is no product's port). Inputs may be anything: reading is not claiming.
+#   Admins may record any event.
+# - an owner declares their product's inputs: edges from datasets they can see
+#   (visible products' ports, or external datasets) into their product's ports.
+
+MAX_DECLARED_INPUTS = 200
+MAX_EDGES_PER_EVENT = 10_000
+
+
+class NotYourDataset(LineageError, Forbidden):
+    pass
+
+
+@dataclass
+class InputSpec:
+    """A declared input of a product: a product's port (all its ports when
+    `port` is empty) or an external dataset (`namespace` + `name`)."""
+
+    product: str = ""
+    port: str = ""
+    namespace: str = ""
+    name: str = ""
+
+
+def sync_port_nodes(product: DataProduct) -> None:
+    """Give each of `product`'s ports its lineage node, named by its location
+    (openlineage.dataset_identity). A port takes over an external node of the
+    same identity, with its edges: events may name a dataset before an owner
+    declares the port. When another port already holds the identity, the
+    port is named by the fallback `dataproduct` + `<slug>/<port>` instead."""
+    for port in product.output_ports.select_related("lineage_node", "product"):
+        identity = openlineage.dataset_identity(port)
+        current = getattr(port, "lineage_node", None)
+        if current is not None and (current.namespace, current.name) == (identity.namespace, identity.name):
+            continue
+        holder = LineageNode.objects.filter(namespace=identity.namespace, name=identity.name).first()
+        if holder is not None and holder.port_id is not None:
+            identity = DatasetIdentity(openlineage.PORT_NAMESPACE, f"{product.slug}/{port.name}")
+            holder = LineageNode.objects.filter(namespace=identity.namespace, name=identity.name).first()
+            if holder is not None and holder.port_id not in (None, port.pk):
+                continue
+        if current is None and holder is None:
+            LineageNode.objects.create(namespace=identity.namespace, name=identity.name, port=port)
+        elif holder is None:
+            current.namespace, current.name = identity.namespace, identity.name
+            current.save(update_fields=["namespace", "name"])
+        else:
+            if current is not None and current.pk != holder.pk:
+                _merge_node(current, into=holder)
+            holder.port = port
+            holder.save(update_fields=["port"])
+
+
+def _merge_node(node: LineageNode, *, into: LineageNode) -> None:
+    """Move `node`'s edges to `into` (keeping one edge per pair and origin), then delete `node`."""
+    for edge in LineageEdge.objects.filter(Q(upstream=node) | Q(downstream=node)):
+        upstream = into if edge.upstream_id == node.pk else edge.upstream
+        downstream = into if edge.downstream_id == node.pk else edge.downstream
+        twin = LineageEdge.objects.filter(
+            upstream=upstream, downstream=downstream, origin=edge.origin, job_namespace=edge.job_namespace, job_name=edge.job_name
+        )
+        if upstream == downstream or twin.exists():
+            edge.delete()
+        else:
+            edge.upstream, edge.downstream = upstream, downstream
+            edge.save(update_fields=["upstream", "downstream"])
+    node.delete()
+
+
+def _nodes_by_identity(identities) -> dict[DatasetIdentity, LineageNode]:
+    identities = set(identities)
+    names = {identity.name for identity in identities}
+    found = LineageNode.objects.filter(name__in=names).select_related("port__product")
+    return {key: node for node in found if (key := DatasetIdentity(node.namespace, node.name)) in identities}
+
+
+def _get_or_create_nodes(identities) -> dict[DatasetIdentity, LineageNode]:
+    """The nodes of `identities`, creating external nodes for the unknown ones."""
+    identities = set(identities)
+    nodes = _nodes_by_identity(identities)
+    missing = [LineageNode(namespace=i.namespace, name=i.name) for i in identities if i not in nodes]
+    if missing:
+        LineageNode.objects.bulk_create(missing, ignore_conflicts=True)
+        nodes = _nodes_by_identity(identities)
+    return nodes
+
+
+@dataclass
+class IngestResult:
+    run: LineageRun
+    recorded: bool  # False: the same run id and event type was received before; nothing changed
+    edges: int
+
+
+@transaction.atomic
+def ingest_run_event(data, *, by) -> IngestResult:
+    """Record an OpenLineage RunEvent sent by `by` (see the rule above). A
+    COMPLETE event records an edge from every input to every output, with the
+    job, the run and the columnLineage facet; unknown datasets become
+    external nodes; a `schema` facet on an output is kept as that dataset's
+    observed schema. A repeated event (run id and event type) changes
+    nothing. All or nothing: a refused event stores nothing."""
+    event = openlineage.parse_run_event(data)
+    if len(event.inputs) * len(event.outputs) > MAX_EDGES_PER_EVENT:
+        raise LineageError(f"An event may record at most {MAX_EDGES_PER_EVENT} edges (inputs × outputs).", field="outputs")
+    if not by.is_superuser and not TeamMembership.objects.filter(user=by).exists():
+        raise NotTeamMember("Only members of a team may record lineage.", field="detail")
+    known = _nodes_by_identity(dataset.identity for dataset in [*event.inputs, *event.outputs])
+    if not by.is_superuser:
+        team_ids = set(TeamMembership.objects.filter(user=by).values_list("team_id", flat=True))
+        for index, dataset in enumerate(event.outputs):
+            node = known.get(dataset.identity)
+            if node is not None and node.port_id is not None and node.port.product.owner_team_id not in team_ids:
+                raise NotYourDataset(
+                    f"outputs[{index}] is an output port of a data product your teams do not own: "
+                    "record lineage into your own ports or external datasets.",
+                    field=f"outputs[{index}]",
+                )
+    run, created = LineageRun.objects.get_or_create(
+        run_id=event.run_id,
+        event_type=event.event_type,
+        defaults={
+            "event_time": event.event_time,
+            "job_namespace": event.job_namespace,
+            "job_name": event.job_name,
+            "producer": event.producer,
+            "received_by": by,
+        },
+    )
+    if not created:
+        return IngestResult(run=run, recorded=False, edges=0)
+    nodes = _get_or_create_nodes(dataset.identity for dataset in [*event.inputs, *event.outputs])
+    observed = []
+    for dataset in event.outputs:
+        if dataset.schema is not None:
+            node = nodes[dataset.identity]
+            node.observed_schema, node.observed_at = dataset.schema, event.event_time
+            observed.append(node)
+    LineageNode.objects.bulk_update(observed, ["observed_schema", "observed_at"])
+    edges = 0
+    if event.event_type == "COMPLETE":
+        edges = _record_event_edges(event, nodes)
+        run.edge_count = edges
+        run.save(update_fields=["edge_count"])
+    return IngestResult(run=run, recorded=True, edges=edges)
+
+
+def _record_event_edges(event: openlineage.RunEvent, nodes: dict[DatasetIdentity, LineageNode]) -> int:
+    wanted = {}
+    for output in event.outputs:
+        for source in event.inputs:
+            upstream, downstream = nodes[source.identity], nodes[output.identity]
+            if upstream.pk == downstream.pk:
+                continue  # a job that rewrites a table in place reads itself: no edge
+            columns = {
+                column: sorted(field["field"] for field in fields if (field["namespace"], field["name"]) == (source.namespace, source.name))
+                for column, fields in output.column_lineage.items()
+            }
+            wanted[(upstream.pk, downstream.pk)] = {column: fields for column, fields in columns.items() if fields}
+    existing = {
+        (edge.upstream_id, edge.downstream_id): edge
+        for edge in LineageEdge.objects.filter(
+            origin=LineageEdge.Origin.OPENLINEAGE,
+            job_namespace=event.job_namespace,
+            job_name=event.job_name,
+            upstream_id__in={pair[0] for pair in wanted},
+            downstream_id__in={pair[1] for pair in wanted},
+        )
+    }
+    seen = event.event_time
+    to_update, to_create = [], []
+    for (upstream_id, downstream_id), columns in wanted.items():
+        edge = existing.get((upstream_id, downstream_id))
+        if edge is None:
+            to_create.append(
+                LineageEdge(
+                    upstream_id=upstream_id,
+                    downstream_id=downstream_id,
+                    origin=LineageEdge.Origin.OPENLINEAGE,
+                    job_namespace=event.job_namespace,
+                    job_name=event.job_name,
+                    run_id=event.run_id,
+                    column_lineage=columns,
+                    last_seen=seen,
+                )
+            )
+        elif edge.last_seen <= seen:
+            edge.run_id, edge.last_seen, edge.column_lineage = event.run_id, seen, columns or edge.column_lineage
+            to_update.append(edge)
+    LineageEdge.objects.bulk_create(to_create)
+    LineageEdge.objects.bulk_update(to_update, ["run_id", "last_seen", "column_lineage"])
+    return len(wanted)
+
+
+@transaction.atomic
+def set_product_inputs(product: DataProduct, *, by, inputs: Iterable[InputSpec]) -> list[LineageEdge]:
+    """Replace the inputs `product`'s owners declared: an edge from each input
+    into each of the product's output ports (origin manual). Edges recorded
+    by OpenLineage events are left alone. `by` must be allowed to edit the
+    product; an input product must be one `by` can see."""
+    from .queries import can_edit, visible_products
+
+    if not can_edit(by, product):
+        raise NotTeamMember("Only members of the owning team can declare this product's inputs.", field="inputs")
+    inputs = list(inputs)
+    if len(inputs) > MAX_DECLARED_INPUTS:
+        raise LineageError(f"A product can declare at most {MAX_DECLARED_INPUTS} inputs.", field="inputs")
+    targets = list(LineageNode.objects.filter(port__product=product))
+    if inputs and not targets:
+        raise LineageError("Add an output port before declaring inputs: lineage edges end at ports.", field="inputs")
+    upstream_ids: set[int] = set()
+    visible = visible_products(by)
+    for index, spec in enumerate(inputs):
+        upstream_ids |= _declared_input_nodes(spec, f"inputs[{index}]", product=product, visible=visible)
+    manual = LineageEdge.objects.filter(origin=LineageEdge.Origin.MANUAL, downstream__in=targets)
+    manual.exclude(upstream_id__in=upstream_ids).delete()
+    have = set(manual.values_list("upstream_id", "downstream_id"))
+    now = timezone.now()
+    LineageEdge.objects.bulk_create(
+        [
+            LineageEdge(upstream_id=upstream_id, downstream=target, origin=LineageEdge.Origin.MANUAL, last_seen=now)
+            for upstream_id in sorted(upstream_ids)
+            for target in targets
+            if (upstream_id, target.pk) not in have
+        ]
+    )
+    return list(manual.order_by("upstream_id", "downstream_id"))
+
+
+def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, visible) -> set[int]:
+    if spec.product:
+        source = visible.filter(slug=spec.product).first()
+        if source is None:
+            raise LineageError(f"{path}: there is no data product {spec.product!r} you can see.", field=f"{path}.product")
+        if source.pk == product.pk:
+            raise LineageError(f"{path}: a product cannot be its own input.", field=f"{path}.product")
+        ports = source.output_ports.all()
+        if spec.port:
+            ports = ports.filter(name=spec.port)
+            if not ports.exists():
+                raise LineageError(f"{path}: {source.name} has no output port {spec.port!r}.", field=f"{path}.port")
+        nodes = set(LineageNode.objects.filter(port__in=ports).values_list("pk", flat=True))
+        if not nodes:
+            raise LineageError(f"{path}: {source.name} has no output ports to read.", field=f"{path}.product")
+        return nodes
+    if not (spec.namespace.strip() and spec.name.strip()):
+        raise LineageError(f"{path}: name a data product, or an external dataset by namespace and name.", field=path)
+    identity = DatasetIdentity(spec.namespace.strip()[:500], spec.name.strip()[:1000])
+    node = _get_or_create_nodes([identity])[identity]
+    # A port of a product `by` cannot see is accepted like any dataset (and
+    # stays hidden from them in the graph): refusing it would confirm it exists.
+    if node.port_id is not None and node.port.product_id == product.pk:
+        raise LineageError(f"{path}: a product cannot be its own input.", field=path)
+    return {node.pk}

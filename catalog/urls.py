@@ -9,6 +9,7 @@ urlpatterns = [
     path("products/new/", views.product_create, name="product_create"),
     path("products/<str:slug>/", views.product_detail, name="product"),
     path("products/<str:slug>/edit/", views.product_edit, name="product_edit"),
+    path("products/<str:slug>/lineage/", views.product_lineage, name="product_lineage"),
     path("domains/", views.domain_list, name="domain_list"),
     path("domains/<str:slug>/", views.domain_detail, name="domain"),
     path("teams/<str:slug>/", views.team_detail, name="team"),

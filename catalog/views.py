@@ -11,16 +11,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from access_requests import queries as access_queries
 from access_requests.models import ApprovalStep
 from access_requests.services import policy_for
+from marketplace.errors import ServiceError
 
 from . import queries, services
 from .filters import ProductFilter
-from .forms import ProductForm
+from .forms import LineageForm, ProductForm
+from .lineage_layout import layout
 from .markdown import render_markdown
 from .models import DataProduct, Domain, Team, TeamMembership
 
 
 def _paginate(request, items, per_page: int):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _add_service_error(form, error: ServiceError) -> None:
+    """Show a service's refusal on the field it names (`inputs[2].product` is the `inputs` field)."""
+    name = (error.field or "").split("[")[0].split(".")[0]
+    form.add_error(name if name in form.fields else None, str(error))
 
 
 @login_required
@@ -58,6 +66,32 @@ def product_detail(request, slug):
 
 
 @login_required
+def product_lineage(request, slug):
+    """The lineage tab: the layered graph as inline SVG, the same nodes and
+    edges as tables, and (for its team, stewards and admins) the impact."""
+    try:
+        product = queries.visible_products(request.user).select_related("domain", "owner_team").get(slug=slug)
+    except DataProduct.DoesNotExist:
+        raise Http404("No data product here, or you may not see it.") from None
+    form = LineageForm(request.GET)
+    view = form.view()
+    graph = queries.lineage_graph(request.user, product, **view)
+    nodes = {node.pk: node for node in graph.nodes}
+    context = {
+        "product": product,
+        "form": form,
+        "view": view,
+        "graph": graph,
+        "drawing": layout(graph, query=view),
+        "edge_rows": [(nodes[upstream], nodes[downstream]) for upstream, downstream in graph.edges],
+        "may_see_impact": queries.may_see_impact(request.user, product),
+    }
+    if context["may_see_impact"]:
+        context["impact"] = queries.impact_of(request.user, product)
+    return render(request, "catalog/product_lineage.html", context, status=400 if form.errors else 200)
+
+
+@login_required
 def product_create(request):
     if not queries.teams_of(request.user).exists():
         raise PermissionDenied("Only members of a team can publish data products.")
@@ -65,8 +99,8 @@ def product_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             product = services.create_product(by=request.user, **form.service_arguments())
-        except services.CatalogError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error))
+        except ServiceError as error:
+            _add_service_error(form, error)
         else:
             messages.success(request, f"Created {product.name}.")
             return redirect(product)
@@ -82,8 +116,8 @@ def product_edit(request, slug):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_product(product, by=request.user, **form.service_arguments())
-        except services.CatalogError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error))
+        except ServiceError as error:
+            _add_service_error(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect(product)

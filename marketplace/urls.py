@@ -29,6 +29,8 @@ router.register("audit-events", access_api.AuditEventViewSet, basename="audit-ev
 
 api_urls = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
+    # No trailing slash: the OpenLineage HTTP transport posts to <url>/api/v1/lineage.
+    path("lineage", catalog_api.LineageEventView.as_view(), name="lineage"),
     path("search/", catalog_api.SearchView.as_view(), name="search"),
     path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
     path("", include(router.urls)),

@@ -112,3 +112,35 @@ def submit(mesh: Mesh, *, by=None, purpose: str = "Weekly churn analysis for the
     from access_requests import services as access_services
 
     return access_services.submit_request(mesh.product, by=by or mesh.requester, purpose=purpose, duration_days=duration_days, **kwargs)
+
+
+# --- lineage -------------------------------------------------------------------
+
+
+def dataset(namespace: str, name: str, **facets) -> dict:
+    return {"namespace": namespace, "name": name, **({"facets": facets} if facets else {})}
+
+
+def port_dataset(product: DataProduct, port_name: str) -> dict:
+    """The OpenLineage dataset of one of `product`'s output ports."""
+    from catalog.openlineage import dataset_identity
+
+    identity = dataset_identity(product.output_ports.get(name=port_name))
+    return dataset(identity.namespace, identity.name)
+
+
+def run_event(*, inputs=(), outputs=(), event_type: str = "COMPLETE", run_id: str | None = None, job: str = "nightly.build", **fields) -> dict:
+    """An OpenLineage RunEvent (spec 2-0-2) as pipelines send it."""
+    import uuid
+
+    return {
+        "eventType": event_type,
+        "eventTime": "2026-11-30T04:00:00.000Z",
+        "run": {"runId": run_id or str(uuid.uuid4())},
+        "job": {"namespace": "tests-airflow", "name": job},
+        "inputs": list(inputs),
+        "outputs": list(outputs),
+        "producer": "https://tests.example/pipelines",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        **fields,
+    }

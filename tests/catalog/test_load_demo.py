@@ -17,6 +17,9 @@ from catalog.models import (
     DataProduct,
     DataProductGroupObjectPermission,
     Domain,
+    LineageEdge,
+    LineageNode,
+    LineageRun,
     OutputPort,
     SchemaField,
     Tag,
@@ -61,6 +64,8 @@ def snapshot() -> dict:
         "requests": list(AccessRequest.objects.order_by("pk").values_list("pk", "status", "created_at", "decided_at")),
         "grants": list(Grant.objects.order_by("pk").values_list("pk", "starts_at", "ends_at", "revoked_at", "expired_at")),
         "audit": list(AuditEvent.objects.order_by("sequence").values_list("sequence", "hash")),
+        "lineage": list(LineageEdge.objects.order_by("pk").values_list("pk", "upstream", "downstream", "run_id", "last_seen")),
+        "lineage runs": LineageRun.objects.count(),
     }
 
 
@@ -260,3 +265,34 @@ def test_load_demo_is_refused_with_debug_off_unless_forced(settings):
 
     with pytest.raises(CommandError, match="--force"):
         call_command("load_demo", stdout=StringIO())
+
+
+def test_demo_lineage_reads_as_a_mesh():
+    """Source-aligned products read operational systems (external datasets);
+    aggregates and consumer-aligned products read other products."""
+    admin = User.objects.get(username="admin")
+    for product in DataProduct.objects.exclude(status="retired"):
+        upstream = [node for node in queries.lineage_graph(admin, product, direction="upstream", depth=1).nodes if node.layer == -1]
+        if product.kind == "source-aligned" and upstream:
+            assert all(node.is_external for node in upstream), product.slug
+        elif product.kind != "source-aligned":
+            assert upstream and any(not node.is_external for node in upstream), product.slug
+
+
+def test_demo_lineage_came_partly_from_openlineage_events_and_partly_from_owners():
+    origins = Counter(LineageEdge.objects.values_list("origin", flat=True))
+
+    assert origins["openlineage"] > 50
+    assert origins["manual"] > 5
+    assert set(LineageRun.objects.values_list("event_type", flat=True)) == {"START", "COMPLETE"}
+    assert LineageNode.objects.get(port__product__slug="play-events-daily", port__name="daily-table").observed_schema
+
+
+def test_a_consumer_sees_play_events_feeding_artist_payments_but_not_a_draft():
+    bob = User.objects.get(username="bob")
+    play_events = DataProduct.objects.get(slug="play-events")
+
+    downstream = {node.port.product.slug for node in queries.lineage_graph(bob, play_events, direction="downstream", depth=5).nodes if node.port_id}
+
+    assert {"play-events-daily", "artist-payments", "finance-kpis-monthly", "playlist-recommendations"} <= downstream
+    assert "listener-churn-signals" not in downstream  # a draft of the Listener Identity team

@@ -10,6 +10,7 @@ import heapq
 import itertools
 import os
 import time
+import uuid
 from datetime import timedelta
 
 import time_machine
@@ -22,11 +23,12 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from access_requests import queries as access_queries, services as access_services
+from access_requests import notifications as access_notifications, queries as access_queries, services as access_services
 from access_requests.models import AccessRequest, Notification
 from access_requests.notifications import mark_read
 from catalog import demo_data, services
-from catalog.models import DataProduct, Domain, Team, TeamMembership
+from catalog.models import DataProduct, Domain, LineageEdge, OutputPort, Team, TeamMembership
+from catalog.openlineage import dataset_identity
 from marketplace.errors import ServiceError
 
 User = get_user_model()
@@ -55,14 +57,19 @@ class Command(BaseCommand):
         started = time.monotonic()
         if self.verbose:
             self.stdout.write("Loading the Streamly demo mesh")
-        # The demo's history happened in the past: its notifications are not e-mailed.
+        # The demo's history happened in the past: its notifications are not
+        # e-mailed (the dummy backend "delivers" them, in this process).
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             users = self.load_users()
             teams = self.load_teams(users)
             domains = self.load_domains(teams)
             products = self.load_products(users, domains)
+            self.load_lineage(products)
             self.load_access_requests(users, products)
             services.refresh_consumer_counts(product.pk for product in products.values())
+            # Before commit, so that a worker (with a real broker) finds them delivered too.
+            for notification_id in access_notifications.undelivered().values_list("pk", flat=True):
+                access_notifications.deliver(notification_id)
         if self.verbose:
             self.print_sign_ins(seconds=time.monotonic() - started)
 
@@ -192,6 +199,65 @@ class Command(BaseCommand):
             for status in LIFECYCLE_AFTER_PUBLISHING[spec.status]:
                 product = services.change_status(product, by=by, status=status)
         return product
+
+    # --- lineage -----------------------------------------------------------------
+
+    def load_lineage(self, products: dict[str, DataProduct]) -> None:
+        """Send the demo's pipeline runs as OpenLineage RunEvents through the
+        service behind `POST /api/v1/lineage`, by the output product's owner,
+        and declare the other products' inputs as their owners would. Run ids
+        are derived from the job names, so a second load repeats the same
+        events, which change nothing."""
+        ports = {
+            (port.product.slug, port.name): port
+            for port in OutputPort.objects.filter(product__in=products.values()).select_related("product")
+        }
+        now = timezone.now()
+        events = recorded = 0
+        declared_before = LineageEdge.objects.filter(origin=LineageEdge.Origin.MANUAL).count()
+        for job in demo_data.LINEAGE:
+            target = products[job.writes[0].product]
+            if not job.openlineage:
+                inputs = [services.InputSpec(product=d.product, port=d.port, namespace=d.namespace, name=d.name) for d in job.reads]
+                services.set_product_inputs(target, by=target.product_owner, inputs=inputs)
+                continue
+            for event_type, minutes_before in (("START", 35), ("COMPLETE", 0)):
+                event = self.run_event(job, event_type, ports, when=now - timedelta(days=job.days_ago, minutes=minutes_before))
+                recorded += services.ingest_run_event(event, by=target.product_owner).recorded
+                events += 1
+        declared = LineageEdge.objects.filter(origin=LineageEdge.Origin.MANUAL).count()
+        self.report("lineage events", events, recorded)
+        self.report("declared edges", declared, declared - declared_before)
+
+    def run_event(self, job: demo_data.DemoJob, event_type: str, ports: dict, *, when) -> dict:
+        """An OpenLineage RunEvent as a pipeline's client would send it."""
+
+        def dataset(ref: demo_data.Dataset) -> dict:
+            if not ref.product:
+                return {"namespace": ref.namespace, "name": ref.name}
+            identity = dataset_identity(ports[(ref.product, ref.port)])
+            return {"namespace": identity.namespace, "name": identity.name}
+
+        outputs = [dataset(ref) for ref in job.writes]
+        for (product, port), fields in job.observed_schema:
+            output = outputs[job.writes.index(demo_data.port_of(product, port))]
+            output["facets"] = {
+                "schema": {
+                    "_producer": demo_data.LINEAGE_PRODUCER,
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+                    "fields": [{"name": name, "type": type_, "description": description} for name, type_, description in fields],
+                }
+            }
+        return {
+            "eventType": event_type,
+            "eventTime": when.isoformat(),
+            "run": {"runId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"streamly-demo/{job.name}"))},
+            "job": {"namespace": demo_data.LINEAGE_JOB_NAMESPACE, "name": job.name},
+            "inputs": [dataset(ref) for ref in job.reads],
+            "outputs": outputs,
+            "producer": demo_data.LINEAGE_PRODUCER,
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        }
 
     # --- access requests ---------------------------------------------------------
 
