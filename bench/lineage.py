@@ -32,21 +32,7 @@ import time
 import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def configure_environment(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ["SECRET_KEY"] = "bench-lineage-" + "x" * 40
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["SECURE_COOKIES"] = "false"
-    os.environ["SEARCH_BACKEND"] = "database"
-    os.environ["ELASTICSEARCH_URL"] = ""
-    os.environ["CELERY_BROKER_URL"] = ""
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
+from environment import ROOT, configure_environment  # bench/environment.py, beside this script
 
 
 def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
@@ -167,9 +153,9 @@ def main() -> int:
 
             with psycopg.connect(host="127.0.0.1", port=cluster.port, user="postgres", dbname="postgres", autocommit=True) as admin:
                 admin.execute("CREATE DATABASE marketplace")
-            configure_environment(f"postgres://postgres@127.0.0.1:{cluster.port}/marketplace")
+            configure_environment(f"postgres://postgres@127.0.0.1:{cluster.port}/marketplace", name="lineage")
         else:
-            configure_environment(f"sqlite:///{scratch / 'bench.sqlite3'}")
+            configure_environment(f"sqlite:///{scratch / 'bench.sqlite3'}", name="lineage")
 
         import django
 

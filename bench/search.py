@@ -50,7 +50,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from environment import ROOT, configure_environment  # bench/environment.py, beside this script
 SEED = 0
 TARGET_P95_MS = 100.0
 TARGET_A_OVER_C = 2.0
@@ -341,23 +341,6 @@ def postgres_cluster_class():
     return BenchCluster
 
 
-def configure_environment(database_url: str) -> None:
-    """Settings as in production (DEBUG off: no query log; Django's SQLite
-    query log would even run an extra QUOTE() query per statement), the
-    database's own search backend, tasks eager."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ["SECRET_KEY"] = "bench-search-" + "x" * 40
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["SECURE_COOKIES"] = "false"
-    os.environ["SEARCH_BACKEND"] = "database"
-    os.environ["ELASTICSEARCH_URL"] = ""
-    os.environ["CELERY_BROKER_URL"] = ""
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-
-
 def source_version() -> str:
     """The commit measured, and whether catalog/search/ differs from it."""
     try:
@@ -399,7 +382,7 @@ def run_backend(args, backend: str, db_path: Path | None, reuse: bool) -> dict:
             db_path = scratch / "bench.sqlite3"
         elif reuse and not db_path.exists():
             raise SystemExit(f"--reuse-db: {db_path} does not exist")
-        configure_environment(f"sqlite:///{db_path.resolve()}")
+        configure_environment(f"sqlite:///{db_path.resolve()}", name="search")
     else:
         Cluster = postgres_cluster_class()
         if reuse and not (db_path / "data" / "PG_VERSION").exists():
@@ -407,7 +390,7 @@ def run_backend(args, backend: str, db_path: Path | None, reuse: bool) -> dict:
         cluster = Cluster(db_path)
         cluster.start()
         cluster.create_database()
-        configure_environment(cluster.url())
+        configure_environment(cluster.url(), name="search")
     try:
         return measure_backend(args, backend, reuse)
     finally:
