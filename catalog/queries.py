@@ -299,3 +299,55 @@ def impact_of(user, product: DataProduct) -> list[ImpactedProduct]:
             )
         )
     return sorted(impacted, key=lambda item: (item.distance, item.product.name))
+
+
+# --- service level objectives and samples ----------------------------------------
+
+
+def sees_real_values(user, product: DataProduct) -> bool:
+    """May `user` see the real values of a product's sensitive sample columns?
+    Whoever may use it (its team, admins, live grantees) and stewards, who
+    govern it. Everyone else sees them masked (catalog.samples)."""
+    if not user.is_authenticated:
+        return False
+    from access_requests.queries import is_steward
+
+    return is_steward(user) or may_use(user, product)
+
+
+def slos_of(product: DataProduct) -> QuerySet:
+    """A product's objectives with their stored status, product-wide ones first."""
+    from .models import ServiceLevelObjective
+
+    return ServiceLevelObjective.objects.filter(product=product).select_related("port").order_by(
+        "port__name", "indicator", "name", "pk"
+    )
+
+
+def writable_slos(user) -> QuerySet:
+    """Objectives of the products `user` may change: what their pipelines may send measurements for."""
+    from .models import ServiceLevelObjective
+
+    return ServiceLevelObjective.objects.filter(product__in=editable_products(user).values("pk"))
+
+
+def visible_slos(user) -> QuerySet:
+    from .models import ServiceLevelObjective
+
+    return ServiceLevelObjective.objects.filter(product__in=visible_products(user).values("pk")).select_related("product", "port")
+
+
+def visible_samples(user, product: DataProduct, ports=None) -> dict[int, "samples.SampleTable"]:
+    """Each output port's sample as `user` may see it, by port id: sensitive
+    columns masked unless they may see real values. Pages and API read
+    samples only through here. `ports` may pass the ports already loaded
+    (with their fields prefetched) to save queries."""
+    from . import samples
+    from .models import Sample
+
+    ports = list(ports if ports is not None else product.output_ports.prefetch_related("fields"))
+    stored = {sample.port_id: sample for sample in Sample.objects.filter(port__in=[port.pk for port in ports])}
+    if not stored:
+        return {}
+    reveal = sees_real_values(user, product)
+    return {port.pk: samples.sample_table(stored[port.pk], port.fields.all(), reveal=reveal) for port in ports if port.pk in stored}

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from . import queries
 from .markdown import render_markdown
-from .models import DataProduct, Domain, OutputPort, SchemaField, Team, TeamMembership, slug_validator
+from .models import DataProduct, Domain, OutputPort, SchemaField, SLOStatus, Team, TeamMembership, slug_validator
 from .services import FieldSpec, InputSpec, PortSpec
 
 
@@ -54,9 +54,9 @@ class ProductSerializer(serializers.ModelSerializer):
         model = DataProduct
         fields = [
             "slug", "url", "address", "name", "summary", "domain", "owner_team", "product_owner", "status", "kind",
-            "classification", "contains_pii", "tags", "version", "created_at", "updated_at",
+            "classification", "contains_pii", "tags", "version", "slo_status", "created_at", "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["slo_status", "created_at", "updated_at"]
 
 
 class ProductDetailSerializer(ProductSerializer):
@@ -179,6 +179,7 @@ class SearchHitSerializer(serializers.Serializer):
     classification = serializers.CharField()
     contains_pii = serializers.BooleanField()
     tags = serializers.ListField(child=serializers.CharField())
+    slo_status = serializers.ChoiceField(choices=SLOStatus.choices, help_text="Whether the product meets its service level objectives.")
     score = serializers.FloatField()
     highlights = serializers.DictField(child=serializers.CharField())
 

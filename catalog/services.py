@@ -4,18 +4,23 @@ HTML views, API views, the admin and the management commands call these;
 none of them repeats a rule written here.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from guardian.shortcuts import assign_perm
 
 from marketplace.errors import Conflict, Forbidden, ServiceError
 
-from . import openlineage
+from . import openlineage, samples, slo as slo_rules
 from .models import (
     DataProduct,
     DataProductGroupObjectPermission,
@@ -24,7 +29,11 @@ from .models import (
     LineageNode,
     LineageRun,
     OutputPort,
+    Sample,
     SchemaField,
+    ServiceLevelObjective,
+    SLOMeasurement,
+    SLOStatus,
     Tag,
     Team,
     TeamMembership,
@@ -611,3 +620,319 @@ def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, v
     if node.port_id is not None and node.port.product_id == product.pk:
         raise LineageError(f"{path}: a product cannot be its own input.", field=path)
     return {node.pk}
+
+
+# --- service level objectives ----------------------------------------------------
+
+
+class SLOError(CatalogError):
+    pass
+
+
+SLO_FIELDS = ("indicator", "name", "description", "operator", "threshold", "unit", "target", "window_days", "port")
+MAX_SLOS_PER_PRODUCT = 30
+MEASUREMENT_FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of pipelines drift a little
+
+
+def _check_may_edit(by, product: DataProduct, what: str) -> None:
+    if not (by.is_authenticated and by.has_perm("catalog.change_dataproduct", product)):
+        raise NotTeamMember(f"Only members of the owning team can {what}.")
+
+
+def _clean_slo(slo: ServiceLevelObjective) -> None:
+    """Fill the indicator's defaults and check the objective makes sense; SLOError names the field."""
+    if slo.indicator not in ServiceLevelObjective.Indicator.values:
+        raise SLOError(f"{slo.indicator!r} is not an indicator; use one of {', '.join(ServiceLevelObjective.Indicator.values)}.", field="indicator")
+    default_operator, default_unit = slo_rules.INDICATOR_DEFAULTS[slo.indicator]
+    slo.operator = slo.operator or default_operator
+    if slo.unit is None:
+        slo.unit = default_unit
+    if slo.operator not in ServiceLevelObjective.Operator.values:
+        raise SLOError("The comparison is lte (at most) or gte (at least).", field="operator")
+    allowed = slo_rules.INDICATOR_UNITS[slo.indicator]
+    if slo.unit not in allowed:
+        words = ", ".join(repr(unit) if unit else "none" for unit in allowed)
+        raise SLOError(f"{slo.get_indicator_display()} is measured in {words}, not {slo.unit or 'no unit'!r}.", field="unit")
+    if slo.indicator == ServiceLevelObjective.Indicator.CUSTOM and not slo.name.strip():
+        raise SLOError("Name a custom indicator, e.g. \"duplicate rate\".", field="name")
+    for name in ("threshold", "target"):
+        value = getattr(slo, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SLOError(f"The {name} must be a number.", field=name)
+    if slo.unit == ServiceLevelObjective.Unit.PERCENT and not 0 <= slo.threshold <= 100:
+        raise SLOError("A threshold in percent lies between 0 and 100.", field="threshold")
+    if slo.unit in slo_rules.TIME_UNITS and slo.threshold < 0:
+        raise SLOError("A duration cannot be negative.", field="threshold")
+    if not 0 < slo.target <= 100:
+        raise SLOError("The target attainment is a percentage above 0 and at most 100, e.g. 99.5.", field="target")
+    if isinstance(slo.window_days, bool) or not isinstance(slo.window_days, int) or not 1 <= slo.window_days <= 365:
+        raise SLOError("The window is 1 to 365 days.", field="window_days")
+    if slo.port_id is not None and slo.port.product_id != slo.product_id:
+        raise SLOError("The output port must be one of this product's.", field="port")
+    slo.full_clean(exclude=["product", "port", "unit"])
+
+
+@transaction.atomic
+def define_slo(product: DataProduct, *, by, indicator: str, threshold: float, target: float, window_days: int = 28,
+               operator: str = "", unit: str | None = None, name: str = "", description: str = "", port: OutputPort | None = None) -> ServiceLevelObjective:
+    """Add a service level objective to `product` (owning team or admins).
+    Operator and unit default to the indicator's (freshness: ≤ hours). The
+    product's status is recomputed: a new SLO has no data yet."""
+    _check_may_edit(by, product, "change this product's objectives")
+    if product.slos.count() >= MAX_SLOS_PER_PRODUCT:
+        raise SLOError(f"A product can have at most {MAX_SLOS_PER_PRODUCT} objectives.", field="indicator")
+    slo = ServiceLevelObjective(
+        product=product, port=port, indicator=indicator, threshold=threshold, target=target, window_days=window_days,
+        operator=operator, unit=unit, name=name.strip(), description=description,
+    )
+    _clean_slo(slo)
+    slo.save()
+    refresh_slo_statuses(product_ids=[product.pk])
+    slo.refresh_from_db()
+    return slo
+
+
+@transaction.atomic
+def update_slo(slo: ServiceLevelObjective, *, by, **changes) -> ServiceLevelObjective:
+    """Change an objective. Stored measurements follow: a new unit of the
+    same kind converts their values, and a new threshold, comparison or unit
+    judges them all again, so history is read against the promise as it is now."""
+    unknown = set(changes) - set(SLO_FIELDS)
+    if unknown:
+        raise SLOError(f"{', '.join(sorted(unknown))} cannot be changed.", field=sorted(unknown)[0])
+    slo = ServiceLevelObjective.objects.select_for_update().select_related("product").get(pk=slo.pk)
+    _check_may_edit(by, slo.product, "change this product's objectives")
+    before = (slo.unit, slo.operator, slo.threshold)
+    if "indicator" in changes and changes["indicator"] != slo.indicator:
+        # A different indicator takes its own defaults unless they are given.
+        changes.setdefault("operator", "")
+        changes.setdefault("unit", None)
+    for name, value in changes.items():
+        setattr(slo, name, value.strip() if name == "name" else value)
+    _clean_slo(slo)
+    slo.save()
+    if slo.unit != before[0]:
+        try:
+            factor = slo_rules.convert(1.0, from_unit=before[0], to_unit=slo.unit)
+        except slo_rules.UnitMismatch as error:
+            if slo.measurements.exists():
+                raise SLOError(f"{error} Its measurements would lose their meaning; create a new objective instead.", field="unit") from None
+            factor = 1.0
+        slo.measurements.update(value=F("value") * factor)
+    if (slo.unit, slo.operator, slo.threshold) != before:
+        good = Q(value__lte=slo.threshold) if slo.operator == ServiceLevelObjective.Operator.AT_MOST else Q(value__gte=slo.threshold)
+        slo.measurements.update(good=Case(When(good, then=Value(True)), default=Value(False)))
+    refresh_slo_statuses(product_ids=[slo.product_id])
+    slo.refresh_from_db()
+    return slo
+
+
+@transaction.atomic
+def delete_slo(slo: ServiceLevelObjective, *, by) -> None:
+    """Remove an objective and its measurements; the product's status is recomputed."""
+    _check_may_edit(by, slo.product, "change this product's objectives")
+    product_id = slo.product_id
+    slo.delete()
+    refresh_slo_statuses(product_ids=[product_id])
+
+
+@dataclass
+class MeasurementsResult:
+    received: int
+    stored: int
+    duplicates: int
+    slos: list[ServiceLevelObjective]
+
+
+def _measurement_time(value, now) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("Give the time as an ISO 8601 string with its time zone, e.g. 2026-12-02T06:00:00Z.")
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError(f"{value[:40]!r} is not an ISO 8601 date and time.")
+    if timezone.is_naive(parsed):
+        raise ValueError("Give the time zone, e.g. 2026-12-02T06:00:00Z or +01:00.")
+    if parsed > now + MEASUREMENT_FUTURE_TOLERANCE:
+        raise ValueError("This time is in the future.")
+    return parsed
+
+
+@transaction.atomic
+def record_measurements(rows, *, by, now: datetime | None = None) -> MeasurementsResult:
+    """Store a batch of measurements `[{slo, measured_at, value, unit?}]`
+    pushed by a pipeline of the owning team, judging each against its SLO's
+    threshold, then recompute the statuses (which may notify a breach).
+    All or nothing: any invalid row refuses the batch with SLOError, whose
+    `details` name every bad row and field. A measurement for an SLO and
+    time already stored is a duplicate and changes nothing (idempotent);
+    rows may arrive late and in any order."""
+    now = now or timezone.now()
+    limit = settings.SLO_MEASUREMENT_BATCH
+    if not isinstance(rows, list):
+        raise SLOError("Send a JSON list of measurements: [{\"slo\": 1, \"measured_at\": \"…\", \"value\": 3.5}].", field="rows")
+    if not rows:
+        raise SLOError("The batch is empty.", field="rows")
+    if len(rows) > limit:
+        raise SLOError(f"Send at most {limit:,} measurements at a time; this batch has {len(rows):,}.", field="rows")
+    ids = {row.get("slo") for row in rows if isinstance(row, dict) and isinstance(row.get("slo"), int) and not isinstance(row.get("slo"), bool)}
+    slos = {slo.pk: slo for slo in ServiceLevelObjective.objects.filter(pk__in=ids).select_related("product")}
+    writable = {pk for pk, slo in slos.items() if by.is_authenticated and by.has_perm("catalog.change_dataproduct", slo.product)}
+    errors: dict[str, dict[str, list[str]]] = {}
+    measurements: dict[tuple[int, datetime], SLOMeasurement] = {}
+    duplicates = 0
+    for index, row in enumerate(rows):
+        problems: dict[str, list[str]] = {}
+        if not isinstance(row, dict):
+            errors[str(index)] = {"non_field_errors": ["Each measurement is an object: {\"slo\", \"measured_at\", \"value\"}."]}
+            continue
+        unknown = set(row) - {"slo", "measured_at", "value", "unit"}
+        if unknown:
+            problems["non_field_errors"] = [f"Unknown field {sorted(unknown)[0]!r}; a measurement has slo, measured_at, value and optionally unit."]
+        slo_id = row.get("slo")
+        slo = slos.get(slo_id) if slo_id in writable else None
+        if slo is None:
+            problems["slo"] = ["This field is required."] if slo_id is None else [f"No SLO {slo_id!r} among your teams' data products."]
+        try:
+            measured_at = _measurement_time(row.get("measured_at"), now) if "measured_at" in row else None
+            if measured_at is None:
+                problems["measured_at"] = ["This field is required."]
+        except ValueError as error:
+            problems["measured_at"] = [str(error)]
+        value = row.get("value")
+        if value is None:
+            problems["value"] = ["This field is required."]
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            problems["value"] = ["A number is needed."]
+        unit = row.get("unit")
+        if slo is not None and "value" not in problems and unit is not None:
+            if not isinstance(unit, str) or unit not in ServiceLevelObjective.Unit.values:
+                problems["unit"] = [f"Use one of {', '.join(repr(u) for u in ServiceLevelObjective.Unit.values if u)}."]
+            else:
+                try:
+                    value = slo_rules.convert(float(value), from_unit=unit, to_unit=slo.unit)
+                except slo_rules.UnitMismatch as error:
+                    problems["unit"] = [f"{error} This SLO is measured in {slo.unit or 'no unit'}."]
+        if problems:
+            errors[str(index)] = problems
+            continue
+        key = (slo.pk, measured_at)
+        if key in measurements:
+            duplicates += 1
+            continue
+        measurements[key] = SLOMeasurement(slo=slo, measured_at=measured_at, value=float(value), good=slo_rules.judge(slo, float(value)))
+    if errors:
+        raise SLOError(
+            f"{len(errors)} of {len(rows)} measurement{'s' if len(rows) != 1 else ''} {'is' if len(errors) == 1 else 'are'} invalid; nothing was stored.",
+            field="rows", details=errors,
+        )
+    stored = SLOMeasurement.objects.filter(
+        slo_id__in={slo_id for slo_id, _ in measurements}, measured_at__in={when for _, when in measurements}
+    ).values_list("slo_id", "measured_at")
+    for key in stored:
+        if measurements.pop(key, None) is not None:
+            duplicates += 1
+    # ignore_conflicts: a concurrent batch with the same measurement stores it once.
+    SLOMeasurement.objects.bulk_create(measurements.values(), ignore_conflicts=True)
+    touched = sorted({slo.product_id for slo in slos.values() if slo.pk in writable})
+    refresh_slo_statuses(product_ids=touched, now=now)
+    affected = ServiceLevelObjective.objects.filter(pk__in={slo_id for slo_id in ids if slo_id in writable}).order_by("pk")
+    return MeasurementsResult(received=len(rows), stored=len(measurements), duplicates=duplicates, slos=list(affected))
+
+
+def refresh_slo_statuses(*, product_ids: Iterable[int] | None = None, now: datetime | None = None, batch_size: int = 500) -> list[int]:
+    """Recompute and store the status of the SLOs of these products (all
+    products when None) and of the products themselves, reindex products
+    whose status changed, and notify the owners and live grant holders of a
+    product that has just turned breached (once per breach, in the outbox).
+    Returns the ids of the products that turned breached. The periodic task
+    runs it for all products: time passing changes statuses too."""
+    now = now or timezone.now()
+    if product_ids is None:
+        ids = list(DataProduct.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(product_ids))
+    breached: list[int] = []
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            breached += _refresh_slo_batch(ids[start : start + batch_size], now)
+    return breached
+
+
+def _refresh_slo_batch(product_ids: list[int], now: datetime) -> list[int]:
+    # Lock the products first (in id order): two batches of measurements for
+    # one product must not both see it turn breached and notify twice.
+    before = dict(DataProduct.objects.select_for_update().filter(pk__in=product_ids).order_by("pk").values_list("pk", "slo_status"))
+    slos = list(ServiceLevelObjective.objects.filter(product_id__in=product_ids))
+    evaluations = slo_rules.evaluate_many(slos, now=now)
+    per_product: dict[int, list[str]] = {pk: [] for pk in before}
+    for slo in slos:
+        evaluation = evaluations[slo.pk]
+        slo.status, slo.good_count, slo.total_count = evaluation.status, evaluation.good, evaluation.total
+        slo.attainment, slo.budget_remaining, slo.status_computed_at = evaluation.attainment, evaluation.budget_remaining, now
+        per_product[slo.product_id].append(evaluation.status)
+    ServiceLevelObjective.objects.bulk_update(
+        slos, ["status", "good_count", "total_count", "attainment", "budget_remaining", "status_computed_at"], batch_size=500
+    )
+    changed: dict[str, list[int]] = {}
+    for pk, statuses in per_product.items():
+        status = slo_rules.product_status(statuses)
+        if status != before[pk]:
+            changed.setdefault(status, []).append(pk)
+    for status, pks in changed.items():
+        DataProduct.objects.filter(pk__in=pks).update(slo_status=status)  # update(): not a change of the product's content
+    if changed:
+        from .search.indexing import schedule_indexing
+
+        schedule_indexing(pk for pks in changed.values() for pk in pks)
+    breached = sorted(changed.get(SLOStatus.BREACHED, []))
+    if breached:
+        _notify_breaches(breached, slos)
+    return breached
+
+
+def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective]) -> None:
+    from access_requests.models import Notification
+    from access_requests.notifications import notify
+    from access_requests.queries import consumers_of, product_owners
+
+    for product in DataProduct.objects.filter(pk__in=product_ids).order_by("pk"):
+        missed = [slo for slo in slos if slo.product_id == product.pk and slo.status == SLOStatus.BREACHED]
+        lines = [f"- {slo.label} ({slo.objective}): {slo.attainment:.2f} % attained" for slo in missed]
+        recipients = [*product_owners(product), *(grant.user for grant in consumers_of(product))]
+        notify(
+            recipients,
+            kind=Notification.Kind.SLO_BREACHED,
+            subject=f"{product.name} breached its service level objectives",
+            body=f"{product.name} no longer meets {'this objective' if len(missed) == 1 else 'these objectives'}:\n" + "\n".join(lines),
+            url=reverse("catalog:product_slos", args=[product.slug]),
+        )
+
+
+# --- samples ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_sample(port: OutputPort, *, by, content: bytes, filename: str = "", format: str = "") -> Sample:
+    """Store sample rows for `port` from a CSV or JSON upload (owning team or
+    admins), replacing any before. The rows are checked against the port's
+    schema: SLOError-like CatalogError on field "file" lists every problem
+    with its row. Sensitive columns are stored as given and masked when shown."""
+    _check_may_edit(by, port.product, "upload samples of this product")
+    try:
+        header, rows, from_text = samples.read_upload(content, filename=filename, format=format)
+        columns, values = samples.validate_rows(header, rows, port.fields.order_by("position", "name"), from_text=from_text)
+    except samples.SampleInvalid as error:
+        raise CatalogError(str(error), field="file", details=error.problems) from None
+    sample, _ = Sample.objects.update_or_create(
+        port=port, defaults={"columns": columns, "rows": values, "source_name": filename[:200], "uploaded_by": by if by.is_authenticated else None}
+    )
+    return sample
+
+
+@transaction.atomic
+def delete_sample(port: OutputPort, *, by) -> None:
+    _check_may_edit(by, port.product, "remove samples of this product")
+    Sample.objects.filter(port=port).delete()

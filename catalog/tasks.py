@@ -23,3 +23,12 @@ def index_products(self, *, product_ids: list[int]) -> None:
             logger.warning("Elasticsearch missed products %s (%s); run manage.py reindex once it is back.", product_ids, error)
             return
         raise self.retry(exc=error, countdown=min(300, 5 * 2**self.request.retries))
+
+
+@shared_task(acks_late=True)
+def refresh_slo_statuses() -> int:
+    """Periodic: recompute every SLO's status, since time passing moves
+    measurements out of their window. Safe to run twice (a breach notifies once)."""
+    from . import services
+
+    return len(services.refresh_slo_statuses())

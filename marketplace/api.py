@@ -17,6 +17,8 @@ def exception_handler(exc, context):
     if isinstance(exc, Forbidden):
         return Response({exc.field or "detail": [str(exc)]}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ServiceError):
+        if exc.details:
+            return Response({"detail": str(exc), exc.field or "errors": exc.details}, status=status.HTTP_400_BAD_REQUEST)
         return Response({exc.field or "detail": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

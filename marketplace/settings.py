@@ -203,6 +203,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-grants": {"task": "access_requests.tasks.expire_grants", "schedule": envfloat("EXPIRE_GRANTS_EVERY_SECONDS", "300")},
     "send-reminders": {"task": "access_requests.tasks.send_reminders", "schedule": envfloat("REMINDERS_EVERY_SECONDS", "900")},
+    "refresh-slo-statuses": {"task": "catalog.tasks.refresh_slo_statuses", "schedule": envfloat("SLO_REFRESH_EVERY_SECONDS", "900")},
     "sweep-notifications": {
         "task": "access_requests.tasks.sweep_notifications",
         "schedule": envfloat("NOTIFICATION_SWEEP_EVERY_SECONDS", "60"),
@@ -210,6 +211,12 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # The sweep leaves notifications younger than this to the task queued at commit.
 NOTIFICATION_SWEEP_GRACE_SECONDS = envint("NOTIFICATION_SWEEP_GRACE_SECONDS", "30")
+
+# Samples of output ports (catalog/samples.py): upload limits.
+SAMPLE_MAX_BYTES = envint("SAMPLE_MAX_BYTES", "262144")
+SAMPLE_MAX_ROWS = envint("SAMPLE_MAX_ROWS", "200")
+# SLO measurements per API request.
+SLO_MEASUREMENT_BATCH = envint("SLO_MEASUREMENT_BATCH", "1000")
 
 # Search (catalog/search/): the database's own backend (SQLite FTS5 or
 # PostgreSQL full text), or Elasticsearch when ELASTICSEARCH_URL is set.

@@ -80,6 +80,7 @@ class Hit:
     contains_pii: bool
     tags: list[str]
     score: float = 0.0
+    slo_status: str = "no_data"  # catalog.models.SLOStatus
     # Safe HTML: the product's own text escaped, with <mark> around matches.
     highlights: dict[str, str] = field(default_factory=dict)
 
