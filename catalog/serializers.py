@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from . import queries
 from .markdown import render_markdown
-from .models import DataProduct, Domain, OutputPort, SchemaField, SLOStatus, Team, TeamMembership, slug_validator
+from .models import DataProduct, Domain, OutputPort, SchemaField, ServiceLevelObjective, SLOStatus, Team, TeamMembership, slug_validator
 from .services import FieldSpec, InputSpec, PortSpec
 
 
@@ -30,6 +30,8 @@ class OutputPortSerializer(serializers.ModelSerializer):
         data = super().to_representation(port)
         if not self.context.get("may_see_location", False):
             data["location"] = None  # shown only to people who may use the product
+        sample = self.context.get("samples", {}).get(port.pk)
+        data["sample"] = SampleTableSerializer(sample).data if sample is not None else None
         return data
 
 
@@ -38,6 +40,73 @@ class TagListField(serializers.ListField):
 
     def to_representation(self, tags):
         return [tag.name for tag in tags.all()]
+
+
+# --- service level objectives and samples ----------------------------------------
+
+
+class SLOSerializer(serializers.ModelSerializer):
+    """An objective with its stored status. Written by the owning team."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:slo-detail")
+    product = serializers.CharField(max_length=80, help_text="The data product's slug.")
+    port = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, allow_null=True, help_text="An output port's name; empty for the whole product."
+    )
+    operator = serializers.ChoiceField(
+        choices=ServiceLevelObjective.Operator.choices, required=False, allow_blank=True, help_text="lte or gte; default: the indicator's."
+    )
+    unit = serializers.ChoiceField(
+        choices=ServiceLevelObjective.Unit.choices, required=False, allow_blank=True, allow_null=True,
+        help_text="Default: the indicator's (freshness h, latency ms, percentages %).",
+    )
+    threshold = serializers.FloatField()
+    target = serializers.FloatField(help_text="Target attainment in %, e.g. 99.5.")
+    objective = serializers.CharField(read_only=True, help_text="The promise in words.")
+
+    class Meta:
+        model = ServiceLevelObjective
+        fields = [
+            "id", "url", "product", "port", "indicator", "name", "description", "operator", "threshold", "unit", "target",
+            "window_days", "objective", "status", "attainment", "budget_remaining", "good_count", "total_count", "status_computed_at",
+        ]
+        read_only_fields = ["status", "attainment", "budget_remaining", "good_count", "total_count", "status_computed_at"]
+
+    def to_representation(self, slo):
+        data = super().to_representation(slo)
+        data["product"] = slo.product.slug
+        data["port"] = slo.port.name if slo.port_id else None
+        return data
+
+
+class SLOHistoryDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    good = serializers.IntegerField()
+    total = serializers.IntegerField()
+    attainment = serializers.FloatField(allow_null=True)
+
+
+class MeasurementsResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    stored = serializers.IntegerField(help_text="New measurements stored.")
+    duplicates = serializers.IntegerField(help_text="Measurements already stored (same SLO and time), ignored.")
+    slos = SLOSerializer(many=True, help_text="The SLOs measured, with their status after this batch.")
+
+
+class SampleColumnSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField(source="data_type")
+    sensitive = serializers.BooleanField(help_text="Personal or confidential: masked for people without access.")
+    masked = serializers.BooleanField(help_text="Whether this column's values are masked for you.")
+
+
+class SampleTableSerializer(serializers.Serializer):
+    """A port's sample rows as the caller may see them: masked columns hold "•••" in every row."""
+
+    columns = SampleColumnSerializer(many=True)
+    rows = serializers.ListField(child=serializers.ListField(allow_empty=True), help_text="Values in column order.")
+    uploaded_at = serializers.DateTimeField()
+    revealed = serializers.BooleanField(help_text="Whether you see the real values of sensitive columns.")
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -69,10 +138,11 @@ class ProductDetailSerializer(ProductSerializer):
         help_text="Declared inputs (lineage): {product, port?} or an external dataset {namespace, name}. Replaces the declared ones.",
     )
     can_edit = serializers.SerializerMethodField()
+    slos = serializers.SerializerMethodField(help_text="The service level objectives with their stored status.")
 
     class Meta(ProductSerializer.Meta):
         fields = ProductSerializer.Meta.fields + [
-            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "inputs", "can_edit",
+            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "inputs", "can_edit", "slos",
         ]
         extra_kwargs = {"slug": {"validators": [slug_validator]}}
 
@@ -83,9 +153,15 @@ class ProductDetailSerializer(ProductSerializer):
     def get_can_edit(self, product) -> bool:
         return queries.can_edit(self.context["request"].user, product)
 
+    @extend_schema_field(SLOSerializer(many=True))
+    def get_slos(self, product) -> list:
+        return SLOSerializer(queries.slos_of(product).select_related("product"), many=True, context=self.context).data
+
     def to_representation(self, product):
         request = self.context["request"]
-        self.fields["output_ports"].child.context["may_see_location"] = queries.may_use(request.user, product)
+        port_context = self.fields["output_ports"].child.context
+        port_context["may_see_location"] = queries.may_use(request.user, product)
+        port_context["samples"] = queries.visible_samples(request.user, product, ports=product.output_ports.all())
         data = super().to_representation(product)
         data["inputs"] = InputSerializer(queries.declared_inputs(request.user, product), many=True).data
         return data

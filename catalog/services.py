@@ -639,7 +639,7 @@ def _check_may_edit(by, product: DataProduct, what: str) -> None:
         raise NotTeamMember(f"Only members of the owning team can {what}.")
 
 
-def _clean_slo(slo: ServiceLevelObjective) -> None:
+def validate_slo(slo: ServiceLevelObjective) -> None:
     """Fill the indicator's defaults and check the objective makes sense; SLOError names the field."""
     if slo.indicator not in ServiceLevelObjective.Indicator.values:
         raise SLOError(f"{slo.indicator!r} is not an indicator; use one of {', '.join(ServiceLevelObjective.Indicator.values)}.", field="indicator")
@@ -685,7 +685,7 @@ def define_slo(product: DataProduct, *, by, indicator: str, threshold: float, ta
         product=product, port=port, indicator=indicator, threshold=threshold, target=target, window_days=window_days,
         operator=operator, unit=unit, name=name.strip(), description=description,
     )
-    _clean_slo(slo)
+    validate_slo(slo)
     slo.save()
     refresh_slo_statuses(product_ids=[product.pk])
     slo.refresh_from_db()
@@ -709,7 +709,7 @@ def update_slo(slo: ServiceLevelObjective, *, by, **changes) -> ServiceLevelObje
         changes.setdefault("unit", None)
     for name, value in changes.items():
         setattr(slo, name, value.strip() if name == "name" else value)
-    _clean_slo(slo)
+    validate_slo(slo)
     slo.save()
     if slo.unit != before[0]:
         try:

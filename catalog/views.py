@@ -1,9 +1,11 @@
 """The catalog's pages. Thin: reads from queries, writes through services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +15,12 @@ from access_requests.models import ApprovalStep
 from access_requests.services import policy_for
 from marketplace.errors import ServiceError
 
-from . import queries, services
+from . import queries, services, slo as slo_rules, slo_chart
 from .filters import ProductFilter
-from .forms import LineageForm, ProductForm
+from .forms import LineageForm, ProductForm, SampleForm, SLOForm, SLOFormSet
 from .lineage_layout import layout
 from .markdown import render_markdown
-from .models import DataProduct, Domain, Team, TeamMembership
+from .models import DataProduct, Domain, OutputPort, Team, TeamMembership
 
 
 def _paginate(request, items, per_page: int):
@@ -51,8 +53,12 @@ def product_detail(request, slug):
     except DataProduct.DoesNotExist:
         raise Http404("No data product here, or you may not see it.") from None
     user = request.user
+    ports = list(product.output_ports.all())
+    samples = queries.visible_samples(user, product, ports=ports)
     context = {
         "product": product,
+        "ports": [(port, samples.get(port.pk)) for port in ports],
+        "slos": list(queries.slos_of(product)),
         "description_html": render_markdown(product.description),
         "can_edit": queries.can_edit(user, product),
         "may_use": queries.may_use(user, product),
@@ -109,20 +115,98 @@ def product_create(request):
 
 @login_required
 def product_edit(request, slug):
+    """The edit page: the product's fields and, below them, its service level objectives."""
     product = get_object_or_404(queries.visible_products(request.user), slug=slug)
     if not queries.can_edit(request.user, product):
         raise PermissionDenied("Only members of the owning team can edit this data product.")
     form = ProductForm(request.POST or None, instance=product, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    slos = list(queries.slos_of(product))
+    slo_forms = SLOFormSet(
+        request.POST or None, prefix="slo", initial=[SLOForm.initial_for(slo) for slo in slos],
+        form_kwargs={"ports": product.output_ports.order_by("name")},
+    )
+    if request.method == "POST" and form.is_valid() and slo_forms.is_valid():
         try:
-            services.update_product(product, by=request.user, **form.service_arguments())
+            with transaction.atomic():  # the product and its objectives are saved together, or not at all
+                services.update_product(product, by=request.user, **form.service_arguments())
+                _save_slos(request.user, product, slo_forms, slos)
         except ServiceError as error:
-            _add_service_error(form, error)
+            if not any(slo_form.errors for slo_form in slo_forms):
+                _add_service_error(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect(product)
     product.refresh_from_db()
-    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=400 if form.errors else 200)
+    status = 400 if form.errors or any(slo_form.errors for slo_form in slo_forms) or slo_forms.non_form_errors() else 200
+    return render(request, "catalog/product_form.html", {"form": form, "product": product, "slo_forms": slo_forms}, status=status)
+
+
+def _save_slos(user, product: DataProduct, slo_forms, existing) -> None:
+    """Apply the edit page's objective rows through the services. A refusal
+    is shown on its row and raised again, so the whole save rolls back."""
+    by_id = {slo.pk: slo for slo in existing}
+    for slo_form in slo_forms.forms:
+        data = slo_form.cleaned_data
+        if not data or (not data.get("id") and (data.get("DELETE") or not slo_form.has_changed())):
+            continue  # an empty extra row
+        slo = by_id.get(data.get("id"))
+        try:
+            if data.get("id") and slo is None:
+                raise services.SLOError("This objective no longer exists; reload the page.")
+            if data.get("DELETE"):
+                services.delete_slo(slo, by=user)
+            elif slo is None:
+                services.define_slo(product, by=user, **slo_form.service_arguments(product))
+            elif slo_form.has_changed():
+                services.update_slo(slo, by=user, **slo_form.service_arguments(product))
+        except ServiceError as error:
+            _add_service_error(slo_form, error)
+            raise
+
+
+@login_required
+def product_slos(request, slug):
+    """The SLO tab: each objective with its status, attainment, error budget
+    and daily history over its window."""
+    try:
+        product = queries.visible_products(request.user).select_related("domain", "owner_team").get(slug=slug)
+    except DataProduct.DoesNotExist:
+        raise Http404("No data product here, or you may not see it.") from None
+    objectives = [
+        (slo, slo_chart.chart(history, target=slo.target), history)
+        for slo in queries.slos_of(product)
+        for history in [slo_rules.daily_history(slo)]
+    ]
+    context = {"product": product, "objectives": objectives, "can_edit": queries.can_edit(request.user, product)}
+    return render(request, "catalog/product_slos.html", context)
+
+
+@login_required
+def port_sample(request, slug, port_id):
+    """Upload (or remove) a port's sample rows: the owning team only."""
+    product = get_object_or_404(queries.visible_products(request.user), slug=slug)
+    if not queries.can_edit(request.user, product):
+        raise PermissionDenied("Only members of the owning team can upload samples of this data product.")
+    port = get_object_or_404(OutputPort.objects.prefetch_related("fields"), product=product, pk=port_id)
+    form = SampleForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "delete" in request.POST:
+        services.delete_sample(port, by=request.user)
+        messages.success(request, f"Removed the sample of {port.name}.")
+        return redirect(product)
+    if request.method == "POST" and form.is_valid():
+        content, filename = form.upload()
+        try:
+            services.upload_sample(port, by=request.user, content=content, filename=filename)
+        except ServiceError as error:
+            form.add_error(None, str(error))
+            for problem in error.details or []:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, f"Saved the sample of {port.name}.")
+            return redirect(f"{product.get_absolute_url()}#port-{port.pk}")
+    table = queries.visible_samples(request.user, product, ports=[port]).get(port.pk)
+    context = {"product": product, "port": port, "form": form, "table": table, "max_rows": settings.SAMPLE_MAX_ROWS, "max_bytes": settings.SAMPLE_MAX_BYTES}
+    return render(request, "catalog/port_sample.html", context, status=400 if form.errors else 200)
 
 
 @login_required

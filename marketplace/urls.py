@@ -25,12 +25,15 @@ router.register("domains", catalog_api.DomainViewSet, basename="domain")
 router.register("teams", catalog_api.TeamViewSet, basename="team")
 router.register("access-requests", access_api.AccessRequestViewSet, basename="access-request")
 router.register("grants", access_api.GrantViewSet, basename="grant")
+router.register("slos", catalog_api.SLOViewSet, basename="slo")
 router.register("audit-events", access_api.AuditEventViewSet, basename="audit-event")
 
 api_urls = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
     # No trailing slash: the OpenLineage HTTP transport posts to <url>/api/v1/lineage.
     path("lineage", catalog_api.LineageEventView.as_view(), name="lineage"),
+    path("slo-measurements/", catalog_api.SLOMeasurementView.as_view(), name="slo-measurements"),
+    path("products/<str:slug>/ports/<str:port_name>/sample/", catalog_api.SampleView.as_view(), name="port-sample"),
     path("search/", catalog_api.SearchView.as_view(), name="search"),
     path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
     path("", include(router.urls)),
