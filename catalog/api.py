@@ -25,6 +25,7 @@ from .serializers import (
     LineageEventResultSerializer,
     LineageGraphSerializer,
     LineageQuerySerializer,
+    MeasurementSerializer,
     MeasurementsResultSerializer,
     ProductDetailSerializer,
     ProductSerializer,
@@ -281,7 +282,7 @@ class SLOMeasurementView(APIView):
         "against its objective's threshold (`value` in the objective's unit, or in `unit` of the same kind, converted). "
         "A measurement already stored (same SLO and time) is ignored. Any invalid row refuses the whole batch with a 400 "
         "naming each bad row by its index: nothing is stored.",
-        request={"application/json": list},
+        request=MeasurementSerializer(many=True),
         responses={201: MeasurementsResultSerializer},
     )
     def post(self, request):
@@ -326,7 +327,11 @@ class SampleView(APIView):
         description=f"CSV with a header row (`Content-Type: text/csv`), a JSON list of objects, or a multipart `file`. "
         f"At most {settings.SAMPLE_MAX_ROWS} rows and {settings.SAMPLE_MAX_BYTES:,} bytes. Rows are checked against the "
         "port's schema; a 400 lists every unknown column and type mismatch with its row.",
-        request={"text/csv": str, "application/json": list, "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        request={
+            "text/csv": {"type": "string"},
+            "application/json": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+        },
         responses=SampleTableSerializer,
     )
     def put(self, request, slug, port_name):

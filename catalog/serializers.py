@@ -86,6 +86,15 @@ class SLOHistoryDaySerializer(serializers.Serializer):
     attainment = serializers.FloatField(allow_null=True)
 
 
+class MeasurementSerializer(serializers.Serializer):
+    """One measurement in a batch (documentation of the shape: catalog.services.record_measurements checks each row)."""
+
+    slo = serializers.IntegerField(help_text="The objective's id.")
+    measured_at = serializers.DateTimeField(help_text="ISO 8601 with a time zone; at most 5 minutes ahead.")
+    value = serializers.FloatField(help_text="In the objective's unit, or in `unit`.")
+    unit = serializers.ChoiceField(choices=ServiceLevelObjective.Unit.choices, required=False, help_text="Optional: a unit of the same kind, converted.")
+
+
 class MeasurementsResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     stored = serializers.IntegerField(help_text="New measurements stored.")

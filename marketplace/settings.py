@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "AccessRequestStatusEnum": "access_requests.models.AccessRequest.Status",
         "ApprovalStepStatusEnum": "access_requests.models.ApprovalStep.Status",
         "DataProductStatusEnum": "catalog.models.DataProduct.Status",
+        "SLOStatusEnum": "catalog.models.SLOStatus",
     },
 }
 
