@@ -180,6 +180,9 @@ def validate_rows(header: list[str] | None, rows: list[dict], fields: Iterable[S
                 if name not in by_name:
                     problems.append(f"Row {number}: column {name!r} is not in the port's schema.")
         seen.update(name for name in row if name in by_name)
+    missing = [field.name for field in fields if field.required and field.name not in seen]
+    if missing:
+        problems.append(f"Every row: required column{'s' if len(missing) > 1 else ''} {', '.join(repr(name) for name in missing)} {'are' if len(missing) > 1 else 'is'} missing.")
     columns = [field.name for field in fields if field.name in seen]
     values: list[list] = []
     for number, row in enumerate(rows, start=1):

@@ -4,7 +4,6 @@ HTML views, API views, the admin and the management commands call these;
 none of them repeats a rule written here.
 """
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime, timedelta
@@ -657,7 +656,7 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
         raise SLOError("Name a custom indicator, e.g. \"duplicate rate\".", field="name")
     for name in ("threshold", "target"):
         value = getattr(slo, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not slo_rules.is_number(value):
             raise SLOError(f"The {name} must be a number.", field=name)
     if slo.unit == ServiceLevelObjective.Unit.PERCENT and not 0 <= slo.threshold <= 100:
         raise SLOError("A threshold in percent lies between 0 and 100.", field="threshold")
@@ -777,7 +776,11 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
         raise SLOError("The batch is empty.", field="rows")
     if len(rows) > limit:
         raise SLOError(f"Send at most {limit:,} measurements at a time; this batch has {len(rows):,}.", field="rows")
-    ids = {row.get("slo") for row in rows if isinstance(row, dict) and isinstance(row.get("slo"), int) and not isinstance(row.get("slo"), bool)}
+    def slo_id_of(row) -> int | None:
+        slo_id = row.get("slo") if isinstance(row, dict) else None
+        return slo_id if isinstance(slo_id, int) and not isinstance(slo_id, bool) else None
+
+    ids = {slo_id_of(row) for row in rows} - {None}
     slos = {slo.pk: slo for slo in ServiceLevelObjective.objects.filter(pk__in=ids).select_related("product")}
     writable = {pk for pk, slo in slos.items() if by.is_authenticated and by.has_perm("catalog.change_dataproduct", slo.product)}
     errors: dict[str, dict[str, list[str]]] = {}
@@ -791,10 +794,14 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
         unknown = set(row) - {"slo", "measured_at", "value", "unit"}
         if unknown:
             problems["non_field_errors"] = [f"Unknown field {sorted(unknown)[0]!r}; a measurement has slo, measured_at, value and optionally unit."]
-        slo_id = row.get("slo")
+        slo_id = slo_id_of(row)
         slo = slos.get(slo_id) if slo_id in writable else None
-        if slo is None:
-            problems["slo"] = ["This field is required."] if slo_id is None else [f"No SLO {slo_id!r} among your teams' data products."]
+        if row.get("slo") is None:
+            problems["slo"] = ["This field is required."]
+        elif slo_id is None:
+            problems["slo"] = ["An SLO's id, a whole number, is needed."]
+        elif slo is None:
+            problems["slo"] = [f"No SLO {slo_id} among your teams' data products."]
         try:
             measured_at = _measurement_time(row.get("measured_at"), now) if "measured_at" in row else None
             if measured_at is None:
@@ -804,7 +811,7 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
         value = row.get("value")
         if value is None:
             problems["value"] = ["This field is required."]
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        elif not slo_rules.is_number(value):
             problems["value"] = ["A number is needed."]
         unit = row.get("unit")
         if slo is not None and "value" not in problems and unit is not None:
@@ -901,7 +908,7 @@ def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective]) 
     for product in DataProduct.objects.filter(pk__in=product_ids).order_by("pk"):
         missed = [slo for slo in slos if slo.product_id == product.pk and slo.status == SLOStatus.BREACHED]
         lines = [f"- {slo.label} ({slo.objective}): {slo.attainment:.2f} % attained" for slo in missed]
-        recipients = [*product_owners(product), *(grant.user for grant in consumers_of(product))]
+        recipients = [*product_owners(product), product.product_owner, *(grant.user for grant in consumers_of(product))]
         notify(
             recipients,
             kind=Notification.Kind.SLO_BREACHED,

@@ -67,13 +67,24 @@ class UnitMismatch(ValueError):
     pass
 
 
+def is_number(value) -> bool:
+    """A finite JSON number (not a boolean, not an integer too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def convert(value: float, *, from_unit: str, to_unit: str) -> float:
     """`value` in `from_unit` expressed in `to_unit`; raises UnitMismatch
     between kinds (time and percent, say)."""
     if from_unit == to_unit:
         return value
     if from_unit in _SECONDS and to_unit in _SECONDS:
-        return value * _SECONDS[from_unit] / _SECONDS[to_unit]
+        # Twelve significant digits: 1.1 h is 66 min, not 66.00000000000001, so a value at the threshold stays good.
+        return float(f"{value * _SECONDS[from_unit] / _SECONDS[to_unit]:.12g}")
     raise UnitMismatch(f"A value in {from_unit or 'no unit'!s} cannot be converted to {to_unit or 'no unit'!s}.")
 
 
@@ -115,7 +126,7 @@ def status_from_counts(good: int, total: int, *, target: float) -> Evaluation:
     # Compare counts, not rounded percentages: 995 of 1000 meets 99.5 % exactly.
     if good * 100.0 < target * total - 1e-9:
         status = SLOStatus.BREACHED
-    elif budget < AT_RISK_BUDGET:
+    elif budget < AT_RISK_BUDGET - 1e-9:  # exactly a quarter left is not yet at risk
         status = SLOStatus.AT_RISK
     else:
         status = SLOStatus.MEETING

@@ -144,3 +144,23 @@ def run_event(*, inputs=(), outputs=(), event_type: str = "COMPLETE", run_id: st
         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
         **fields,
     }
+
+
+# --- service level objectives and samples ------------------------------------------
+
+
+def define_slo(product: DataProduct, *, by=None, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, window_days: int = 28, **fields):
+    """An objective of `product`, defined through catalog.services.define_slo by a member of its team."""
+    by = by or product.owner_team.memberships.order_by("pk").first().user
+    return services.define_slo(product, by=by, indicator=indicator, threshold=threshold, target=target, window_days=window_days, **fields)
+
+
+def live_grant(mesh: Mesh, *, user=None, **kwargs):
+    """A live grant on `mesh.product` for `user` (the requester): submitted,
+    then approved by the owner and, when the policy asks for it, the steward."""
+    from access_requests import services as access_services
+
+    request = submit(mesh, by=user or mesh.requester, **kwargs)
+    for step in request.steps.filter(status="pending").order_by("role"):
+        request = access_services.approve_step(step, by=mesh.steward if step.role == "steward" else mesh.owner)
+    return request.grant
