@@ -179,7 +179,7 @@ class SLOAdminForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        candidate = ServiceLevelObjective(**{name: data.get(name) for name in self.Meta.fields})
+        candidate = ServiceLevelObjective(**{name: data.get(name) for name in SLOAdminForm.Meta.fields})
         candidate.operator = candidate.operator or ""
         try:
             services.validate_slo(candidate)
@@ -199,7 +199,7 @@ class ServiceLevelObjectiveAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "attainment", "budget_remaining", "good_count", "total_count", "status_computed_at"]
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name != "product"}
+        fields = {name: form.cleaned_data[name] for name in SLOAdminForm.Meta.fields if name != "product"}
         fields["operator"] = fields["operator"] or ""
         if change:
             saved = services.update_slo(ServiceLevelObjective.objects.get(pk=obj.pk), by=request.user, **fields)

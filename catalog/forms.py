@@ -148,7 +148,9 @@ class SLOForm(forms.Form):
     """One objective on the product's edit page. Empty extra rows are ignored."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    indicator = forms.ChoiceField(choices=ServiceLevelObjective.Indicator.choices)
+    # An initial value, so that an untouched empty row (the browser sends the
+    # first option) does not count as changed and is ignored.
+    indicator = forms.ChoiceField(choices=ServiceLevelObjective.Indicator.choices, initial=ServiceLevelObjective.Indicator.FRESHNESS)
     name = forms.CharField(max_length=120, required=False, help_text="Required for a custom indicator.")
     port = forms.ChoiceField(required=False, help_text="Empty: the whole product.")
     operator = forms.ChoiceField(

@@ -650,7 +650,7 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
         raise SLOError("The comparison is lte (at most) or gte (at least).", field="operator")
     allowed = slo_rules.INDICATOR_UNITS[slo.indicator]
     if slo.unit not in allowed:
-        words = ", ".join(repr(unit) if unit else "none" for unit in allowed)
+        words = ", ".join(f"'{unit}'" if unit else "none" for unit in map(str, allowed))
         raise SLOError(f"{slo.get_indicator_display()} is measured in {words}, not {slo.unit or 'no unit'!r}.", field="unit")
     if slo.indicator == ServiceLevelObjective.Indicator.CUSTOM and not slo.name.strip():
         raise SLOError("Name a custom indicator, e.g. \"duplicate rate\".", field="name")

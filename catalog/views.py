@@ -121,15 +121,18 @@ def product_edit(request, slug):
         raise PermissionDenied("Only members of the owning team can edit this data product.")
     form = ProductForm(request.POST or None, instance=product, user=request.user)
     slos = list(queries.slos_of(product))
+    # A post without the objectives' rows (a script, an older form) leaves them as they are.
+    posts_slos = request.method == "POST" and "slo-TOTAL_FORMS" in request.POST
     slo_forms = SLOFormSet(
-        request.POST or None, prefix="slo", initial=[SLOForm.initial_for(slo) for slo in slos],
+        request.POST if posts_slos else None, prefix="slo", initial=[SLOForm.initial_for(slo) for slo in slos],
         form_kwargs={"ports": product.output_ports.order_by("name")},
     )
-    if request.method == "POST" and form.is_valid() and slo_forms.is_valid():
+    if request.method == "POST" and form.is_valid() and (not posts_slos or slo_forms.is_valid()):
         try:
             with transaction.atomic():  # the product and its objectives are saved together, or not at all
                 services.update_product(product, by=request.user, **form.service_arguments())
-                _save_slos(request.user, product, slo_forms, slos)
+                if posts_slos:
+                    _save_slos(request.user, product, slo_forms, slos)
         except ServiceError as error:
             if not any(slo_form.errors for slo_form in slo_forms):
                 _add_service_error(form, error)
@@ -137,7 +140,7 @@ def product_edit(request, slug):
             messages.success(request, "Saved.")
             return redirect(product)
     product.refresh_from_db()
-    status = 400 if form.errors or any(slo_form.errors for slo_form in slo_forms) or slo_forms.non_form_errors() else 200
+    status = 400 if form.errors or (posts_slos and (slo_forms.total_error_count())) else 200
     return render(request, "catalog/product_form.html", {"form": form, "product": product, "slo_forms": slo_forms}, status=status)
 
 
