@@ -207,7 +207,7 @@ class DataProduct(models.Model):
             models.Index(Length("name"), F("consumer_count").desc(), F("name"), F("id"), name="product_name_rank"),
             models.Index(Lower("name"), name="product_name_lower"),
             # Facet counts of broad matches walk this instead of the product rows (catalog/search/sqlite.py).
-            models.Index(fields=["domain", "owner_team", "status", "kind", "classification"], name="product_facets"),
+            models.Index(fields=["domain", "owner_team", "status", "kind", "classification", "slo_status"], name="product_facets"),
         ]
 
     def __str__(self) -> str:

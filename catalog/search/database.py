@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Max
 
-from ..models import DataProduct, Domain, SearchIndexState, Tag, Team
+from ..models import DataProduct, Domain, SearchIndexState, SLOStatus, Tag, Team
 from .documents import ProductDocument
 from .types import FACET_NAMES, FACET_SIZE, WORD, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, Visibility
 
@@ -333,6 +333,19 @@ class Candidates:
         return self._and(f"p.status = 'draft' AND p.id IN ({placeholders(self.draft_ids)})"), (*self.draft_ids, *self.filters_params)
 
 
+# Facets whose values are a column of the product row, with their choices (the labels).
+CHOICE_FACETS = {
+    "classification": DataProduct.Classification,
+    "status": DataProduct.Status,
+    "slo_status": SLOStatus,
+    "kind": DataProduct.Kind,
+}
+# The columns count_rows groups by, in its rows' order (before the count), and their facets.
+FACET_COLUMNS = ("domain_id", "owner_team_id", "status", "kind", "classification", "slo_status")
+COLUMN_FACETS = ("domain", "owner_team", "status", "kind", "classification", "slo_status")
+FACET_SELECT = "SELECT p.id, " + ", ".join(f"p.{column}" for column in FACET_COLUMNS) + " FROM catalog_dataproduct p"
+
+
 def filter_condition(filters) -> tuple[str, list]:
     """The query's filters as a condition on `p`: OR within a facet, AND across
     facets, and every one of several tags."""
@@ -342,7 +355,7 @@ def filter_condition(filters) -> tuple[str, list]:
             values = list(filters[name])
             parts.append(f"p.{name}_id IN (SELECT id FROM {table} WHERE slug IN ({placeholders(values)}))")
             params.extend(values)
-    for name in ("classification", "status", "kind"):
+    for name in CHOICE_FACETS:
         if filters.get(name):
             values = list(filters[name])
             parts.append(f"p.{name} IN ({placeholders(values)})")
@@ -359,7 +372,7 @@ def filter_condition(filters) -> tuple[str, list]:
 
 
 def count_rows(match_sql: str | None, match_params: list, where: str, params: tuple) -> tuple[list[tuple], list[tuple]]:
-    """The (domain, team, status, kind, classification, count) combinations and
+    """The (domain, team, status, kind, classification, SLO status, count) combinations and
     the (tag, is a draft, count) rows of the products satisfying `where` that
     match, in one statement whatever the number of facets, so that the words
     are matched once. `match_sql` selects the ids matching the words (None:
@@ -367,28 +380,28 @@ def count_rows(match_sql: str | None, match_params: list, where: str, params: tu
     params = list(params)
     if match_sql:
         where, params = f"p.id IN ({match_sql}) AND {where}", [*match_params, *params]
-    return grouped_rows(f"SELECT p.id, p.domain_id, p.owner_team_id, p.status, p.kind, p.classification FROM catalog_dataproduct p WHERE {where}", params)
+    return grouped_rows(f"{FACET_SELECT} WHERE {where}", params)
 
 
 def grouped_rows(products_sql: str, params: list) -> tuple[list[tuple], list[tuple]]:
-    """count_rows' rows of the products `products_sql` selects (id, domain,
-    team, status, kind, classification). Every tag's count is kept, not the
+    """count_rows' rows of the products `products_sql` selects (the id and
+    the FACET_COLUMNS, as FACET_SELECT). Every tag's count is kept, not the
     first FACET_SIZE, and apart for drafts: the counts shared by everybody are
     added to each person's own drafts' counts."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             WITH products AS MATERIALIZED ({products_sql})
-            SELECT 0, domain_id, owner_team_id, status, kind, classification, count(*) FROM products GROUP BY 2, 3, 4, 5, 6
+            SELECT 0, domain_id, owner_team_id, status, kind, classification, slo_status, count(*) FROM products GROUP BY 2, 3, 4, 5, 6, 7
             UNION ALL
-            SELECT 1, t.tag_id, NULL, CASE WHEN products.status = 'draft' THEN 'draft' ELSE '' END, NULL, NULL, count(*)
+            SELECT 1, t.tag_id, NULL, CASE WHEN products.status = 'draft' THEN 'draft' ELSE '' END, NULL, NULL, NULL, count(*)
             FROM products JOIN catalog_dataproduct_tags t ON t.dataproduct_id = products.id GROUP BY 2, 4
             """,
             params,
         )
         rows = cursor.fetchall()
     combinations = [row[1:] for row in rows if row[0] == 0]
-    tag_counts = [(row[1], row[3] == "draft", row[6]) for row in rows if row[0] == 1]
+    tag_counts = [(row[1], row[3] == "draft", row[-1]) for row in rows if row[0] == 1]
     return combinations, tag_counts
 
 
@@ -440,11 +453,12 @@ def facet_cache_key(match_sql: str | None, match_params: list, where: str, param
     """The cache key of count_rows' rows: the index generation, which every
     index write bumps in its own transaction, and the statement, not who asks.
     None inside a transaction, where the index may hold uncommitted writes (and
-    a generation number a rollback would hand out again): no caching."""
+    a generation number a rollback would hand out again): no caching. The
+    columns are part of the key: counts cached before a facet was added lack it."""
     if connection.in_atomic_block:
         return None
     generation = SearchIndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
-    key_source = repr((connection.vendor, generation, match_sql, match_params, where, params))
+    key_source = repr((connection.vendor, generation, FACET_COLUMNS, match_sql, match_params, where, params))
     return "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
 
 
@@ -460,34 +474,53 @@ def facet_counts(count_rows, match_sql: str | None, match_params: list, candidat
     own = candidates.own_drafts_part()
     shared_key = facet_cache_key(match_sql, match_params, *shared)
     own_key = facet_cache_key(match_sql, match_params, *own) if own and shared_key else None
-    shared_rows = cache.get(shared_key) if shared_key else None
-    own_rows = cache.get(own_key) if own_key else None
-    if shared_rows is None:
+    shared_counts = cache.get(shared_key) if shared_key else None
+    own_counts = cache.get(own_key) if own_key else None
+    if shared_counts is None:
         if own is None:
-            shared_rows, own_rows = count_rows(match_sql, match_params, *shared), ([], [])
+            shared_counts, own_counts = tally(count_rows(match_sql, match_params, *shared)), NOTHING
         else:
             shared_rows, own_rows = split_drafts(count_rows(match_sql, match_params, candidates.sql, candidates.params))
+            shared_counts, own_counts = tally(shared_rows), tally(own_rows)
         if shared_key:
-            cache.set(shared_key, shared_rows, timeout=FACET_CACHE_SECONDS)
+            cache.set(shared_key, shared_counts, timeout=FACET_CACHE_SECONDS)
     elif own is None:
-        own_rows = ([], [])
-    elif own_rows is None:
-        own_rows = count_rows(match_sql, match_params, *own)
+        own_counts = NOTHING
+    elif own_counts is None:
+        own_counts = tally(count_rows(match_sql, match_params, *own))
     if own_key:
-        cache.set(own_key, own_rows, timeout=FACET_CACHE_SECONDS)
-    return facet_values([*shared_rows[0], *own_rows[0]], [*shared_rows[1], *own_rows[1]], query)
+        cache.set(own_key, own_counts, timeout=FACET_CACHE_SECONDS)
+    return facet_values([shared_counts, own_counts], query)
 
 
-def facet_values(combinations, tag_counts, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The total and the facets, labelled, from count_rows' rows."""
-    counters = {name: Counter() for name in ("domain", "owner_team", "status", "kind", "classification", "tag")}
-    total = 0
-    for domain_id, team_id, status, kind, classification, count in combinations:
-        total += count
-        for name, value in (("domain", domain_id), ("owner_team", team_id), ("status", status), ("kind", kind), ("classification", classification)):
-            counters[name][value] += count
+def tally(rows) -> tuple[int, dict[str, dict]]:
+    """count_rows' rows as the number of products and each facet's count per
+    value: what is cached, then labelled. Added up once here, a cached search
+    sums a few dozen values instead of walking the combinations of six
+    columns again (thousands of them in a large catalog)."""
+    combinations, tag_counts = rows
+    columns = list(zip(*combinations))
+    products = columns.pop() if columns else ()
+    counts: dict[str, dict] = {name: {} for name in (*COLUMN_FACETS, "tag")}
+    for name, column in zip(COLUMN_FACETS, columns):
+        counted = counts[name]
+        for value, count in zip(column, products):
+            counted[value] = counted.get(value, 0) + count
     for tag_id, _, count in tag_counts:
-        counters["tag"][tag_id] += count
+        counts["tag"][tag_id] = counts["tag"].get(tag_id, 0) + count
+    return sum(products), counts
+
+
+NOTHING = tally(([], []))  # the counts of no product: a person without drafts
+
+
+def facet_values(tallies: list[tuple[int, dict[str, dict]]], query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The total and the facets, labelled, from tally()'s counts, added up."""
+    total = sum(products for products, _ in tallies)
+    counters = {name: Counter() for name in (*COLUMN_FACETS, "tag")}
+    for _, counts in tallies:
+        for name, counted in counts.items():
+            counters[name].update(counted)
     top_tags = dict(sorted(counters["tag"].items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE])
     domains = Domain.objects.in_bulk(list(counters["domain"]))
     teams = Team.objects.in_bulk(list(counters["owner_team"]))
@@ -503,7 +536,7 @@ def facet_values(combinations, tag_counts, query: SearchQuery) -> tuple[int, dic
         "domain": values("domain", ((domains[i].slug, domains[i].name, n) for i, n in counters["domain"].items())),
         "tag": values("tag", ((tags[i].name, tags[i].name, n) for i, n in top_tags.items())),
     }
-    for name, choices in (("classification", DataProduct.Classification), ("status", DataProduct.Status), ("kind", DataProduct.Kind)):
+    for name, choices in CHOICE_FACETS.items():
         labels = dict(choices.choices)
         facets[name] = values(name, ((value, labels.get(value, value), n) for value, n in counters[name].items()))
     facets["owner_team"] = values("owner_team", ((teams[i].slug, teams[i].name, n) for i, n in counters["owner_team"].items()))
@@ -536,6 +569,7 @@ def hits_for(page_ids: list[int], scores: dict[int, float], highlights: dict[int
                 status=product.status,
                 kind=product.kind,
                 classification=product.classification,
+                slo_status=product.slo_status,
                 contains_pii=product.contains_pii,
                 tags=sorted(tag.name for tag in product.tags.all()),
                 score=scores.get(product_id, 0.0),

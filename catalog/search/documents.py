@@ -29,6 +29,7 @@ class ProductDocument:
     status: str
     kind: str
     classification: str
+    slo_status: str  # catalog.models.SLOStatus: the worst of the product's SLOs
     contains_pii: bool
     created_at: datetime
     popularity: int
@@ -88,7 +89,7 @@ def documents_for(product_ids: Iterable[int]) -> list[ProductDocument]:
         tags[product_id].append(tag)
     rows = DataProduct.objects.filter(pk__in=product_ids).order_by("pk").values_list(
         "pk", "slug", "name", "summary", "description", "domain__slug", "domain__name", "owner_team__slug", "owner_team__name",
-        "status", "kind", "classification", "contains_pii", "created_at", "consumer_count",
+        "status", "kind", "classification", "slo_status", "contains_pii", "created_at", "consumer_count",
     )
     return [
         ProductDocument(
@@ -107,9 +108,10 @@ def documents_for(product_ids: Iterable[int]) -> list[ProductDocument]:
             status=status,
             kind=kind,
             classification=classification,
+            slo_status=slo_status,
             contains_pii=contains_pii,
             created_at=created_at,
             popularity=consumers,
         )
-        for (pk, slug, name, summary, description, domain, domain_name, team, team_name, status, kind, classification, contains_pii, created_at, consumers) in rows
+        for (pk, slug, name, summary, description, domain, domain_name, team, team_name, status, kind, classification, slo_status, contains_pii, created_at, consumers) in rows
     ]

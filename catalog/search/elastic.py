@@ -31,7 +31,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.dsl import Boolean, Completion, Date, Document, Index, Integer, Keyword, MetaField, Text, analyzer, char_filter, token_filter
 
-from ..models import DataProduct
+from ..models import DataProduct, SLOStatus
 from . import SearchUnavailable
 from .documents import ProductDocument
 from .types import FACET_SIZE, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, Visibility, terms_of
@@ -90,6 +90,7 @@ class ProductIndexDocument(Document):
     status = Keyword()
     kind = Keyword()
     classification = Keyword()
+    slo_status = Keyword()
     contains_pii = Boolean()
     created_at = Date()
     popularity = Integer()
@@ -163,6 +164,7 @@ def document_source(document: ProductDocument) -> dict:
         "status": document.status,
         "kind": document.kind,
         "classification": document.classification,
+        "slo_status": document.slo_status,
         "contains_pii": document.contains_pii,
         "created_at": document.created_at.isoformat(),
         "popularity": document.popularity,
@@ -190,13 +192,14 @@ NAME_PHRASE_BOOST = 20  # the words in this order in the name
 PREFIX_MIN_LENGTH = 3  # shorter words are matched whole (as in the SQLite backend)
 HIT_SOURCE = [
     "product_id", "slug", "name", "summary", "domain", "domain_name", "owner_team",
-    "status", "kind", "classification", "contains_pii", "tags",
+    "status", "kind", "classification", "slo_status", "contains_pii", "tags",
 ]
 FACET_FIELDS = {
     "domain": "domain",
     "tag": "tags.keyword",
     "classification": "classification",
     "status": "status",
+    "slo_status": "slo_status",
     "kind": "kind",
     "owner_team": "owner_team",
 }
@@ -204,6 +207,7 @@ FACET_LABEL_FIELDS = {"domain": "domain_name.keyword", "owner_team": "owner_team
 FACET_CHOICES = {
     "classification": DataProduct.Classification,
     "status": DataProduct.Status,
+    "slo_status": SLOStatus,
     "kind": DataProduct.Kind,
 }
 FACET_FETCH = FACET_SIZE * 4  # values fetched per facet before sorting by count, then label
@@ -280,7 +284,7 @@ def filter_clauses(query: SearchQuery, visibility: Visibility) -> list[dict]:
     visible = visibility_filter(visibility)
     if visible:
         clauses.append(visible)
-    for name in ("domain", "owner_team", "classification", "status", "kind"):
+    for name in ("domain", "owner_team", "classification", "status", "slo_status", "kind"):
         values = [str(value) for value in query.filters.get(name, ())]
         if values:
             clauses.append({"terms": {FACET_FIELDS[name]: values}})
@@ -430,6 +434,7 @@ def hit_of(hit: dict) -> Hit:
         status=source["status"],
         kind=source["kind"],
         classification=source["classification"],
+        slo_status=source.get("slo_status") or SLOStatus.NO_DATA.value,
         contains_pii=bool(source.get("contains_pii")),
         tags=sorted(source.get("tags") or []),
         score=float(hit.get("_score") or 0.0),

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from ..models import DataProduct
+from ..models import DataProduct, SLOStatus
 from .types import FACET_NAMES, MAX_PAGE_SIZE, SORTS, SearchQuery
 
 MAX_PAGE = 500  # deeper than anyone reads; keeps offsets cheap
@@ -16,6 +16,7 @@ class SearchForm(forms.Form):
     owner_team = forms.MultipleChoiceField(required=False)
     classification = forms.MultipleChoiceField(required=False, choices=DataProduct.Classification.choices)
     status = forms.MultipleChoiceField(required=False, choices=DataProduct.Status.choices)
+    slo_status = forms.MultipleChoiceField(required=False, choices=SLOStatus.choices)
     kind = forms.MultipleChoiceField(required=False, choices=DataProduct.Kind.choices)
     sort = forms.ChoiceField(required=False, choices=SORTS)
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)

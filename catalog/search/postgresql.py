@@ -4,7 +4,17 @@ and name suggestions."""
 
 from django.db import connection
 
-from .database import MARK_END, MARK_START, SQL_ORDER, Candidates, DatabaseBackend, Match, bump_generation, highlights_from_rows
+from .database import (
+    FACET_COLUMNS,
+    MARK_END,
+    MARK_START,
+    SQL_ORDER,
+    Candidates,
+    DatabaseBackend,
+    Match,
+    bump_generation,
+    highlights_from_rows,
+)
 from .documents import ProductDocument
 from .types import SearchQuery
 
@@ -17,6 +27,7 @@ VECTOR = (
     f"setweight(to_tsvector('{CONFIG}', %s), 'A') || setweight(to_tsvector('{CONFIG}', %s), 'B') || "
     f"setweight(to_tsvector('{CONFIG}', %s), 'C') || setweight(to_tsvector('{CONFIG}', %s), 'D')"
 )
+FACET_GROUPS = ", ".join(f"p.{column}" for column in FACET_COLUMNS)  # count_rows' combinations, grouped by
 
 
 # The second ranking tier (words found elsewhere than in the name) scores at
@@ -124,7 +135,7 @@ class PostgreSQLBackend(DatabaseBackend):
             where, params = f"p.id IN ({match_sql}) AND {where}", [*match_params, *params]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT p.domain_id, p.owner_team_id, p.status, p.kind, p.classification, count(*) FROM catalog_dataproduct p WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+                f"SELECT {FACET_GROUPS}, count(*) FROM catalog_dataproduct p WHERE {where} GROUP BY {FACET_GROUPS}",
                 params,
             )
             combinations = cursor.fetchall()

@@ -4,6 +4,7 @@ every word, and a trigram table of the catalog's words for typos."""
 from django.db import connection
 
 from .database import (
+    FACET_SELECT,
     SQL_ORDER,
     WALK_INDEX_ABOVE,
     Candidates,
@@ -140,8 +141,7 @@ class SQLiteBackend(DatabaseBackend):
         if totals is None:
             return count_rows(match_sql, match_params, where, params)
         rest = grouped_rows(
-            f"SELECT p.id, p.domain_id, p.owner_team_id, p.status, p.kind, p.classification FROM catalog_dataproduct p INDEXED BY product_facets "
-            f"WHERE p.id NOT IN ({match_sql}) AND {where}",
+            f"{FACET_SELECT} INDEXED BY product_facets WHERE p.id NOT IN ({match_sql}) AND {where}",
             [*match_params, *params],
         )
         return subtract_rows(totals, rest)

@@ -10,6 +10,7 @@ FACETS: tuple[tuple[str, str], ...] = (
     ("tag", "Tag"),
     ("classification", "Classification"),
     ("status", "Lifecycle status"),
+    ("slo_status", "SLO status"),
     ("kind", "Kind"),
     ("owner_team", "Owning team"),
 )

@@ -1,5 +1,7 @@
 import pytest
 
+from catalog import search
+from catalog.models import DataProduct
 from tests.factories import DomainFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,20 @@ def test_facet_links_filter_the_results(signed_in, catalog):
     assert "Play events" in html
     assert "Royalty statements" not in html
     assert "clear filters" in html
+
+
+def test_the_slo_status_facet_filters_the_results(signed_in, catalog):
+    DataProduct.objects.filter(slug="royalty-statements").update(slo_status="breached")
+    search.index_products(DataProduct.objects.filter(slug="royalty-statements").values_list("pk", flat=True))
+
+    everything = signed_in.get("/search/?q=").content.decode()
+    breached = signed_in.get("/search/?q=&slo_status=breached").content.decode()
+
+    assert "<h2>SLO status</h2>" in everything
+    assert 'href="?q=&amp;slo_status=breached"' in everything
+    assert "Royalty statements" in breached
+    assert "Play events" not in breached
+    assert "badge-slo-breached" in breached
 
 
 def test_empty_results_suggest_what_to_try(signed_in, catalog):

@@ -1,6 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from catalog import search
+from catalog.models import DataProduct
 from tests.factories import DomainFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +42,16 @@ def test_search_returns_count_results_with_snippets_and_facets(api, catalog):
     assert [f["selected"] for f in body["facets"]["tag"] if f["value"] == "royalties"] == [True]
 
 
+def test_search_filters_by_slo_status_and_counts_it(api, catalog):
+    DataProduct.objects.filter(slug="royalty-rates").update(slo_status="breached")
+    search.index_products(DataProduct.objects.filter(slug="royalty-rates").values_list("pk", flat=True))
+
+    body = api.get("/api/v1/search/?slo_status=breached").json()
+
+    assert [(hit["slug"], hit["slo_status"]) for hit in body["results"]] == [("royalty-rates", "breached")]
+    assert [(f["value"], f["label"], f["count"], f["selected"]) for f in body["facets"]["slo_status"]] == [("breached", "Breached", 1, True)]
+
+
 def test_search_paginates(api, catalog):
     body = api.get("/api/v1/search/?q=royalty&page=2&page_size=1").json()
 
@@ -57,7 +69,7 @@ def test_search_suggests_names_for_a_prefix(api, catalog):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("colour=blue", "colour"), ("classification=top-secret", "classification"), ("sort=random", "sort"), ("page=0", "page"), ("page_size=1000", "page_size"), ("page=abc", "page")],
+    [("colour=blue", "colour"), ("classification=top-secret", "classification"), ("slo_status=green", "slo_status"), ("sort=random", "sort"), ("page=0", "page"), ("page_size=1000", "page_size"), ("page=abc", "page")],
 )
 def test_bad_search_parameters_are_a_400_naming_them(api, query, field):
     response = api.get(f"/api/v1/search/?q=x&{query}")

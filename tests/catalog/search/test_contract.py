@@ -1,7 +1,11 @@
 """The search contract, run against every backend (see conftest.backend)."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from catalog import search, services
 from catalog.models import DataProduct
@@ -18,6 +22,14 @@ def find(user, text="", **options):
 
 def names(result):
     return [hit.name for hit in result.hits]
+
+
+def with_slo_status(*products_and_statuses):
+    """Store these (product, SLO status) pairs as refresh_slo_statuses does
+    (update(), not save()), and reindex the products as its commit would."""
+    for product, slo_status in products_and_statuses:
+        DataProduct.objects.filter(pk=product.pk).update(slo_status=slo_status)
+    search.index_products([product.pk for product, _ in products_and_statuses])
 
 
 def test_answers_from_the_configured_backend(backend, make_product):
@@ -139,6 +151,42 @@ def test_filters_work_without_words(backend, make_product):
     assert result.total == 1
 
 
+def test_slo_status_facet_counts_follow_the_query_with_labels(backend, make_product):
+    late = make_product(name="Royalty statements")
+    later = make_product(name="Royalty rates")
+    on_time = make_product(name="Royalty forecasts")
+    elsewhere = make_product(name="Listener profiles")
+    with_slo_status((late, "breached"), (later, "breached"), (on_time, "meeting"), (elsewhere, "at_risk"))
+
+    result = find(UserFactory(), "royalty")
+
+    assert [(v.value, v.label, v.count) for v in result.facets["slo_status"]] == [("breached", "Breached", 2), ("meeting", "Meeting", 1)]
+
+
+def test_products_without_slos_are_counted_as_no_data(backend, make_product):
+    make_product(name="Royalty statements")
+
+    result = find(UserFactory(), "royalty")
+
+    assert [(v.value, v.label, v.count) for v in result.facets["slo_status"]] == [("no_data", "No data", 1)]
+    assert [hit.slo_status for hit in result.hits] == ["no_data"]
+
+
+def test_slo_status_filter_combines_with_other_filters_and_hits_carry_it(backend, make_product):
+    breached_restricted = make_product(name="Royalty statements", classification="restricted")
+    breached_internal = make_product(name="Royalty rates", classification="internal")
+    at_risk_restricted = make_product(name="Royalty forecasts", classification="restricted")
+    with_slo_status((breached_restricted, "breached"), (breached_internal, "breached"), (at_risk_restricted, "at_risk"))
+
+    result = find(UserFactory(), "royalty", filters={"slo_status": ["breached"], "classification": ["restricted"]})
+    either = find(UserFactory(), "", filters={"slo_status": ["breached", "at_risk"], "classification": ["restricted"]}, sort="name")
+
+    assert [(hit.name, hit.slo_status) for hit in result.hits] == [("Royalty statements", "breached")]
+    assert result.total == 1
+    assert [(v.value, v.count, v.selected) for v in result.facets["slo_status"]] == [("breached", 1, True)]
+    assert [(hit.name, hit.slo_status) for hit in either.hits] == [("Royalty forecasts", "at_risk"), ("Royalty statements", "breached")]
+
+
 def test_drafts_are_found_only_by_their_team_and_admins(backend, make_product):
     draft = make_product(name="Secret royalty draft", status="draft")
     make_product(name="Royalty statements")
@@ -248,3 +296,25 @@ def test_a_committed_change_is_searchable_right_after_the_commit(backend):
     assert names(find(UserFactory(username="after"), "play")) == ["Play events"]
     product.delete()
     assert names(find(UserFactory(username="later"), "play")) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_whose_slo_is_breached_is_found_under_its_new_status_after_the_commit(backend):
+    cache.clear()
+    product = ProductFactory(name="Royalty statements")
+    ProductFactory(name="Royalty rates")
+    owner = product.product_owner
+    before = find(UserFactory(username="before"), "royalty", filters={"slo_status": ["breached"]})
+    counted_before = find(UserFactory(username="counted-before"), "royalty")  # facet counts cached now
+    slo = services.define_slo(product, by=owner, indicator="freshness", threshold=24, target=99)
+
+    services.record_measurements(
+        [{"slo": slo.pk, "measured_at": (timezone.now() - timedelta(hours=1)).isoformat(), "value": 48}], by=owner
+    )  # committed: its indexing ran after the commit
+
+    after = find(UserFactory(username="after"), "royalty", filters={"slo_status": ["breached"]})
+    counted_after = find(UserFactory(username="counted-after"), "royalty")
+    assert names(before) == []
+    assert {v.value: v.count for v in counted_before.facets["slo_status"]} == {"no_data": 2}
+    assert [(hit.name, hit.slo_status) for hit in after.hits] == [("Royalty statements", "breached")]
+    assert {v.value: v.count for v in counted_after.facets["slo_status"]} == {"breached": 1, "no_data": 1}

@@ -5,10 +5,12 @@ import importlib
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from catalog import search, services
+from catalog.models import DataProduct
 from catalog.search import SearchQuery
+from catalog.search.indexing import schedule_indexing
 from tests.factories import ProductFactory, UserFactory, member_of, port
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,24 @@ def test_a_word_most_products_match_is_counted_exactly_with_drafts_and_filters()
         assert {v.value: v.count for v in own.facets["tag"]} == {"royalties": 5, "batch-0": 2, "batch-1": 2}
         assert {v.value: v.count for v in own.facets["status"]} == {"published": 4, "draft": 1}
         assert {v.value: v.count for v in filtered.facets["classification"]} == {"restricted": 4}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_slo_status_is_counted_at_once_for_a_word_most_products_match():
+    cache.clear()
+    products = [ProductFactory(name=f"Royalty statements {number}") for number in range(4)]
+    ProductFactory(name="Listener profiles")
+    DataProduct.objects.filter(pk=products[0].pk).update(slo_status="meeting")
+    search.index_products([products[0].pk])
+    first = search.search(SearchQuery(text="royalty"), user=UserFactory())  # counted, then cached
+
+    with transaction.atomic():  # as catalog.services.refresh_slo_statuses does
+        DataProduct.objects.filter(pk__in=[products[0].pk, products[1].pk]).update(slo_status="breached")
+        schedule_indexing([products[0].pk, products[1].pk])
+    second = search.search(SearchQuery(text="royalty"), user=UserFactory())
+    breached = search.search(SearchQuery(text="royalty", filters={"slo_status": ("breached",)}), user=UserFactory())
+
+    assert {v.value: v.count for v in first.facets["slo_status"]} == {"meeting": 1, "no_data": 3}
+    assert {v.value: v.count for v in second.facets["slo_status"]} == {"breached": 2, "no_data": 2}
+    assert sorted(hit.name for hit in breached.hits) == ["Royalty statements 0", "Royalty statements 1"]
+    assert {v.value: v.count for v in breached.facets["slo_status"]} == {"breached": 2}

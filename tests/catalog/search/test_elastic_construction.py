@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.models import DataProduct
+from catalog.models import DataProduct, SLOStatus
 from catalog.search.documents import ProductDocument
 from catalog.search.elastic import (
     EXACT_NAME_BOOST,
@@ -45,6 +45,7 @@ def product_document(**fields) -> ProductDocument:
         "status": DataProduct.Status.PUBLISHED,
         "kind": DataProduct.Kind.SOURCE_ALIGNED,
         "classification": DataProduct.Classification.INTERNAL,
+        "slo_status": SLOStatus.AT_RISK,
         "contains_pii": True,
         "created_at": datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
         "popularity": 42,
@@ -105,7 +106,7 @@ def test_underscores_dots_and_colons_separate_words_as_in_the_database_backends(
 def test_filters_facets_and_sorts_use_keyword_fields():
     properties = index_definition()["mappings"]["properties"]
 
-    for name in ("slug", "domain", "owner_team", "status", "kind", "classification", "name_terms"):
+    for name in ("slug", "domain", "owner_team", "status", "kind", "classification", "slo_status", "name_terms"):
         assert properties[name] == {"type": "keyword"}
     for name in ("name", "tags", "domain_name", "owner_team_name"):
         assert properties[name]["fields"]["keyword"]["type"] == "keyword"
@@ -138,6 +139,7 @@ def test_document_carries_every_mapped_field_and_nothing_else():
     assert set(source) == set(index_definition()["mappings"]["properties"])
     assert source["created_at"] == "2025-03-01T12:00:00+00:00"
     assert source["name_terms"] == "customer orders daily"
+    assert source["slo_status"] == "at_risk"
 
 
 def test_document_suggests_its_name_from_the_start_first_and_from_each_later_word():
@@ -237,6 +239,7 @@ def test_facet_filters_are_or_within_a_facet_and_and_across_facets_and_tags():
         "owner_team": ("team-a",),
         "classification": ("internal",),
         "status": ("published", "deprecated"),
+        "slo_status": ("breached", "at_risk"),
         "kind": ("aggregate",),
         "tag": ("gold", "pii"),
     }
@@ -247,6 +250,7 @@ def test_facet_filters_are_or_within_a_facet_and_and_across_facets_and_tags():
         {"terms": {"owner_team": ["team-a"]}},
         {"terms": {"classification": ["internal"]}},
         {"terms": {"status": ["published", "deprecated"]}},
+        {"terms": {"slo_status": ["breached", "at_risk"]}},
         {"terms": {"kind": ["aggregate"]}},
         {"term": {"tags.keyword": "gold"}},
         {"term": {"tags.keyword": "pii"}},
@@ -259,10 +263,26 @@ def test_every_facet_is_counted_within_the_query_with_names_for_domains_and_team
     aggs = body["aggs"]
     assert list(aggs) == list(FACET_NAMES)
     assert aggs["tag"] == {"terms": {"field": "tags.keyword", "size": FACET_SIZE * 4}}
+    assert aggs["slo_status"] == {"terms": {"field": "slo_status", "size": FACET_SIZE * 4}}
     assert aggs["domain"]["terms"]["field"] == "domain"
     assert aggs["domain"]["aggs"] == {"label": {"terms": {"field": "domain_name.keyword", "size": 1}}}
     assert aggs["owner_team"]["aggs"] == {"label": {"terms": {"field": "owner_team_name.keyword", "size": 1}}}
     assert "post_filter" not in body  # counts within the filters, as the database backends
+
+
+def test_slo_status_filter_is_a_terms_clause_on_its_keyword_field():
+    body = search_body(SearchQuery(filters={"slo_status": ("breached",)}), EVERYONE)
+
+    assert body["query"]["bool"]["filter"] == [
+        {"bool": {"must_not": [{"term": {"status": "draft"}}]}},
+        {"terms": {"slo_status": ["breached"]}},
+    ]
+
+
+def test_hits_are_asked_with_their_slo_status():
+    body = search_body(SearchQuery(text="orders"), EVERYONE)
+
+    assert "slo_status" in body["_source"]
 
 
 def test_matches_are_highlighted_as_escaped_html_with_mark_tags():
@@ -397,7 +417,7 @@ def test_hostile_text_is_completed_only_as_plain_words(text):
 # --- reading answers -----------------------------------------------------------
 
 
-def source_of(product_id: int, name: str, *, status: str = "published", summary: str = "A <b>bold</b> summary.") -> dict:
+def source_of(product_id: int, name: str, *, status: str = "published", summary: str = "A <b>bold</b> summary.", slo_status: str = "meeting") -> dict:
     return {
         "product_id": product_id,
         "slug": f"product-{product_id}",
@@ -409,6 +429,7 @@ def source_of(product_id: int, name: str, *, status: str = "published", summary:
         "status": status,
         "kind": "aggregate",
         "classification": "internal",
+        "slo_status": slo_status,
         "contains_pii": False,
         "tags": ["zeta", "alpha"],
     }
@@ -423,7 +444,7 @@ def test_hits_keep_the_engine_order_with_highlights_and_escaped_fallbacks():
                 {
                     "_id": "1",
                     "_score": 1.25,
-                    "_source": source_of(1, "Returns <x>"),
+                    "_source": source_of(1, "Returns <x>", slo_status="breached"),
                     "highlight": {"description.plain": ["the <mark>orders</mark> returned"], "description": ["the <mark>orders</mark> returned <mark>orders</mark>"]},
                 },
             ],
@@ -439,12 +460,23 @@ def test_hits_keep_the_engine_order_with_highlights_and_escaped_fallbacks():
     first, second = result.hits
     assert first.score == 3.5
     assert first.tags == ["alpha", "zeta"]
+    assert (first.slo_status, second.slo_status) == ("meeting", "breached")
     assert first.highlights == {"name": "<mark>Orders</mark> &amp; co", "summary": "A &lt;b&gt;bold&lt;/b&gt; summary."}
     assert second.highlights == {
         "name": "Returns &lt;x&gt;",
         "summary": "A &lt;b&gt;bold&lt;/b&gt; summary.",
         "text": "the <mark>orders</mark> returned <mark>orders</mark>",
     }
+
+
+def test_a_hit_indexed_before_slo_status_was_mapped_reads_as_no_data():
+    source = source_of(1, "Orders")
+    del source["slo_status"]
+    response = {"hits": {"total": {"value": 1, "relation": "eq"}, "hits": [{"_id": "1", "_score": 1.0, "_source": source}]}}
+
+    result = result_from_response(response, SearchQuery(text="orders"))
+
+    assert [hit.slo_status for hit in result.hits] == ["no_data"]
 
 
 def test_facets_are_labelled_sorted_by_count_then_label_and_marked_selected():
@@ -455,12 +487,13 @@ def test_facets_are_labelled_sorted_by_count_then_label_and_marked_selected():
             "tag": {"buckets": [{"key": "beta", "doc_count": 3}, {"key": "Alpha", "doc_count": 3}, {"key": "gold", "doc_count": 5}]},
             "classification": {"buckets": [{"key": "internal", "doc_count": 1}]},
             "status": {"buckets": [{"key": "published", "doc_count": 4}, {"key": "draft", "doc_count": 4}]},
+            "slo_status": {"buckets": [{"key": "no_data", "doc_count": 6}, {"key": "at_risk", "doc_count": 1}, {"key": "breached", "doc_count": 1}]},
             "kind": {"buckets": [{"key": "consumer-aligned", "doc_count": 1}]},
             "owner_team": {"buckets": [{"key": "team-a", "doc_count": 1, "label": {"buckets": [{"key": "Team A", "doc_count": 1}]}}]},
         },
     }
 
-    result = result_from_response(response, SearchQuery(filters={"tag": ("gold",), "status": ("draft",)}))
+    result = result_from_response(response, SearchQuery(filters={"tag": ("gold",), "status": ("draft",), "slo_status": ("breached",)}))
 
     facets = {name: [(value.value, value.label, value.count, value.selected) for value in values] for name, values in result.facets.items()}
     assert facets == {
@@ -468,6 +501,7 @@ def test_facets_are_labelled_sorted_by_count_then_label_and_marked_selected():
         "tag": [("gold", "gold", 5, True), ("Alpha", "Alpha", 3, False), ("beta", "beta", 3, False)],
         "classification": [("internal", "Internal", 1, False)],
         "status": [("draft", "Draft", 4, True), ("published", "Published", 4, False)],
+        "slo_status": [("no_data", "No data", 6, False), ("at_risk", "At risk", 1, False), ("breached", "Breached", 1, True)],
         "kind": [("consumer-aligned", "Consumer-aligned", 1, False)],
         "owner_team": [("team-a", "Team A", 1, False)],
     }
