@@ -166,7 +166,7 @@ class SearchView(APIView):
         summary="Search data products",
         parameters=[
             OpenApiParameter("q", str, description="Words to find; never parsed as query syntax."),
-            *[OpenApiParameter(name, str, many=True, description=f"Filter by {label if label.isupper() or label[:3].isupper() else label.lower()} (repeatable).") for name, label in search.FACETS],
+            *[OpenApiParameter(name, str, many=True, description=f"Filter: {label} (repeatable).") for name, label in search.FACETS],
             OpenApiParameter("sort", str, enum=list(search.SORT_NAMES)),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="Up to 100."),
