@@ -6,7 +6,13 @@ and products are identified by username and slug, so the load can be run
 again without creating duplicates.
 """
 
+import hashlib
+import random
+import unicodedata
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time as dt_time, timedelta
 from textwrap import dedent
 
 from access_requests.models import AccessRequest
@@ -2503,3 +2509,960 @@ LINEAGE = [
     DemoJob("declared", (port_of("listener-sessions-daily"), port_of("subscription-revenue-daily"), port_of("listener-consents", "current-consents")),
             (port_of("listener-churn-signals"),), openlineage=False),
 ]
+
+
+# --- service level objectives -------------------------------------------------------------
+#
+# What each product promises, and how it kept the promise over the last
+# MEASURED_DAYS days. load_demo makes up the readings the product's pipeline
+# took every `every_hours` hours and pushes them through the service
+# behind `POST /api/v1/slo-measurements/`, oldest first, each batch at the
+# time it arrived (a travelling clock), so statuses and breach notifications
+# are exactly what the real flow writes.
+#
+# A behaviour says how often the readings miss the threshold, in terms of the
+# error budget (the misses the target allows in a window):
+#   steady     a miss now and then, a fifth of the budget or less: meeting
+#   flaky      a miss every few days, spending 75 to 100 % of the budget: at risk
+#   incident   steady, and a run of misses `incident_days_ago` that overspends
+#              the budget: breached, its owners and consumers notified
+#   recovered  the same incident, long enough ago to have left the window:
+#              meeting again (the breach was notified when it happened)
+# load_demo checks every window of every objective against its behaviour.
+
+MEASURED_DAYS = 90
+
+STEADY = "steady"
+FLAKY = "flaky"
+INCIDENT = "incident"
+RECOVERED = "recovered"
+
+FRESHNESS = "freshness"
+AVAILABILITY = "availability"
+COMPLETENESS = "completeness"
+ERROR_RATE = "error_rate"
+LATENCY = "latency"
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class DemoSLO:
+    indicator: str
+    threshold: float
+    target: float  # % of readings in the window that keep the threshold
+    description: str
+    port: str = ""  # an output port's name, or the whole product
+    unit: str | None = None  # the indicator's default when None
+    name: str = ""
+    operator: str = ""  # the indicator's default when empty
+    window_days: int = 28
+    every_hours: int = 4  # how often the pipeline takes a reading
+    behaviour: str = STEADY
+    incident_days_ago: float = 0  # incident, recovered: when the run of misses began
+    # Readings of a level (latency, availability, ...): `typical`, varying by
+    # `spread` (a factor's log for "at most" indicators, plus or minus otherwise).
+    typical: float = 0.0
+    spread: float = 0.0
+    # Freshness: the data is loaded every `loaded_every_hours`, each load
+    # landing `lands_after_hours` (plus up to `late_by_hours`) after its period ends.
+    loaded_every_hours: float = 0.0
+    lands_after_hours: float = 0.0
+    late_by_hours: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return self.name or self.indicator
+
+
+def freshness(threshold: float, *, loaded_every_hours: float, lands_after_hours: float, description: str,
+              late_by_hours: float = 1.0, unit: str = "h", port: str = "", target: float = 95.0, every_hours: int = 4,
+              behaviour: str = STEADY, incident_days_ago: float = 0) -> DemoSLO:
+    """Age of the newest data, in `unit`: a sawtooth that drops when a load lands."""
+    return DemoSLO(
+        FRESHNESS, threshold, target, description, port=port, unit=unit, every_hours=every_hours, behaviour=behaviour,
+        incident_days_ago=incident_days_ago, loaded_every_hours=loaded_every_hours, lands_after_hours=lands_after_hours,
+        late_by_hours=late_by_hours,
+    )
+
+
+def daily_freshness(*, lands_by: int, description: str, port: str = "", **options) -> DemoSLO:
+    """A table loaded once a day: yesterday lands `lands_by` hours after midnight UTC at the latest."""
+    return freshness(24 + lands_by, loaded_every_hours=24, lands_after_hours=lands_by - 2.5, late_by_hours=1.5,
+                     description=description, port=port, **options)
+
+
+def level(indicator: str, threshold: float, *, typical: float, spread: float, description: str, **options) -> DemoSLO:
+    options.setdefault("every_hours", 4)
+    options.setdefault("target", 95.0)
+    return DemoSLO(indicator, threshold, options.pop("target"), description, typical=typical, spread=spread, **options)
+
+
+def latency(threshold_ms: float, *, typical_ms: float, description: str, **options) -> DemoSLO:
+    return level(LATENCY, threshold_ms, typical=typical_ms, spread=0.25, description=description, **options)
+
+
+def availability(threshold: float, *, description: str, typical: float = 99.98, **options) -> DemoSLO:
+    options.setdefault("target", 97.0)
+    return level(AVAILABILITY, threshold, typical=typical, spread=0.02, description=description, **options)
+
+
+def completeness(threshold: float, *, description: str, typical: float = 99.97, spread: float = 0.05, **options) -> DemoSLO:
+    return level(COMPLETENESS, threshold, typical=typical, spread=spread, description=description, **options)
+
+
+def error_rate(threshold: float, *, typical: float, description: str, **options) -> DemoSLO:
+    options.setdefault("target", 97.0)
+    return level(ERROR_RATE, threshold, typical=typical, spread=0.3, description=description, **options)
+
+
+# One incident in the player's telemetry, which two products report: after a
+# broker upgrade the errors stream's consumers stalled for almost two days, and
+# the hourly quality metrics built on it stopped advancing until they caught up.
+ERRORS_STREAM_INCIDENT_DAYS_AGO = 5
+
+SLOS: dict[str, tuple[DemoSLO, ...]] = {
+    # --- Listener
+    "listener-profiles": (
+        freshness(30, unit="min", port="profiles", loaded_every_hours=0.25, lands_after_hours=0.1, late_by_hours=0.1, target=97.0,
+                  description="Minutes since the newest change in the accounts database reached the table (change data capture, merged every 15 minutes)."),
+        completeness(99.9, port="profiles-pseudonymised", typical=99.99, spread=0.01,
+                     description="Share of the accounts in profiles that appear in the pseudonymised port."),
+    ),
+    "listener-consents": (
+        latency(2000, typical_ms=420, port="consent-changes",
+                description="95th percentile of the time from the listener's choice to its event on the topic."),
+        freshness(60, unit="min", port="current-consents", loaded_every_hours=0.25, lands_after_hours=0.15,
+                  late_by_hours=0.15, target=97.0, description="Minutes since the newest consent change reached the current-state table."),
+    ),
+    "listener-sessions-daily": (
+        daily_freshness(lands_by=6, description="Hours since the newest complete day; yesterday lands by 06:00 UTC."),
+    ),
+    "listener-churn-signals": (
+        daily_freshness(lands_by=8, description="Hours since the newest daily scoring run; yesterday's scores by 08:00 UTC."),
+    ),
+    "listener-demographics-legacy": (
+        freshness(40, unit="d", loaded_every_hours=30 * 24, lands_after_hours=4 * 24, late_by_hours=48, target=95.0,
+                  description="Days since the newest monthly extract; a month is extracted within 10 days of its end."),
+        availability(99.5, port="monthly-extract", typical=99.9, target=95.0, behaviour=FLAKY,
+                     description="Share of download attempts from the legacy file server that succeed. The server is due to be switched off with the product."),
+    ),
+    # --- Media Player
+    "play-events": (
+        latency(5000, typical_ms=1400, port="play-events-stream", every_hours=2,
+                description="95th percentile of the time from the end of a play on the device to its event on the topic (online plays)."),
+        freshness(3, port="play-events-hourly", loaded_every_hours=1, lands_after_hours=0.4, late_by_hours=0.4, every_hours=2,
+                  target=97.0, description="Hours since the newest complete hour landed in the table."),
+        level(CUSTOM, 0.1, name="Duplicate events", unit="%", typical=0.02, spread=0.35,
+              description="Share of events on the stream whose event_id was already seen in the last 24 hours (client retries)."),
+    ),
+    "play-events-daily": (
+        daily_freshness(lands_by=6, port="daily-table", behaviour=RECOVERED, incident_days_ago=47,
+                        description="Hours since the newest complete day; yesterday lands by 06:00 UTC."),
+        completeness(99.5, port="daily-table", description="Streams in the table over royalty-bearing plays counted by the player for the same day."),
+    ),
+    "playback-errors": (
+        latency(10_000, typical_ms=2300, port="errors-stream", behaviour=INCIDENT, incident_days_ago=ERRORS_STREAM_INCIDENT_DAYS_AGO,
+                description="95th percentile of the time from an error on the device to its event on the topic."),
+        availability(99.5, port="errors-stream", typical=99.97,
+                     description="Share of the intervals' minutes in which the topic accepted and served events."),
+    ),
+    "device-registry": (
+        freshness(4, loaded_every_hours=1, lands_after_hours=0.5, late_by_hours=0.5,
+                  description="Hours since the newest registration or sign-in reached the table."),
+    ),
+    "stream-quality-metrics": (
+        freshness(3, port="quality-hourly", loaded_every_hours=1, lands_after_hours=0.75, late_by_hours=0.5,
+                  behaviour=INCIDENT, incident_days_ago=ERRORS_STREAM_INCIDENT_DAYS_AGO,
+                  description="Hours since the newest complete hour of metrics."),
+    ),
+    "offline-downloads": (
+        freshness(2, loaded_every_hours=0.5, lands_after_hours=0.3, late_by_hours=0.3,
+                  description="Hours since the newest download event reached the table."),
+    ),
+    "play-events-v1": (
+        error_rate(1.0, typical=0.25, port="play-events-v1-stream",
+                   description="Share of v1 events rejected as malformed (old clients send free-text fields)."),
+    ),
+    # --- Playlists
+    "playlists": (
+        freshness(6, port="playlists-table", loaded_every_hours=1, lands_after_hours=1, late_by_hours=1,
+                  description="Hours since the newest playlist change reached the table."),
+        latency(250, typical_ms=85, port="playlists-api", description="95th percentile response time of GET /playlists/{id}."),
+        availability(99.9, port="playlists-api", description="Share of requests answered without a server error."),
+    ),
+    "playlist-tracks": (
+        daily_freshness(lands_by=5, description="Hours since the newest daily snapshot; yesterday's by 05:00 UTC."),
+    ),
+    "playlist-follows-daily": (
+        daily_freshness(lands_by=7, description="Hours since the newest complete day; yesterday lands by 07:00 UTC."),
+    ),
+    "editorial-playlist-performance": (
+        freshness(9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=30, late_by_hours=6,
+                  description="Days since the newest complete week; a week lands by Tuesday."),
+    ),
+    # --- Artists
+    "artist-catalog": (
+        freshness(6, port="artists-table", loaded_every_hours=2, lands_after_hours=1, late_by_hours=1,
+                  description="Hours since the newest change in the content database reached the table."),
+        latency(200, typical_ms=60, port="artists-api", description="95th percentile response time of GET /artists/{id}."),
+    ),
+    "track-catalog": (
+        freshness(12, loaded_every_hours=6, lands_after_hours=1.5, late_by_hours=1.5,
+                  description="Hours since the newest label delivery was ingested; deliveries are processed every 6 hours."),
+        completeness(99.9, typical=99.99, spread=0.02, description="Share of delivered tracks that have a valid ISRC and duration."),
+    ),
+    "artist-audience-insights": (
+        daily_freshness(lands_by=9, port="audience-daily", description="Hours since the newest complete day; yesterday by 09:00 UTC."),
+        latency(400, typical_ms=140, port="insights-api", description="95th percentile response time of the insights API."),
+    ),
+    "top-charts": (
+        daily_freshness(lands_by=10, port="charts-files", description="Hours since the newest chart day; yesterday's charts are published by 10:00 UTC."),
+        availability(99.9, port="charts-api", description="Share of chart API requests answered without a server error."),
+    ),
+    "weekly-chart-export": (
+        freshness(9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=20, late_by_hours=4,
+                  description="Days since the newest weekly file."),
+    ),
+    # --- Podcasts
+    "podcast-shows": (
+        freshness(12, loaded_every_hours=6, lands_after_hours=2, late_by_hours=1.5,
+                  description="Hours since the newest crawl of the shows' feeds completed."),
+    ),
+    "podcast-episodes": (
+        freshness(6, loaded_every_hours=2, lands_after_hours=1, late_by_hours=1,
+                  description="Hours since the newest episode crawl completed."),
+        completeness(99.0, typical=99.8, spread=0.2, description="Share of episodes in the feeds that have a measured duration."),
+    ),
+    "podcast-play-rate": (
+        daily_freshness(lands_by=8, port="play-rate-daily", behaviour=FLAKY,
+                        description="Hours since the newest complete day; yesterday by 08:00 UTC. The job waits for the episodes crawl and runs late when it does."),
+    ),
+    "podcast-followers": (
+        daily_freshness(lands_by=7, description="Hours since the newest complete day; yesterday by 07:00 UTC."),
+    ),
+    # --- Finance
+    "artist-payments": (
+        freshness(40, unit="d", port="statements", loaded_every_hours=30 * 24, lands_after_hours=6 * 24, late_by_hours=48,
+                  description="Days since the newest closed month; statements follow the close on the fifth working day."),
+        level(CUSTOM, 0.5, name="Unreconciled streams", unit="%", typical=0.08, spread=0.4, port="statements",
+              description="Share of royalty-bearing streams in the player's counts that no statement line accounts for."),
+    ),
+    "subscription-revenue-daily": (
+        daily_freshness(lands_by=6, description="Hours since the newest complete day; yesterday by 06:00 UTC."),
+        completeness(99.5, description="Recognised revenue over the billing system's invoiced total for the same day."),
+    ),
+    "payment-transactions": (
+        freshness(2, loaded_every_hours=0.5, lands_after_hours=0.25, late_by_hours=0.25, target=97.0,
+                  description="Hours since the newest provider transaction reached the table."),
+        completeness(99.5, typical=99.9, spread=0.15, behaviour=FLAKY,
+                     description="Transactions in the table over those in the providers' settlement files; one provider's files often arrive incomplete."),
+    ),
+    "royalty-rate-cards": (
+        daily_freshness(lands_by=6, description="Hours since the newest export from the contracts system."),
+    ),
+    "finance-kpis-monthly": (
+        freshness(40, unit="d", loaded_every_hours=30 * 24, lands_after_hours=7 * 24, late_by_hours=24,
+                  description="Days since the newest closed month."),
+    ),
+    # --- Recommendations
+    "playlist-recommendations": (
+        daily_freshness(lands_by=5, port="recommendations-table", description="Hours since the newest nightly run; by 05:00 UTC."),
+        latency(150, typical_ms=70, port="recommendations-api", behaviour=FLAKY,
+                description="95th percentile response time of the home-screen recommendations API. Cache misses after each model release push it up."),
+    ),
+    "track-embeddings": (
+        freshness(9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=30, late_by_hours=6,
+                  description="Days since the newest weekly training run."),
+        level(CUSTOM, 0.9, name="Recall@10", unit="", operator="gte", typical=0.93, spread=0.006,
+              description="Recall at 10 of the nearest-neighbour benchmark (held-out co-listening pairs), checked on the serving index."),
+    ),
+    "listener-taste-profiles": (
+        daily_freshness(lands_by=7, description="Hours since the newest nightly profile computation; by 07:00 UTC."),
+    ),
+    "recommendation-impressions": (
+        latency(3000, typical_ms=900, port="impressions-stream",
+                description="95th percentile of the time from rendering to the event on the topic."),
+        completeness(99.0, port="impressions-table", typical=99.6, spread=0.25, behaviour=FLAKY,
+                     description="Impressions in the table over those counted by the apps' own telemetry. Some clients drop events when offline."),
+    ),
+    "experiment-assignments": (
+        freshness(2, loaded_every_hours=0.5, lands_after_hours=0.25, late_by_hours=0.25,
+                  description="Hours since the newest assignment reached the table."),
+    ),
+    # --- Advertising
+    "ad-impressions": (
+        latency(2000, typical_ms=650, port="impressions-stream",
+                description="95th percentile of the time from the ad starting to its event on the topic."),
+        error_rate(0.5, typical=0.08, port="impressions-stream", description="Share of events rejected by the schema registry."),
+    ),
+    "campaign-performance-daily": (
+        daily_freshness(lands_by=6, port="performance-daily", description="Hours since the newest complete day; yesterday by 06:00 UTC."),
+        completeness(99.5, port="performance-daily", description="Valid impressions in the table over those on the impressions stream."),
+    ),
+}
+
+
+# --- samples -----------------------------------------------------------------------------------
+#
+# Example rows for every output port, made up by load_demo from the port's
+# schema: each column takes its value from SAMPLE_COLUMNS by name (or from
+# SAMPLE_OVERRIDES for a product whose column means something else). A row is
+# about one listener, one track, one playlist, ... picked from the invented
+# people and catalogue below, so ids, names and e-mail addresses agree within
+# a row and across products. Addresses use the example domains and IP
+# addresses the documentation ranges (RFC 2606, RFC 5737, RFC 3849).
+
+
+def _slug_id(prefix: str, *parts: str) -> str:
+    return f"{prefix}_{hashlib.sha256('/'.join(parts).encode()).hexdigest()[:12]}"
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace("'", "").replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Listener:
+    first_name: str
+    last_name: str
+    mail_domain: str
+    country: str
+    region: str  # ISO 3166-2
+    language: str
+    postal_code: str  # "" where not collected
+    tier: str
+    birth_date: str  # "" when not declared
+    signed_up: str
+
+    @property
+    def id(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"streamly-demo/listener/{self.email}"))
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(f"streamly-salt/{self.id}".encode()).hexdigest()[:32]
+
+    @property
+    def email(self) -> str:
+        return f"{_ascii(self.first_name)}.{_ascii(self.last_name)}@{self.mail_domain}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name[0]}."
+
+    @property
+    def age_band(self) -> str:
+        if not self.birth_date:
+            return "unknown"
+        age = date.today().year - int(self.birth_date[:4])
+        bands = ((17, "13-17"), (24, "18-24"), (34, "25-34"), (44, "35-44"), (54, "45-54"))
+        return next((band for limit, band in bands if age <= limit), "55+")
+
+
+LISTENERS = [
+    Listener("María", "López", "example.net", "ES", "ES-MD", "es-ES", "28013", "premium", "1991-04-17", "2016-09-02"),
+    Listener("Jonas", "Berg", "example.org", "SE", "SE-AB", "sv-SE", "114 52", "family", "1984-11-03", "2012-02-19"),
+    Listener("Aïcha", "Diallo", "example.com", "FR", "FR-ARA", "fr-FR", "69003", "student", "2003-06-25", "2021-10-11"),
+    Listener("Tomasz", "Wójcik", "example.net", "PL", "PL-14", "pl-PL", "", "free", "1996-01-30", "2019-05-07"),
+    Listener("Priya", "Raman", "example.org", "IN", "IN-KA", "en-IN", "", "premium", "1989-08-12", "2020-03-28"),
+    Listener("Lucas", "Ferreira", "example.com", "BR", "BR-SP", "pt-BR", "01310-100", "duo", "1993-12-09", "2018-07-15"),
+    Listener("Emma", "Schulz", "example.net", "DE", "DE-BE", "de-DE", "10997", "premium", "1978-05-21", "2013-11-30"),
+    Listener("Kenji", "Watanabe", "example.org", "JP", "JP-13", "ja-JP", "150-0002", "free", "2001-02-14", "2022-01-09"),
+    Listener("Sofia", "Rossi", "example.com", "IT", "IT-25", "it-IT", "20121", "family", "", "2015-04-23"),
+    Listener("Olumide", "Bakare", "example.net", "NG", "NG-LA", "en-NG", "", "free", "1999-07-19", "2023-02-14"),
+    Listener("Liam", "O'Connor", "example.org", "IE", "IE-D", "en-IE", "D08 K2F7", "student", "2005-03-11", "2023-09-01"),
+    Listener("Chloé", "Martin", "example.com", "FR", "FR-NAQ", "fr-FR", "33000", "premium", "1987-09-27", "2014-06-18"),
+    Listener("Mateo", "García", "example.net", "MX", "MX-CMX", "es-MX", "06700", "premium", "1995-10-05", "2017-12-24"),
+    Listener("Hannah", "Whitaker", "example.org", "US", "US-OR", "en-US", "97214", "duo", "1982-01-16", "2011-08-08"),
+    Listener("Ingrid", "Solberg", "example.com", "NO", "NO-03", "nb-NO", "0557", "family", "1969-12-02", "2012-10-30"),
+    Listener("Yusuf", "Demir", "example.net", "DE", "DE-HH", "tr-TR", "20357", "free", "2000-08-21", "2024-03-17"),
+]
+
+
+@dataclass(frozen=True)
+class RightsHolder:
+    name: str
+    legal_name: str
+    country: str
+    currency: str
+
+    @property
+    def id(self) -> str:
+        return _slug_id("rh", self.name)
+
+
+RIGHTS_HOLDERS = [
+    RightsHolder("Northern Echo Records", "Northern Echo Records AB", "SE", "SEK"),
+    RightsHolder("Blue Fern Music", "Blue Fern Music SAS", "FR", "EUR"),
+    RightsHolder("Kestrel Distribution", "Kestrel Distribution Ltd", "GB", "GBP"),
+    RightsHolder("Copperline Audio", "Copperline Audio LLC", "US", "USD"),
+]
+
+
+@dataclass(frozen=True)
+class Artist:
+    name: str
+    country: str
+    genres: tuple[str, ...]
+    label: RightsHolder
+    verified: bool = True
+    sort_name: str = ""
+
+    @property
+    def id(self) -> str:
+        return _slug_id("ar", self.name)
+
+
+_NORTHERN_ECHO, _BLUE_FERN, _KESTREL, _COPPERLINE = RIGHTS_HOLDERS
+ARTISTS = [
+    Artist("The Velvet Lanterns", "GB", ("indie rock", "dream pop"), _KESTREL, sort_name="Velvet Lanterns, The"),
+    Artist("Mira Solenne", "FR", ("chanson", "electropop"), _BLUE_FERN),
+    Artist("Kofi & the Tidewater", "GH", ("afrobeats", "highlife"), _KESTREL),
+    Artist("Ashgrove", "SE", ("folk", "indie folk"), _NORTHERN_ECHO),
+    Artist("Lune Électrique", "CA", ("synthwave", "electronic"), _COPPERLINE),
+    Artist("Dusty Meridian", "US", ("americana", "country"), _COPPERLINE),
+    Artist("Nadia Ferro", "IT", ("jazz", "soul"), _BLUE_FERN),
+    Artist("Northbound Owls", "NO", ("post-rock", "ambient"), _NORTHERN_ECHO, verified=False),
+    Artist("DJ Sable", "DE", ("techno", "house"), _KESTREL),
+    Artist("Rosa Quintana", "MX", ("latin pop", "reggaeton"), _COPPERLINE),
+    Artist("Harbour Lights Choir", "IE", ("choral", "folk"), _KESTREL, verified=False),
+    Artist("Saffron Static", "IN", ("indie pop", "lo-fi"), _NORTHERN_ECHO),
+]
+
+
+@dataclass(frozen=True)
+class Track:
+    title: str
+    artist: Artist
+    duration_ms: int
+    album: str
+    release_date: str
+    explicit: bool = False
+
+    @property
+    def id(self) -> str:
+        return _slug_id("tr", self.artist.name, self.title)
+
+    @property
+    def album_id(self) -> str:
+        return _slug_id("al", self.artist.name, self.album)
+
+    @property
+    def isrc(self) -> str:
+        digest = hashlib.sha256(self.id.encode()).hexdigest()
+        return f"{self.artist.label.country}{digest[:3].upper()}{self.release_date[2:4]}{int(digest[3:9], 16) % 100000:05d}"
+
+
+(_LANTERNS, _MIRA, _KOFI, _ASHGROVE, _LUNE, _DUSTY, _NADIA, _OWLS, _SABLE, _ROSA, _CHOIR, _SAFFRON) = ARTISTS
+TRACKS = [
+    Track("Paper Satellites", _LANTERNS, 214_306, "Glasshouse Summer", "2024-05-10"),
+    Track("Slow Tide", _LANTERNS, 251_880, "Glasshouse Summer", "2024-05-10"),
+    Track("Les Heures Bleues", _MIRA, 198_412, "Néons", "2023-11-03"),
+    Track("Fais-moi Signe", _MIRA, 176_950, "Fais-moi Signe", "2025-02-14"),
+    Track("Harbour Dance", _KOFI, 232_004, "Lagoon Nights", "2024-08-23"),
+    Track("Pinewood Letters", _ASHGROVE, 267_533, "Winter Ledger", "2022-12-02"),
+    Track("Neon Cartography", _LUNE, 301_245, "Grid Runner", "2023-06-16"),
+    Track("Gravel Road Hymn", _DUSTY, 224_790, "Dustbowl Radio", "2021-09-24"),
+    Track("Midnight in Trastevere", _NADIA, 289_118, "Velluto", "2024-02-09"),
+    Track("We Were the Weather", _OWLS, 412_660, "Cartographers", "2020-10-30"),
+    Track("Concrete Bloom", _SABLE, 366_091, "Concrete Bloom EP", "2025-01-17", explicit=True),
+    Track("Fuego Lento", _ROSA, 189_377, "Fuego Lento", "2025-03-07", explicit=True),
+    Track("Corazón de Papel", _ROSA, 203_512, "Mar Adentro", "2023-07-21"),
+    Track("Wild Mountain Tide", _CHOIR, 243_009, "Shore Songs", "2019-03-15"),
+    Track("Chai at 3am", _SAFFRON, 158_224, "Monsoon Tapes", "2024-10-11"),
+    Track("Postcard from Pune", _SAFFRON, 171_870, "Monsoon Tapes", "2024-10-11"),
+]
+
+
+@dataclass(frozen=True)
+class Playlist:
+    title: str
+    owner_type: str  # listener, editorial or algorithmic
+    description: str
+    followers: int
+    track_count: int
+    owner: Listener | None = None
+    is_public: bool = True
+    collaborative: bool = False
+
+    @property
+    def id(self) -> str:
+        return _slug_id("pl", self.title, self.owner.email if self.owner else self.owner_type)
+
+
+PLAYLISTS = [
+    Playlist("Morning Acoustic", "editorial", "Gentle guitars and warm voices for a slow start.", 1_284_310, 80),
+    Playlist("Deep Focus", "editorial", "Keep calm and concentrate: ambient and post-rock without words.", 3_902_117, 150),
+    Playlist("Fresh Finds: Nordic", "editorial", "New artists from Sweden, Norway, Denmark, Finland &amp; Iceland.", 88_412, 50),
+    Playlist("Rainy Day Jazz", "editorial", "Smoky rooms, soft brushes, long evenings.", 640_233, 100),
+    Playlist("Fiesta Latina", "editorial", "The hottest Latin tracks right now.", 2_210_586, 60),
+    Playlist("Weekly Discoveries", "algorithmic", "New music picked for you every Monday.", 0, 30, is_public=False),
+    Playlist("Mix of the Day 1", "algorithmic", "Made for you from what you play most.", 0, 50, is_public=False),
+    Playlist("gym bangers", "listener", "", 12, 47, owner=LISTENERS[0]),
+    Playlist("sunday cleaning", "listener", "add anything that makes vacuuming bearable", 3, 112, owner=LISTENERS[1], collaborative=True),
+    Playlist("road trip 2025", "listener", "Porto to Seville, August", 0, 64, owner=LISTENERS[5], is_public=False),
+]
+
+
+@dataclass(frozen=True)
+class Show:
+    title: str
+    publisher: str
+    categories: tuple[str, ...]
+    language: str
+    hosting: str = "rss"
+    explicit: bool = False
+
+    @property
+    def id(self) -> str:
+        return _slug_id("sh", self.title)
+
+
+SHOWS = [
+    Show("The Long Listen", "Harbor Audio", ("Society & Culture", "Documentary"), "en"),
+    Show("Data Over Coffee", "Tinkerbird Media", ("Technology", "Business"), "en", hosting="hosted"),
+    Show("Midnight Histories", "Lantern Podcasts", ("History",), "en"),
+    Show("Kitchen Table Science", "Harbor Audio", ("Science", "Education"), "en"),
+    Show("Pitch & Roll", "Touchline Audio", ("Sports",), "en", explicit=True),
+    Show("Historias de Medianoche", "Lantern Podcasts", ("History",), "es", hosting="hosted"),
+    Show("Zwei Minuten Wirtschaft", "Kompass Audio", ("News", "Business"), "de"),
+    Show("Le Goût des Mots", "Studio Pivoine", ("Arts", "Books"), "fr", hosting="hosted"),
+]
+
+
+@dataclass(frozen=True)
+class Episode:
+    show: Show
+    title: str
+    duration_s: int
+
+    @property
+    def id(self) -> str:
+        return _slug_id("ep", self.show.title, self.title)
+
+
+(_LONG_LISTEN, _DATA_COFFEE, _MIDNIGHT, _KITCHEN, _PITCH, _HISTORIAS, _ZWEI, _GOUT) = SHOWS
+EPISODES = [
+    Episode(_LONG_LISTEN, "The Lighthouse Keepers' Daughters", 3_412),
+    Episode(_LONG_LISTEN, "A Town Without Cars", 2_878),
+    Episode(_DATA_COFFEE, "Is Your Dashboard Lying?", 1_955),
+    Episode(_DATA_COFFEE, "Data Mesh, Two Years In", 2_610),
+    Episode(_MIDNIGHT, "The Great Stink of 1858", 4_020),
+    Episode(_MIDNIGHT, "Lost Maps of the Baltic", 3_598),
+    Episode(_KITCHEN, "Why Bread Rises", 1_702),
+    Episode(_PITCH, "Derby Day Post-Mortem", 3_155),
+    Episode(_HISTORIAS, "El Galeón de Manila", 2_940),
+    Episode(_ZWEI, "Was ist eigentlich Inflation?", 131),
+    Episode(_GOUT, "Les mots voyageurs", 1_823),
+    Episode(_KITCHEN, "The Chemistry of Coffee", 1_996),
+]
+
+
+@dataclass(frozen=True)
+class Device:
+    owner: Listener
+    device_type: str
+    model: str
+    os: str
+    os_version: str
+    platform: str
+    app_version: str
+
+    @property
+    def id(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"streamly-demo/device/{self.owner.email}/{self.model}"))
+
+
+_PHONES = (("phone", "Pixel 8", "Android", "15", "android"), ("phone", "iPhone 15", "iOS", "18.3", "ios"),
+           ("phone", "Galaxy A54", "Android", "14", "android"), ("tablet", "iPad Air", "iPadOS", "18.2", "ios"))
+_OTHERS = (("computer", "MacBook Air", "macOS", "15.3", "desktop"), ("browser", "Firefox 135", "Windows", "11", "web"),
+           ("speaker", "Sonora Mini", "SonoraOS", "7.1", "speaker"), ("car", "Volta EV infotainment", "Android Automotive", "13", "car"),
+           ("tv", "Lumina 55 TV", "Tizen", "8.0", "web"), ("computer", "ThinkPad X1", "Windows", "11", "desktop"))
+DEVICES = [
+    Device(listener, *kind, app_version=f"9.{(index * 7) % 10}.{(index * 3) % 40}")
+    for index, listener in enumerate(LISTENERS)
+    for kind in (_PHONES[index % len(_PHONES)], _OTHERS[index % len(_OTHERS)])[: 1 + index % 2]
+]
+
+
+@dataclass(frozen=True)
+class Campaign:
+    advertiser: str
+    name: str
+    creatives: int
+
+    @property
+    def id(self) -> str:
+        return _slug_id("cmp", self.advertiser, self.name)
+
+    @property
+    def advertiser_id(self) -> str:
+        return _slug_id("adv", self.advertiser)
+
+
+CAMPAIGNS = [
+    Campaign("Northwind Coffee", "Spring roast launch", 3),
+    Campaign("Bluepeak Running", "Marathon season", 2),
+    Campaign("Alba Bank", "Student account", 4),
+    Campaign("Verdant Greens", "Meal boxes trial", 2),
+    Campaign("Orbit Mobile", "Unlimited data summer", 3),
+    Campaign("Cinema Paradiso Streaming", "Autumn premieres", 2),
+]
+
+COUNTRIES = ("SE", "DE", "FR", "ES", "GB", "US", "BR", "MX", "IT", "PL", "NL", "JP", "IN", "NG", "NO", "IE")
+PLATFORMS = ("ios", "android", "desktop", "web", "car", "speaker")
+MODEL_VERSIONS = ("recs-2025.03.1", "recs-2025.03.2")
+GENRES = ("indie rock", "dream pop", "chanson", "afrobeats", "folk", "synthwave", "americana", "jazz", "soul",
+          "post-rock", "techno", "latin pop", "lo-fi", "hip hop", "classical")
+CURRENCIES = {"SE": "SEK", "GB": "GBP", "US": "USD", "BR": "BRL", "MX": "MXN", "PL": "PLN", "JP": "JPY", "IN": "INR",
+              "NG": "NGN", "NO": "NOK"}  # the euro elsewhere
+EUR_RATES = {"EUR": 1.0, "SEK": 11.2315, "GBP": 0.8412, "USD": 1.0824, "BRL": 5.9127, "MXN": 19.8713, "PLN": 4.2702,
+             "JPY": 163.21, "INR": 90.412, "NGN": 1650.3, "NOK": 11.6804}  # a euro in each currency, at month end
+PAYMENT_PROVIDERS = ("stripe", "adyen", "paypal", "carrier-billing")
+MOODS = ("calm", "upbeat", "melancholic", "energetic", "romantic", "focused", "dark")
+
+
+class SampleRow:
+    """One made-up row: what it is about (one listener, track, playlist,
+    episode, device, campaign) and helpers for values, from a seeded random
+    generator. The columns' rules read it; `values` holds the row's columns
+    made so far (in schema order), for columns that follow from others."""
+
+    def __init__(self, rng: random.Random, *, today: date):
+        self.rng = rng
+        self.today = today
+        self.listener = rng.choice(LISTENERS)
+        self.device = rng.choice([device for device in DEVICES if device.owner == self.listener])
+        self.track = rng.choice(TRACKS)
+        self.artist = self.track.artist
+        self.playlist = rng.choice(PLAYLISTS)
+        self.episode = rng.choice(EPISODES)
+        self.show = self.episode.show
+        self.campaign = rng.choice(CAMPAIGNS)
+        self.provider = rng.choice(PAYMENT_PROVIDERS)
+        self.day = today - timedelta(days=rng.randint(1, 3))
+        self.moment = datetime.combine(self.day, dt_time(rng.randrange(24), rng.randrange(60), rng.randrange(60)), tzinfo=UTC)
+        self.values: dict = {}
+
+    # helpers for the rules
+    def pick(self, *options):
+        return self.rng.choice(options)
+
+    def chance(self, probability: float) -> bool:
+        return self.rng.random() < probability
+
+    def between(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def number(self, low: float, high: float, digits: int = 4) -> float:
+        return round(self.rng.uniform(low, high), digits)
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def at(self, *, hours: float = 0, days: float = 0) -> str:
+        """The row's moment moved by some hours or days, as ISO 8601 in UTC."""
+        return timestamp(self.moment + timedelta(hours=hours, days=days))
+
+    def ip_address(self) -> str:
+        if self.chance(0.2):
+            return f"2001:db8:{self.rng.randrange(0x10000):x}::{self.rng.randrange(1, 0x10000):x}"
+        return f"{self.pick('192.0.2', '198.51.100', '203.0.113')}.{self.between(1, 254)}"
+
+    def month(self, months_ago: int = 1) -> str:
+        first = self.today.replace(day=1)
+        for _ in range(months_ago):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return first.isoformat()
+
+    def week_start(self) -> str:
+        return (self.day - timedelta(days=self.day.weekday() + 7)).isoformat()
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Column name -> its value in a row. Types follow the schemas: dates as
+# "YYYY-MM-DD", timestamps as ISO 8601 in UTC, None for an empty cell.
+SAMPLE_COLUMNS: dict[str, Callable[[SampleRow], object]] = {
+    # listeners
+    "listener_id": lambda r: r.listener.id,
+    "listener_key": lambda r: r.listener.key,
+    "user": lambda r: r.listener.id,
+    "owner_listener_id": lambda r: r.playlist.owner.id if r.playlist.owner else None,
+    "added_by_listener_id": lambda r: r.listener.id if r.playlist.collaborative else None,
+    "email": lambda r: r.listener.email,
+    "billing_email": lambda r: r.listener.email,
+    "display_name": lambda r: r.listener.display_name,
+    "birth_date": lambda r: r.listener.birth_date or None,
+    "postal_code": lambda r: r.listener.postal_code or None,
+    "billing_postal_code": lambda r: r.listener.postal_code or None,
+    "country": lambda r: r.listener.country,
+    "region": lambda r: r.listener.region,
+    "preferred_language": lambda r: r.listener.language,
+    "language": lambda r: r.show.language,
+    "subscription_tier": lambda r: r.listener.tier,
+    "marketing_opt_in": lambda r: r.chance(0.4),
+    "signed_up_at": lambda r: f"{r.listener.signed_up}T{r.between(6, 22):02d}:{r.between(0, 59):02d}:{r.between(0, 59):02d}Z",
+    "signup_month": lambda r: r.listener.signed_up[:8] + "01",
+    "age_band": lambda r: r.listener.age_band,
+    "age_group": lambda r: r.listener.age_band,
+    "gender": lambda r: r.pick("female", "male", "non-binary", "not stated"),
+    "ip_address": lambda r: r.ip_address(),
+    "ip": lambda r: r.ip_address(),
+    "card_last4": lambda r: f"{r.between(0, 9999):04d}",
+    # devices
+    "device_id": lambda r: r.device.id,
+    "device_type": lambda r: r.device.device_type,
+    "device_model": lambda r: r.device.model,
+    "os": lambda r: r.device.os,
+    "os_version": lambda r: r.device.os_version,
+    "app_version": lambda r: r.device.app_version,
+    "platform": lambda r: r.device.platform,
+    "platforms": lambda r: sorted(r.rng.sample(PLATFORMS, r.between(1, 3))),
+    "network_type": lambda r: r.pick("wifi", "wifi", "cellular", "ethernet", "unknown"),
+    "licence_region": lambda r: r.pick("EU", "EU", "NA", "LATAM", "APAC"),
+    # artists and tracks
+    "artist_id": lambda r: r.artist.id,
+    "artist_ids": lambda r: [r.artist.id] + ([r.pick(*ARTISTS).id] if r.chance(0.2) else []),
+    "artist_name": lambda r: r.artist.name,
+    "name": lambda r: r.artist.name,
+    "sort_name": lambda r: r.artist.sort_name or r.artist.name,
+    "genres": lambda r: list(r.artist.genres),
+    "verified": lambda r: r.artist.verified,
+    "popularity": lambda r: r.between(18, 91),
+    "merged_into": lambda r: None,
+    "label_id": lambda r: r.artist.label.id,
+    "track_id": lambda r: r.track.id,
+    "track": lambda r: r.track.id,
+    "track_title": lambda r: r.track.title,
+    "title": lambda r: r.track.title,
+    "isrc": lambda r: r.track.isrc,
+    "album_id": lambda r: r.track.album_id,
+    "duration_ms": lambda r: r.track.duration_ms,
+    "explicit": lambda r: r.track.explicit,
+    "release_date": lambda r: r.track.release_date,
+    "territories": lambda r: sorted(r.rng.sample(COUNTRIES, r.between(4, 9))),
+    "top_countries": lambda r: r.rng.sample(COUNTRIES, 5),
+    # playlists
+    "playlist_id": lambda r: r.playlist.id,
+    "owner_type": lambda r: r.playlist.owner_type,
+    "description": lambda r: r.playlist.description or None,
+    "is_public": lambda r: r.playlist.is_public,
+    "collaborative": lambda r: r.playlist.collaborative,
+    "track_count": lambda r: r.playlist.track_count,
+    "followers": lambda r: r.playlist.followers,
+    "tracks": lambda r: [track.id for track in r.rng.sample(TRACKS, 5)],
+    "position": lambda r: r.between(0, 49),
+    "context_type": lambda r: r.pick("playlist", "playlist", "album", "artist", "search", "radio", "collection"),
+    "context_id": lambda r: {
+        "playlist": r.playlist.id, "album": r.track.album_id, "artist": r.artist.id, "radio": r.artist.id,
+    }.get(r.values.get("context_type")),
+    # plays and player
+    "event_id": lambda r: r.uuid(),
+    "started_at": lambda r: r.at(),
+    "ms_played": lambda r: r.pick(r.track.duration_ms, r.between(2_000, 29_000), r.between(30_000, r.track.duration_ms)),
+    "ms": lambda r: r.between(2_000, r.track.duration_ms),
+    "ts": lambda r: int(r.moment.timestamp()),
+    "reason_end": lambda r: r.pick("trackdone", "trackdone", "trackdone", "fwdbtn", "backbtn", "endplay", "logout", "remote"),
+    "shuffle": lambda r: r.chance(0.35),
+    "offline": lambda r: r.chance(0.08),
+    "error_id": lambda r: r.uuid(),
+    "occurred_at": lambda r: r.at(),
+    "error_code": lambda r: r.pick("NET-504", "NET-TIMEOUT", "DRM-012", "CDN-403", "DEC-201", "AUTH-401"),
+    "cdn_edge": lambda r: r.pick("fra1", "ams2", "arn1", "iad3", "gru1", "nrt2", "bom1"),
+    "sample_rate": lambda r: r.pick(1.0, 1.0, 0.1, 0.01),
+    "first_seen_at": lambda r: r.at(days=-r.between(30, 900)),
+    "last_seen_at": lambda r: r.at(),
+    "hour": lambda r: timestamp(r.moment.replace(minute=0, second=0)),
+    "startup_time_p50_ms": lambda r: r.between(180, 420),
+    "startup_time_p95_ms": lambda r: r.between(700, 2_100),
+    "rebuffer_ratio": lambda r: r.number(0.001, 0.02, 5),
+    "error_rate": lambda r: r.number(0.0005, 0.012, 5),
+    "download_id": lambda r: r.uuid(),
+    "downloaded_at": lambda r: r.at(),
+    "expires_at": lambda r: r.at(days=30),
+    # listening aggregates
+    "session_date": lambda r: r.day.isoformat(),
+    "sessions": lambda r: r.between(1, 9),
+    "minutes_listened": lambda r: r.number(3, 310, 2),
+    "distinct_tracks": lambda r: r.between(2, 140),
+    "play_date": lambda r: r.day.isoformat(),
+    "streams": lambda r: r.between(150, 250_000),
+    "plays": lambda r: r.between(200, 320_000),
+    "listeners": lambda r: r.between(60, 90_000),
+    "skips": lambda r: r.between(10, 40_000),
+    "ms_played_total": lambda r: r.between(5_000_000, 9_000_000_000),
+    "completion_rate": lambda r: r.number(0.35, 0.82),
+    "saves": lambda r: r.between(0, 4_000),
+    "source": lambda r: r.pick("banner", "settings", "support", "signup") if "purpose" in r.values
+    else r.pick("playlists", "search", "artist page", "radio", "library"),
+    # consents
+    "consent_event_id": lambda r: r.uuid(),
+    "purpose": lambda r: r.pick("marketing", "personalisation", "analytics", "ads-personalisation"),
+    "granted": lambda r: r.chance(0.7),
+    "recorded_at": lambda r: r.at(),
+    "updated_at": lambda r: r.at(),
+    "created_at": lambda r: r.at(),
+    "added_at": lambda r: r.at(days=-r.between(1, 300)),
+    # playlists aggregates
+    "snapshot_date": lambda r: r.day.isoformat(),
+    "follow_date": lambda r: r.day.isoformat(),
+    "follows": lambda r: r.between(5, 4_800),
+    "unfollows": lambda r: r.between(0, 900),
+    "net_followers": lambda r: r.values.get("follows", 0) - r.values.get("unfollows", 0),
+    "followers_total": lambda r: r.between(1_200, 2_500_000),
+    "week_start": lambda r: r.week_start(),
+    "streams_from_playlist": lambda r: r.between(500, 180_000),
+    "skip_rate": lambda r: r.number(0.08, 0.45),
+    "save_rate": lambda r: r.number(0.01, 0.12),
+    "follower_growth": lambda r: r.between(-300, 9_000),
+    "too_new": lambda r: r.chance(0.15),
+    "audience_date": lambda r: r.day.isoformat(),
+    "period": lambda r: r.pick("7d", "28d", "12m"),
+    # charts
+    "chart_date": lambda r: r.day.isoformat(),
+    "date": lambda r: r.day.isoformat(),
+    "chart": lambda r: r.pick("top-200", "top-200", "viral-50"),
+    "previous_position": lambda r: r.between(1, 200) if r.chance(0.8) else None,
+    "entries": lambda r: [
+        {"position": position, "track_id": track.id, "artist_ids": [track.artist.id], "streams": 400_000 // position}
+        for position, track in enumerate(r.rng.sample(TRACKS, 3), start=1)
+    ],
+    "week": lambda r: f"{(r.today.year - 2)}-W{r.between(1, 52):02d}",
+    # podcasts
+    "show_id": lambda r: r.show.id,
+    "publisher": lambda r: r.show.publisher,
+    "categories": lambda r: list(r.show.categories),
+    "category_source": lambda r: r.pick("feed", "feed", "editorial"),
+    "hosting": lambda r: r.show.hosting,
+    "episode_id": lambda r: r.episode.id,
+    "published_at": lambda r: r.at(days=-r.between(1, 60)),
+    "duration_s": lambda r: r.episode.duration_s,
+    "rss_guid": lambda r: f"https://feeds.example.org/{_ascii(r.show.title)}/{r.between(100, 999)}" if r.show.hosting == "rss" else None,
+    "available": lambda r: r.chance(0.97),
+    "starts": lambda r: r.between(20, 40_000),
+    "completions": lambda r: int(r.values.get("starts", r.between(100, 5_000)) * r.number(0.2, 0.7)),
+    "play_rate": lambda r: round(r.values["completions"] / r.values["starts"], 4) if r.values.get("starts") else None,
+    "median_listen_pct": lambda r: r.number(0.3, 0.95),
+    "avg_listen_s": lambda r: r.number(300, 2_800, 1),
+    "month": lambda r: r.month(),
+    # finance
+    "payment_id": lambda r: r.uuid(),
+    "statement_month": lambda r: r.month(2),
+    "rights_holder_id": lambda r: r.artist.label.id,
+    "payee_legal_name": lambda r: r.artist.label.legal_name,
+    "territory": lambda r: r.listener.country,
+    "gross_revenue_eur": lambda r: round(r.values["streams"] * r.number(0.0031, 0.0046, 5), 2),
+    "royalty_rate": lambda r: r.number(0.45, 0.58, 5),
+    "amount_due": lambda r: round(r.values["gross_revenue_eur"] * r.values["royalty_rate"] * EUR_RATES[r.artist.label.currency], 2),
+    "amount_due_eur": lambda r: round(r.values["streams"] * r.number(0.0015, 0.0024, 5), 2),
+    "currency": lambda r: r.artist.label.currency if "rights_holder_id" in r.values else CURRENCIES.get(r.values.get("country", r.listener.country), "EUR"),
+    "fx_rate": lambda r: EUR_RATES[r.artist.label.currency],
+    "payout_iban": lambda r: f"{r.artist.label.country}{r.between(10, 99)}{r.between(10**19, 10**20 - 1)}",
+    "paid_at": lambda r: r.at(days=-r.between(20, 40)) if r.chance(0.8) else None,
+    "revenue_date": lambda r: r.day.isoformat(),
+    "plan": lambda r: r.pick("premium", "duo", "family", "student"),
+    "subscribers": lambda r: r.between(1_500, 2_400_000),
+    "net_adds": lambda r: r.between(-800, 3_500),
+    "cancellations": lambda r: r.between(20, 2_200),
+    "revenue_local": lambda r: round(r.values["subscribers"] * r.number(0.25, 0.45) * EUR_RATES[r.values["currency"]], 2),
+    "revenue_eur": lambda r: round(r.values["revenue_local"] / EUR_RATES[r.values["currency"]], 2),
+    "is_final": lambda r: False,
+    "transaction_id": lambda r: f"{r.provider[:3]}_{r.rng.getrandbits(64):016x}",
+    "kind": lambda r: r.pick("charge", "charge", "charge", "charge", "refund", "chargeback"),
+    "amount": lambda r: r.pick(10.99, 16.99, 5.99, 19.99, 109.0),
+    "provider": lambda r: r.provider,
+    "status": lambda r: r.pick("succeeded", "succeeded", "succeeded", "failed", "pending"),
+    "valid_from": lambda r: f"{r.today.year}-01-01",
+    "valid_to": lambda r: None if r.chance(0.7) else f"{r.today.year + 1}-01-01",
+    "revenue_share": lambda r: r.number(0.45, 0.6, 5),
+    "per_stream_minimum_eur": lambda r: r.number(0.0008, 0.0031, 6) if r.chance(0.5) else None,
+    "contract_id": lambda r: f"LIC-{r.today.year - r.between(0, 4)}-{r.between(100, 999)}",
+    "mrr_eur": lambda r: r.number(8_000_000, 95_000_000, 2),
+    "arpu_eur": lambda r: r.number(4.1, 9.8, 2),
+    "churn_rate": lambda r: r.number(0.018, 0.041),
+    "gross_margin": lambda r: r.number(0.27, 0.33),
+    "royalty_cost_share": lambda r: r.number(0.64, 0.71),
+    # recommendations
+    "generated_date": lambda r: r.day.isoformat(),
+    "generated_at": lambda r: r.at(),
+    "rank": lambda r: r.between(1, 20),
+    "score": lambda r: r.number(0.12, 0.97),
+    "reason": lambda r: r.pick("similar to your recent plays", "popular in your area", "new from artists you follow", "because you follow similar playlists"),
+    "model_version": lambda r: r.pick(*MODEL_VERSIONS),
+    "items": lambda r: [
+        {"playlist_id": playlist.id, "reason": "similar to your recent plays"} for playlist in r.rng.sample(PLAYLISTS[:7], 3)
+    ],
+    "embedding": lambda r: [round(r.rng.gauss(0, 0.088), 4) for _ in range(128)],
+    "trained_at": lambda r: r.at(days=-r.day.weekday()),
+    "top_genres": lambda r: r.rng.sample(GENRES, 10),
+    "top_artist_ids": lambda r: [artist.id for artist in r.rng.sample(ARTISTS, 8)],
+    "moods": lambda r: r.rng.sample(MOODS, 3),
+    "discovery_affinity": lambda r: r.number(0.05, 0.9, 3),
+    "daypart_profile": lambda r: dict(zip(("morning", "afternoon", "evening", "night"), _shares(r, 4))),
+    "impression_id": lambda r: r.uuid(),
+    "surface": lambda r: r.pick("home", "home", "search", "now-playing", "library"),
+    "item_type": lambda r: r.pick("track", "playlist", "album", "artist", "episode"),
+    "item_id": lambda r: r.pick(r.track.id, r.playlist.id, r.episode.id),
+    "experiment_arm": lambda r: r.pick("control", "treatment-a", None),
+    "shown_at": lambda r: r.at(),
+    "played": lambda r: r.chance(0.18),
+    "experiment_id": lambda r: r.pick("exp-home-shelf-order", "exp-cold-start-v2"),
+    "arm": lambda r: r.pick("control", "treatment"),
+    "assigned_at": lambda r: r.at(),
+    "as_of_date": lambda r: r.day.isoformat(),
+    "churn_score": lambda r: r.number(0.01, 0.74),
+    "reason_codes": lambda r: r.rng.sample(["listening_down_30d", "payment_failed", "no_saves_14d", "skips_up", "student_plan_ending"], 3),
+    "days_since_last_play": lambda r: r.between(0, 45),
+    # advertising
+    "campaign_id": lambda r: r.campaign.id,
+    "advertiser_id": lambda r: r.campaign.advertiser_id,
+    "creative_id": lambda r: f"{r.campaign.id}-c{r.between(1, r.campaign.creatives)}",
+    "placement": lambda r: r.pick("music-break", "music-break", "podcast-preroll", "podcast-midroll", "banner"),
+    "served_at": lambda r: r.at(),
+    "is_valid": lambda r: r.chance(0.96),
+    "price_eur": lambda r: r.number(0.002, 0.03, 6),
+    "report_date": lambda r: r.day.isoformat(),
+    "impressions": lambda r: r.between(2_000, 900_000),
+    "reach": lambda r: int(r.values.get("impressions", 10_000) * r.number(0.3, 0.7)),
+    "clicks": lambda r: int(r.values.get("impressions", 10_000) * r.number(0.001, 0.01)),
+    "spend_eur": lambda r: round(r.values.get("impressions", 10_000) * r.number(0.004, 0.02), 2),
+}
+
+
+def _shares(r: SampleRow, count: int) -> list[float]:
+    weights = [r.rng.random() + 0.2 for _ in range(count)]
+    return [round(weight / sum(weights), 3) for weight in weights]
+
+
+# Where a product's column means something else than SAMPLE_COLUMNS says: {(product, column): rule}.
+SAMPLE_OVERRIDES: dict[tuple[str, str], Callable[[SampleRow], object]] = {
+    ("artist-catalog", "country"): lambda r: r.artist.country,
+    ("artist-catalog", "id"): lambda r: r.artist.id,
+    ("artist-audience-insights", "country"): lambda r: r.listener.country if r.chance(0.85) else "other",
+    ("play-events-v1", "id"): lambda r: r.uuid(),
+    ("playlists", "id"): lambda r: r.playlist.id,
+    ("playlists", "title"): lambda r: r.playlist.title,
+    ("playlists", "created_at"): lambda r: r.at(days=-r.between(30, 2_000)),
+    ("podcast-shows", "title"): lambda r: r.show.title,
+    ("podcast-shows", "explicit"): lambda r: r.show.explicit,
+    ("podcast-episodes", "title"): lambda r: r.episode.title,
+    ("podcast-episodes", "explicit"): lambda r: r.show.explicit,
+    ("top-charts", "country"): lambda r: r.pick("global", *COUNTRIES[:6]),
+    ("top-charts", "position"): lambda r: r.between(1, 50),
+    ("weekly-chart-export", "position"): lambda r: r.between(1, 100),
+    ("editorial-playlist-performance", "playlist_id"): lambda r: r.rng.choice(PLAYLISTS[:5]).id,
+    ("listener-demographics-legacy", "month"): lambda r: r.month(r.between(2, 4)),
+    ("listener-demographics-legacy", "region"): lambda r: r.pick("Stockholm", "Île-de-France", "Bayern", "Lombardia", "Madrid", "Ontario"),
+    ("listener-demographics-legacy", "listeners"): lambda r: r.between(50, 120_000),
+    ("finance-kpis-monthly", "month"): lambda r: r.month(r.between(1, 3)),
+    ("finance-kpis-monthly", "region"): lambda r: r.pick("EMEA", "NA", "LATAM", "APAC", "global"),
+    ("listener-taste-profiles", "updated_at"): lambda r: timestamp(datetime.combine(r.day, dt_time(4, r.between(0, 59)), tzinfo=UTC)),
+    ("playlist-recommendations", "rank"): lambda r: r.between(1, 12),
+    ("podcast-followers", "country"): lambda r: r.pick(*COUNTRIES, "ZZ"),
+    ("playlist-follows-daily", "country"): lambda r: r.pick(*COUNTRIES, "ZZ"),
+}
+
+SAMPLE_ROWS = (8, 15)  # rows per port, at least and at most

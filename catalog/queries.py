@@ -304,15 +304,33 @@ def impact_of(user, product: DataProduct) -> list[ImpactedProduct]:
 # --- service level objectives and samples ----------------------------------------
 
 
-def sees_real_values(user, product: DataProduct) -> bool:
-    """May `user` see the real values of a product's sensitive sample columns?
-    Whoever may use it (its team, admins, live grantees) and stewards, who
-    govern it. Everyone else sees them masked (catalog.samples)."""
-    if not user.is_authenticated:
-        return False
+def revealed_port_ids(user, product: DataProduct, port_ids) -> set[int]:
+    """Of these ports of `product`, those whose sensitive sample columns
+    `user` may see unmasked: all of them for its team, admins and stewards
+    (who govern it); for others, the ports a live grant with full read
+    access covers (a grant without a port covers every port; a read-masked
+    grant covers none). Everyone else sees them masked (catalog.samples)."""
+    port_ids = set(port_ids)
+    if not user.is_authenticated or not port_ids:
+        return set()
+    from access_requests.models import AccessRequest, Grant
     from access_requests.queries import is_steward
 
-    return is_steward(user) or may_use(user, product)
+    if is_steward(user) or can_edit(user, product):
+        return port_ids
+    if not user.has_perm("catalog.access_dataproduct", product):
+        return set()
+    covered = set(
+        Grant.objects.live().filter(user=user, product=product, access=AccessRequest.Access.READ).values_list("port_id", flat=True)
+    )
+    return port_ids if None in covered else port_ids & covered
+
+
+def sees_real_values(user, product: DataProduct, port: OutputPort | None = None) -> bool:
+    """May `user` see the real values of the sensitive sample columns of
+    `port` (without one: of every port, as a grant for the whole product
+    allows)? See revealed_port_ids."""
+    return bool(revealed_port_ids(user, product, [port.pk if port is not None else None]))
 
 
 def slos_of(product: DataProduct) -> QuerySet:
@@ -339,7 +357,7 @@ def visible_slos(user) -> QuerySet:
 
 def visible_samples(user, product: DataProduct, ports=None) -> dict[int, "samples.SampleTable"]:
     """Each output port's sample as `user` may see it, by port id: sensitive
-    columns masked unless they may see real values. Pages and API read
+    columns masked unless they may see that port's real values (revealed_port_ids). Pages and API read
     samples only through here. `ports` may pass the ports already loaded
     (with their fields prefetched) to save queries."""
     from . import samples
@@ -349,5 +367,7 @@ def visible_samples(user, product: DataProduct, ports=None) -> dict[int, "sample
     stored = {sample.port_id: sample for sample in Sample.objects.filter(port__in=[port.pk for port in ports])}
     if not stored:
         return {}
-    reveal = sees_real_values(user, product)
-    return {port.pk: samples.sample_table(stored[port.pk], port.fields.all(), reveal=reveal) for port in ports if port.pk in stored}
+    revealed = revealed_port_ids(user, product, stored)
+    return {
+        port.pk: samples.sample_table(stored[port.pk], port.fields.all(), reveal=port.pk in revealed) for port in ports if port.pk in stored
+    }

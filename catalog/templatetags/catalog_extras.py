@@ -1,5 +1,7 @@
 """Template filters of the catalog's pages."""
 
+import json
+
 from django import template
 
 from ..models import SLOStatus
@@ -21,3 +23,10 @@ def slo_status_label(status: str) -> str:
 @register.filter
 def slo_status_symbol(status: str) -> str:
     return SLO_SYMBOLS.get(status, "")
+
+
+@register.filter
+def sample_cell(value, limit: int = 80) -> str:
+    """A sample value as text: nested values as compact JSON, long ones cut (the API has them whole)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")) if isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"

@@ -1,6 +1,7 @@
 """manage.py load_demo: the Streamly demo mesh."""
 
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -8,7 +9,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Max, Min
 from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
 
 from access_requests import audit
 from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
@@ -21,11 +25,16 @@ from catalog.models import (
     LineageNode,
     LineageRun,
     OutputPort,
+    Sample,
     SchemaField,
+    ServiceLevelObjective,
+    SLOMeasurement,
+    SLOStatus,
     Tag,
     Team,
     TeamMembership,
 )
+from catalog.samples import MASK
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_mesh_output")]
 
@@ -66,6 +75,10 @@ def snapshot() -> dict:
         "audit": list(AuditEvent.objects.order_by("sequence").values_list("sequence", "hash")),
         "lineage": list(LineageEdge.objects.order_by("pk").values_list("pk", "upstream", "downstream", "run_id", "last_seen")),
         "lineage runs": LineageRun.objects.count(),
+        "objectives": list(ServiceLevelObjective.objects.order_by("pk").values_list("pk", "product_id", "indicator", "name", "status", "total_count")),
+        "measurements": SLOMeasurement.objects.count(),
+        "samples": list(Sample.objects.order_by("pk").values_list("pk", "port_id", "source_name", "columns", "rows")),
+        "notifications": Notification.objects.count(),
     }
 
 
@@ -296,3 +309,96 @@ def test_a_consumer_sees_play_events_feeding_artist_payments_but_not_a_draft():
 
     assert {"play-events-daily", "artist-payments", "finance-kpis-monthly", "playlist-recommendations"} <= downstream
     assert "listener-churn-signals" not in downstream  # a draft of the Listener Identity team
+
+
+# --- service level objectives and samples ------------------------------------------------
+
+
+def test_every_product_has_an_objective_measured_over_ninety_days():
+    now = timezone.now()
+    for product in DataProduct.objects.all():
+        spans = [
+            (span["first"], span["last"])
+            for span in SLOMeasurement.objects.filter(slo__product=product).values("slo").annotate(first=Min("measured_at"), last=Max("measured_at"))
+        ]
+        assert spans, product.slug
+        assert any(first <= now - timedelta(days=89) and last >= now - timedelta(hours=5) for first, last in spans), product.slug
+
+
+def test_most_products_meet_their_objectives_some_are_at_risk_and_one_or_two_breached():
+    statuses = Counter(DataProduct.objects.values_list("slo_status", flat=True))
+
+    assert statuses[SLOStatus.MEETING] > sum(statuses.values()) / 2
+    assert statuses[SLOStatus.AT_RISK] >= 2
+    assert 1 <= statuses[SLOStatus.BREACHED] <= 2
+    assert statuses[SLOStatus.NO_DATA] == 0
+
+
+def test_demo_objectives_use_every_indicator_and_keep_at_least_one_custom_one():
+    indicators = set(ServiceLevelObjective.objects.values_list("indicator", flat=True))
+
+    assert indicators == set(ServiceLevelObjective.Indicator.values)
+    assert ServiceLevelObjective.objects.filter(indicator="custom").exclude(name="").exists()
+    assert ServiceLevelObjective.objects.filter(port__isnull=False).exists()
+    assert ServiceLevelObjective.objects.filter(port__isnull=True).exists()
+
+
+def test_breached_objectives_missed_this_week_and_a_recovered_one_missed_long_ago():
+    breached = ServiceLevelObjective.objects.filter(status=SLOStatus.BREACHED)
+    recovered = ServiceLevelObjective.objects.get(product__slug="play-events-daily", indicator="freshness")
+    week_ago, window_start = timezone.now() - timedelta(days=7), timezone.now() - timedelta(days=recovered.window_days)
+
+    assert breached.exists()
+    for slo in breached:
+        assert slo.measurements.filter(good=False, measured_at__gte=week_ago).exists(), slo
+    assert recovered.status == SLOStatus.MEETING
+    misses_then = recovered.measurements.filter(good=False, measured_at__lt=window_start).count()
+    assert misses_then > recovered.total_count * (100 - recovered.target) / 100  # more than a window allows
+
+
+def test_breaches_were_notified_when_they_happened_and_not_mailed():
+    breaches = Notification.objects.filter(kind=Notification.Kind.SLO_BREACHED)
+    week_ago = timezone.now() - timedelta(days=7)
+    breached = DataProduct.objects.filter(slo_status=SLOStatus.BREACHED)
+
+    this_week = breaches.filter(created_at__gte=week_ago)
+    assert set(this_week.values_list("url", flat=True)) == {reverse("catalog:product_slos", args=[product.slug]) for product in breached}
+    assert "alice" in set(this_week.values_list("recipient__username", flat=True))  # she owns the breached products
+    assert not this_week.filter(read_at__isnull=False).exists()  # this week's news is unread
+    long_ago = breaches.filter(created_at__lt=week_ago, url=reverse("catalog:product_slos", args=["play-events-daily"]))
+    assert {"alice", "erin", "niaj", "frank"} <= set(long_ago.values_list("recipient__username", flat=True))  # owners and consumers then
+    assert not long_ago.filter(read_at=None).exists()
+    assert not Notification.objects.filter(delivered_at=None).exists()  # a worker finds nothing to e-mail
+
+
+def test_every_published_product_with_ports_has_samples_and_they_show_personal_data_columns():
+    for product in DataProduct.objects.filter(status=DataProduct.Status.PUBLISHED, output_ports__isnull=False).distinct():
+        samples = Sample.objects.filter(port__product=product).select_related("port")
+        assert samples.exists(), product.slug
+        assert all(8 <= len(sample.rows) <= 15 for sample in samples), product.slug
+        personal = set(SchemaField.objects.filter(port__product=product, is_pii=True).values_list("name", flat=True))
+        if personal:
+            shown = {column for sample in samples for column in sample.columns}
+            assert shown & personal, product.slug
+
+
+def test_samples_were_uploaded_both_as_csv_and_as_json():
+    names = list(Sample.objects.values_list("source_name", flat=True))
+
+    assert any(name.endswith(".csv") for name in names)
+    assert any(name.endswith(".json") for name in names)
+
+
+def test_a_consumer_without_a_grant_sees_personal_columns_of_a_sample_masked():
+    erin = User.objects.get(username="erin")
+    dave = User.objects.get(username="dave")
+    profiles = DataProduct.objects.get(slug="listener-profiles")
+    port = profiles.output_ports.get(name="profiles")
+    assert not Grant.objects.filter(user=erin, product=profiles).exists()
+
+    as_owner = queries.visible_samples(dave, profiles)[port.pk]
+    as_consumer = queries.visible_samples(erin, profiles)[port.pk]
+
+    email = [column.name for column in as_owner.columns].index("email")
+    assert all(row[email].endswith(("@example.net", "@example.org", "@example.com")) for row in as_owner.rows)
+    assert all(row[email] == MASK for row in as_consumer.rows)

@@ -596,6 +596,37 @@ def test_grant_on_another_product_does_not_reveal_this_ones_values():
     assert queries.sees_real_values(fresh(mesh.requester), other.product) is True
 
 
+def test_a_read_masked_grant_keeps_sensitive_values_masked():
+    mesh = Mesh(contains_pii=True)
+    daily, _ = stored_sample(mesh)
+    live_grant(mesh, access="read-masked")
+
+    shown = queries.visible_samples(fresh(mesh.requester), mesh.product)
+
+    assert queries.sees_real_values(fresh(mesh.requester), mesh.product) is False
+    assert shown[daily.pk].revealed is False
+    assert "ada@example.com" not in repr(shown)
+
+
+def test_a_grant_on_one_port_reveals_that_ports_values_only():
+    mesh = Mesh()
+    daily, weekly = services.set_output_ports(
+        mesh.product, ports=[PortSpec("daily", fields=list(SCHEMA)), PortSpec("weekly", fields=list(SCHEMA))]
+    )
+    upload(daily, CSV, by=mesh.owner)
+    upload(weekly, CSV, by=mesh.owner)
+    live_grant(mesh, port=weekly)
+
+    shown = queries.visible_samples(fresh(mesh.requester), mesh.product)
+
+    assert shown[weekly.pk].rows == ROWS
+    assert shown[daily.pk].revealed is False
+    assert "ada@example.com" not in repr(shown[daily.pk])
+    assert queries.sees_real_values(fresh(mesh.requester), mesh.product, weekly) is True
+    assert queries.sees_real_values(fresh(mesh.requester), mesh.product, daily) is False
+    assert queries.sees_real_values(fresh(mesh.requester), mesh.product) is False
+
+
 # --- visible samples --------------------------------------------------------------------
 
 
