@@ -481,7 +481,7 @@ class ServiceLevelObjective(models.Model):
     def objective(self) -> str:
         """The promise in words: "≤ 6 h, 99.5 % over 28 days"."""
         sign = "≤" if self.operator == self.Operator.AT_MOST else "≥"
-        unit = f" {self.unit}" if self.unit and self.unit != "%" else self.unit
+        unit = f" {self.unit}" if self.unit else ""
         return f"{sign} {self.threshold:g}{unit}, {self.target:g} % over {self.window_days} days"
 
 
