@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PURPOSE = "Measure how the autumn campaign changed listening, for the marketing review."
 LOCATION = "kafka://events.streamly.internal/play-events.v2"
+IP_ADDRESS = "198.51.100.12"  # a personal value of the demo's play-events-stream sample
 
 
 
@@ -57,6 +58,8 @@ def test_request_approve_twice_use_revoke_and_lose_access(browser_as, live_serve
     bob.goto(product_url)
     expect(bob.get_by_text("shown once you have access to this product").first).to_be_visible()
     expect(bob.get_by_text(LOCATION)).to_have_count(0)
+    expect(bob.locator(".sample-table .masked-value").first).to_have_text("•••")
+    expect(bob.locator(".sample-table", has_text=IP_ADDRESS)).to_have_count(0)
     bob.get_by_role("link", name="Request access").click()
     expect(bob.get_by_text("Governance steward")).to_be_visible()
     bob.get_by_label("Purpose").fill(PURPOSE)
@@ -79,6 +82,8 @@ def test_request_approve_twice_use_revoke_and_lose_access(browser_as, live_serve
     bob.reload()
     expect(bob.get_by_text("You have access until")).to_be_visible()
     expect(bob.get_by_text(LOCATION)).to_be_visible()
+    expect(bob.locator(".sample-table", has_text=IP_ADDRESS).first).to_be_visible()  # unmasked samples
+    expect(bob.locator(".sample-table .masked-value")).to_have_count(0)
     expect(bob.locator(".bell .nav-count")).to_be_visible()
 
     # alice revokes on the Consumers tab
@@ -94,4 +99,6 @@ def test_request_approve_twice_use_revoke_and_lose_access(browser_as, live_serve
     bob.reload()
     expect(bob.get_by_text(LOCATION)).to_have_count(0)
     expect(bob.get_by_text("shown once you have access to this product").first).to_be_visible()
+    expect(bob.locator(".sample-table", has_text=IP_ADDRESS)).to_have_count(0)
+    expect(bob.locator(".sample-table .masked-value").first).to_have_text("•••")
     expect(bob.get_by_role("link", name="Request access")).to_be_visible()
