@@ -781,8 +781,10 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
         return slo_id if isinstance(slo_id, int) and not isinstance(slo_id, bool) else None
 
     ids = {slo_id_of(row) for row in rows} - {None}
-    slos = {slo.pk: slo for slo in ServiceLevelObjective.objects.filter(pk__in=ids).select_related("product")}
-    writable = {pk for pk, slo in slos.items() if by.is_authenticated and by.has_perm("catalog.change_dataproduct", slo.product)}
+    from .queries import writable_slos
+
+    # One query for the objectives `by` may measure (their teams' products), not a permission check per objective.
+    slos = {slo.pk: slo for slo in writable_slos(by).filter(pk__in=ids)}
     errors: dict[str, dict[str, list[str]]] = {}
     measurements: dict[tuple[int, datetime], SLOMeasurement] = {}
     duplicates = 0
@@ -795,7 +797,7 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
         if unknown:
             problems["non_field_errors"] = [f"Unknown field {sorted(unknown)[0]!r}; a measurement has slo, measured_at, value and optionally unit."]
         slo_id = slo_id_of(row)
-        slo = slos.get(slo_id) if slo_id in writable else None
+        slo = slos.get(slo_id)
         if row.get("slo") is None:
             problems["slo"] = ["This field is required."]
         elif slo_id is None:
@@ -843,9 +845,9 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
             duplicates += 1
     # ignore_conflicts: a concurrent batch with the same measurement stores it once.
     SLOMeasurement.objects.bulk_create(measurements.values(), ignore_conflicts=True)
-    touched = sorted({slo.product_id for slo in slos.values() if slo.pk in writable})
+    touched = sorted({slo.product_id for slo in slos.values()})
     refresh_slo_statuses(product_ids=touched, now=now)
-    affected = ServiceLevelObjective.objects.filter(pk__in={slo_id for slo_id in ids if slo_id in writable}).order_by("pk")
+    affected = ServiceLevelObjective.objects.filter(pk__in=slos).order_by("pk")
     return MeasurementsResult(received=len(rows), stored=len(measurements), duplicates=duplicates, slos=list(affected))
 
 

@@ -824,6 +824,20 @@ def test_the_periodic_refresh_reads_the_clock(clock):
     assert fresh(mesh.product).slo_status == SLOStatus.NO_DATA
 
 
+def test_the_beat_task_recomputes_statuses_as_time_passes(clock):
+    from catalog import tasks
+
+    mesh = Mesh()
+    slo = define_slo(mesh.product, threshold=6, target=90, window_days=1)
+    send(slo, [1], by=mesh.owner)
+    clock.move_to(NOW + timedelta(days=2))
+
+    refreshed = tasks.refresh_slo_statuses.delay().get()
+
+    assert refreshed == 0  # no product turned breached
+    assert fresh(mesh.product).slo_status == SLOStatus.NO_DATA
+
+
 def test_refresh_of_all_products_in_small_batches_stores_every_status():
     mesh = Mesh()
     products = [ProductFactory(domain=mesh.product.domain, by=mesh.owner) for _ in range(3)]
