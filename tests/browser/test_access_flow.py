@@ -4,7 +4,6 @@ confidential product, its owner and a steward approve in their inboxes
 on the Consumers tab, and the location is gone again."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_browse import sign_in
@@ -14,12 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PURPOSE = "Measure how the autumn campaign changed listening, for the marketing review."
 LOCATION = "kafka://events.streamly.internal/play-events.v2"
 IP_ADDRESS = "198.51.100.12"  # a personal value of the demo's play-events-stream sample
-
-
-
-@pytest.fixture
-def demo_mesh(transactional_db):
-    call_command("load_demo", force=True, verbosity=0)
 
 
 @pytest.fixture

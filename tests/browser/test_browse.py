@@ -1,15 +1,9 @@
 """A new consumer's first visit, in Debian's Chromium driven by Playwright."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_mesh(transactional_db):
-    call_command("load_demo", force=True, verbosity=0)
 
 
 def sign_in(page: Page, live_server, username: str) -> None:

@@ -1,17 +1,11 @@
 """A consumer reads where a product's data comes from, in Debian's Chromium driven by Playwright."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_browse import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_mesh(transactional_db):
-    call_command("load_demo", force=True, verbosity=0)
 
 
 def test_consumer_opens_the_lineage_tab_changes_the_depth_and_follows_a_node(page: Page, live_server, demo_mesh):

@@ -2,17 +2,11 @@
 sample rows, in Debian's Chromium driven by Playwright."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_browse import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_mesh(transactional_db):
-    call_command("load_demo", force=True, verbosity=0)
 
 
 def test_consumer_finds_a_breached_product_and_reads_its_slo_history(page: Page, live_server, demo_mesh):
