@@ -377,9 +377,9 @@ def test_a_row_the_rules_refuse_shows_the_error_on_that_row_and_saves_nothing(si
 
     assert response.status_code == 400
     rows = slo_rows(response.content.decode().replace("&#x27;", "'"))
-    assert "has-error" not in rows[0].split(">")[0]
-    assert "has-error" not in rows[1].split(">")[0]
-    assert "has-error" in rows[2].split(">")[0]
+    assert "slo-form-invalid" not in rows[0].split(">")[0]
+    assert "slo-form-invalid" not in rows[1].split(">")[0]
+    assert "slo-form-invalid" in rows[2].split(">")[0]
     assert "Availability is measured in" in rows[2]  # the exact wording: test_slo_api
     assert list(ServiceLevelObjective.objects.values_list("pk", "threshold")) == [(existing.pk, 6.0)]
     mesh.product.refresh_from_db()
