@@ -304,26 +304,45 @@ def impact_of(user, product: DataProduct) -> list[ImpactedProduct]:
 # --- service level objectives and samples ----------------------------------------
 
 
-def revealed_port_ids(user, product: DataProduct, port_ids) -> set[int]:
-    """Of these ports of `product`, those whose sensitive sample columns
-    `user` may see unmasked: all of them for its team, admins and stewards
-    (who govern it); for others, the ports a live grant with full read
-    access covers (a grant without a port covers every port; a read-masked
-    grant covers none). Everyone else sees them masked (catalog.samples)."""
+def _granted_port_ids(user, product: DataProduct, port_ids: set, **grant_filters) -> set:
+    """Of `port_ids`, those a live grant of `user` on `product` covers (a
+    grant without a port covers every port). Checked against the guardian
+    permission too, as has_live_grant does."""
+    from access_requests.models import Grant
+
+    if not user.has_perm("catalog.access_dataproduct", product):
+        return set()
+    covered = set(Grant.objects.live().filter(user=user, product=product, **grant_filters).values_list("port_id", flat=True))
+    return port_ids if None in covered else port_ids & covered
+
+
+def usable_port_ids(user, product: DataProduct, port_ids) -> set:
+    """Of these ports of `product`, those `user` may use now and whose
+    location they see: every port for its team and admins; for others, the
+    ports their live grants cover (a grant for one port shows that port's)."""
     port_ids = set(port_ids)
     if not user.is_authenticated or not port_ids:
         return set()
-    from access_requests.models import AccessRequest, Grant
+    if can_edit(user, product):
+        return port_ids
+    return _granted_port_ids(user, product, port_ids)
+
+
+def revealed_port_ids(user, product: DataProduct, port_ids) -> set:
+    """Of these ports of `product`, those whose sensitive sample columns
+    `user` may see unmasked: all of them for its team, admins and stewards
+    (who govern it); for others, the ports a live grant with full read
+    access covers (a read-masked grant covers none). Everyone else sees
+    them masked (catalog.samples)."""
+    from access_requests.models import AccessRequest
     from access_requests.queries import is_steward
 
+    port_ids = set(port_ids)
+    if not user.is_authenticated or not port_ids:
+        return set()
     if is_steward(user) or can_edit(user, product):
         return port_ids
-    if not user.has_perm("catalog.access_dataproduct", product):
-        return set()
-    covered = set(
-        Grant.objects.live().filter(user=user, product=product, access=AccessRequest.Access.READ).values_list("port_id", flat=True)
-    )
-    return port_ids if None in covered else port_ids & covered
+    return _granted_port_ids(user, product, port_ids, access=AccessRequest.Access.READ)
 
 
 def sees_real_values(user, product: DataProduct, port: OutputPort | None = None) -> bool:

@@ -28,7 +28,7 @@ class OutputPortSerializer(serializers.ModelSerializer):
 
     def to_representation(self, port):
         data = super().to_representation(port)
-        if not self.context.get("may_see_location", False):
+        if port.pk not in self.context.get("usable_ports", ()):
             data["location"] = None  # shown only to people who may use the product
         sample = self.context.get("samples", {}).get(port.pk)
         data["sample"] = SampleTableSerializer(sample).data if sample is not None else None
@@ -169,8 +169,9 @@ class ProductDetailSerializer(ProductSerializer):
     def to_representation(self, product):
         request = self.context["request"]
         port_context = self.fields["output_ports"].child.context
-        port_context["may_see_location"] = queries.may_use(request.user, product)
-        port_context["samples"] = queries.visible_samples(request.user, product, ports=product.output_ports.all())
+        ports = product.output_ports.all()
+        port_context["usable_ports"] = queries.usable_port_ids(request.user, product, [port.pk for port in ports])
+        port_context["samples"] = queries.visible_samples(request.user, product, ports=ports)
         data = super().to_representation(product)
         data["inputs"] = InputSerializer(queries.declared_inputs(request.user, product), many=True).data
         return data

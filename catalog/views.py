@@ -62,6 +62,7 @@ def product_detail(request, slug):
         "description_html": render_markdown(product.description),
         "can_edit": queries.can_edit(user, product),
         "may_use": queries.may_use(user, product),
+        "usable_ports": queries.usable_port_ids(user, product, [port.pk for port in ports]),
         # The access box: a live grant, else an open request, else the button.
         "live_grant": access_queries.live_grant(user, product),
         "open_request": access_queries.open_request(user, product),
