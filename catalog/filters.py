@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from .models import DataProduct, Domain, Tag, Team
+from .models import DataProduct, Domain, SLOStatus, Tag, Team
 
 # Query parameters that are not filters but are understood by lists.
 PAGING_PARAMETERS = {"page", "page_size", "format"}
@@ -19,6 +19,7 @@ class ProductFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=DataProduct.Kind.choices, empty_label="Any kind")
     owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Owning team", empty_label="Any team")
+    slo_status = django_filters.ChoiceFilter(choices=SLOStatus.choices, label="SLO status", empty_label="Any SLO status")
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("updated_at", "updated")),
         field_labels={"name": "Name", "created_at": "Newest", "updated_at": "Recently updated"},
@@ -28,7 +29,7 @@ class ProductFilter(django_filters.FilterSet):
 
     class Meta:
         model = DataProduct
-        fields = ["q", "domain", "tag", "classification", "status", "kind", "owner_team"]
+        fields = ["q", "domain", "tag", "classification", "status", "kind", "owner_team", "slo_status"]
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)

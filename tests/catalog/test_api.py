@@ -90,14 +90,17 @@ def test_admin_sees_every_draft(client_for):
         ("kind=aggregate", ["Listener profiles"]),
         ("status=deprecated", ["Old charts"]),
         ("q=profiles", ["Listener profiles"]),
+        ("slo_status=breached", ["Artist payments"]),
+        ("slo_status=no_data", ["Listener profiles", "Old charts"]),
     ],
 )
 def test_product_list_filters(client_for, query, expected):
     listener = DomainFactory(slug="listener")
     ProductFactory(name="Listener profiles", domain=listener, kind="aggregate", tags=["listening"])
-    ProductFactory(name="Artist payments", classification="restricted", tags=["finance", "monthly"])
+    payments = ProductFactory(name="Artist payments", classification="restricted", tags=["finance", "monthly"])
     old = ProductFactory(name="Old charts", tags=["finance"])
     DataProduct.objects.filter(pk=old.pk).update(status="deprecated")
+    DataProduct.objects.filter(pk=payments.pk).update(slo_status="breached")
 
     response = client_for(UserFactory()).get(f"{PRODUCTS}?{query}")
 
@@ -117,6 +120,7 @@ def test_invalid_filter_value_is_a_400_naming_the_filter(client_for):
 
     assert response.status_code == 400
     assert "classification" in response.json()
+    assert "slo_status" in client_for(UserFactory()).get(f"{PRODUCTS}?slo_status=green").json()
 
 
 def test_page_size_is_capped_at_200(client_for):
