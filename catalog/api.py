@@ -95,7 +95,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         params = LineageQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         graph = queries.lineage_graph(request.user, product, **params.validated_data)
-        return Response(LineageGraphSerializer(graph).data)
+        return Response(LineageGraphSerializer(graph, context={"origins": graph.origins}).data)
 
     @extend_schema(summary="Who is hit when a data product breaks: downstream products, their owners and consumers", responses=ImpactedProductSerializer(many=True))
     @action(detail=True, methods=["get"])

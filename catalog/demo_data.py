@@ -2431,6 +2431,8 @@ class DemoJob:
     days_ago: int = 1  # when the run completed
     # The outputs' `schema` facet, for jobs that report one: {(product, port): [(name, type, description)]}
     observed_schema: tuple = ()
+    # The outputs' `columnLineage` facet: {(product, port): [(output field, [(input product, input port, input field)])]}
+    column_lineage: tuple = ()
 
 
 LINEAGE_JOB_NAMESPACE = "streamly-airflow"
@@ -2472,6 +2474,18 @@ LINEAGE = [
                     ("country", "STRING", "Listener country."), ("plays", "INT64", "Plays of 30 s or more."),
                     ("listeners", "INT64", "Distinct listeners."), ("ms_played", "INT64", "Milliseconds played."),
                     ("skips", "INT64", "Plays skipped before 30 s (added by the pipeline, not yet declared)."),
+                )),
+            ),
+            column_lineage=(
+                (("play-events-daily", "daily-table"), (
+                    ("play_date", (("play-events", "play-events-hourly", "started_at"),)),
+                    ("track_id", (("play-events", "play-events-hourly", "track_id"), ("track-catalog", "tracks-table", "track_id"))),
+                    ("country", (("play-events", "play-events-hourly", "country"),)),
+                    ("platform", (("play-events", "play-events-hourly", "platform"), ("device-registry", "devices", "os"))),
+                    ("plays", (("play-events", "play-events-hourly", "ms_played"),)),
+                    ("listeners", (("play-events", "play-events-hourly", "listener_id"),)),
+                    ("ms_played_total", (("play-events", "play-events-hourly", "ms_played"),)),
+                    ("completion_rate", (("play-events", "play-events-hourly", "ms_played"), ("track-catalog", "tracks-table", "duration_ms"))),
                 )),
             )),
     DemoJob("aggregate.stream_quality_hourly", (port_of("playback-errors", "errors-stream"), port_of("play-events", "play-events-stream"), port_of("device-registry", "devices")),

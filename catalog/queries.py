@@ -179,6 +179,8 @@ class LineageGraph:
     depth: int
     nodes: list[LineageNode] = field(default_factory=list)
     edges: list[tuple[int, int]] = field(default_factory=list)  # (upstream node id, downstream node id)
+    # Who recorded each edge: its LineageEdge rows (one per origin: the owners, an OpenLineage job).
+    origins: dict[tuple[int, int], list[LineageEdge]] = field(default_factory=dict)
 
 
 def _hidden_condition(user) -> tuple[str, list]:
@@ -229,7 +231,22 @@ def lineage_graph(user, product: DataProduct, *, direction: str = "both", depth:
     for node in nodes:
         node.layer = layers[node.pk]
     nodes.sort(key=lambda node: (node.layer, str(node)))
-    return LineageGraph(product=product, direction=direction, depth=max(0, min(depth, LINEAGE_MAX_DEPTH)), nodes=nodes, edges=edges)
+    return LineageGraph(
+        product=product, direction=direction, depth=max(0, min(depth, LINEAGE_MAX_DEPTH)), nodes=nodes, edges=edges,
+        origins=_edge_origins(edges),
+    )
+
+
+def _edge_origins(edges: list[tuple[int, int]]) -> dict[tuple[int, int], list[LineageEdge]]:
+    """The recorded edges behind each (upstream, downstream) pair, in a query per 500 upstream nodes."""
+    pairs = set(edges)
+    origins: dict[tuple[int, int], list[LineageEdge]] = {pair: [] for pair in edges}
+    upstreams = sorted({upstream for upstream, _ in pairs})
+    for start in range(0, len(upstreams), 500):
+        for edge in LineageEdge.objects.filter(upstream_id__in=upstreams[start : start + 500]).order_by("origin", "job_name"):
+            if (edge.upstream_id, edge.downstream_id) in pairs:
+                origins[(edge.upstream_id, edge.downstream_id)].append(edge)
+    return origins
 
 
 def declared_inputs(user, product: DataProduct) -> list[LineageNode]:

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from . import queries
 from .markdown import render_markdown
-from .models import DataProduct, Domain, OutputPort, SchemaField, ServiceLevelObjective, SLOStatus, Team, TeamMembership, slug_validator
+from .models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, ServiceLevelObjective, SLOStatus, Team, TeamMembership, slug_validator
 from .services import FieldSpec, InputSpec, PortSpec
 
 
@@ -348,12 +348,27 @@ class LineageNodeSerializer(serializers.Serializer):
         return None if node.port_id else node.name
 
 
+class LineageOriginSerializer(serializers.Serializer):
+    """Who recorded an edge, and when it was last seen."""
+
+    origin = serializers.ChoiceField(choices=LineageEdge.Origin.choices)
+    job_namespace = serializers.CharField(help_text="The OpenLineage job's namespace; empty for edges the owners declared.")
+    job_name = serializers.CharField()
+    run_id = serializers.CharField(help_text="The last run that reported the edge.")
+    last_seen = serializers.DateTimeField()
+    column_lineage = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Output field → the input fields it is derived from."
+    )
+
+
 class LineageEdgeSerializer(serializers.Serializer):
     upstream = serializers.IntegerField(help_text="The id of the node read.")
     downstream = serializers.IntegerField(help_text="The id of the node that reads it.")
+    origins = LineageOriginSerializer(many=True)
 
     def to_representation(self, pair):
-        return {"upstream": pair[0], "downstream": pair[1]}
+        origins = self.context.get("origins", {}).get(pair, [])
+        return {"upstream": pair[0], "downstream": pair[1], "origins": LineageOriginSerializer(origins, many=True).data}
 
 
 class LineageGraphSerializer(serializers.Serializer):

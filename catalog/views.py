@@ -90,7 +90,14 @@ def product_lineage(request, slug):
         "view": view,
         "graph": graph,
         "drawing": layout(graph, query=view),
-        "edge_rows": [(nodes[upstream], nodes[downstream]) for upstream, downstream in graph.edges],
+        "edge_rows": [(nodes[upstream], nodes[downstream], graph.origins.get((upstream, downstream), [])) for upstream, downstream in graph.edges],
+        # The columnLineage facets of the edges: (downstream, output field, upstream, input fields, job).
+        "column_rows": [
+            (nodes[upstream], output, nodes[downstream], inputs, edge.job_name)
+            for upstream, downstream in graph.edges
+            for edge in graph.origins.get((upstream, downstream), [])
+            for output, inputs in sorted(edge.column_lineage.items())
+        ],
         "may_see_impact": queries.may_see_impact(request.user, product),
     }
     if context["may_see_impact"]:

@@ -259,6 +259,7 @@ def test_the_lineage_api_returns_nodes_and_edges():
     assert sorted((by_id[e["upstream"]]["product"], by_id[e["downstream"]]["product"]) for e in body["edges"]) == [("a", "b"), ("b", "c")]
     assert {node["product"]: node["layer"] for node in body["nodes"]} == {"a": -1, "b": 0, "c": 1}
     assert all(node["namespace"] is None for node in body["nodes"])  # a port's identity follows its location: grantees only
+    assert {origin["origin"] for edge in body["edges"] for origin in edge["origins"]} == {"manual"}  # declared by the owners
 
 
 @pytest.mark.parametrize("query", ["direction=sideways", "depth=0", "depth=11", "depth=many"])

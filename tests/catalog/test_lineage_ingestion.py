@@ -189,6 +189,26 @@ def test_the_column_lineage_facet_is_kept_on_each_edge(pipeline):
     assert by_input == {"public.accounts": {"customer_id": ["id"]}, "public.contracts": {"plan": ["plan_code"]}}
 
 
+def test_the_lineage_tab_and_api_show_each_edges_origin_and_column_lineage(pipeline, client):
+    product, machine = pipeline
+    column_lineage = {"fields": {"customer_id": {"inputFields": [{"namespace": CRM, "name": "public.accounts", "field": "id"}]}}}
+    event = run_event(
+        inputs=[dataset(CRM, "public.accounts")], outputs=[{**port_dataset(product, "table"), "facets": {"columnLineage": column_lineage}}],
+        job="crm.accounts_sync",
+    )
+    services.ingest_run_event(event, by=machine)
+    client.force_login(UserFactory())
+
+    page = client.get(f"/products/{product.slug}/lineage/").content.decode()
+    (edge,) = client.get(f"/api/v1/products/{product.slug}/lineage/").json()["edges"]
+
+    assert "crm.accounts_sync" in page
+    assert "Column lineage (1)" in page
+    assert [(origin["origin"], origin["job_name"], origin["run_id"], origin["column_lineage"]) for origin in edge["origins"]] == [
+        ("openlineage", "crm.accounts_sync", event["run"]["runId"], {"customer_id": ["id"]})
+    ]
+
+
 # --- malformed and oversized events ---------------------------------------------------------
 
 

@@ -268,6 +268,16 @@ class Command(BaseCommand):
                     "fields": [{"name": name, "type": type_, "description": description} for name, type_, description in fields],
                 }
             }
+        for (product, port), mappings in job.column_lineage:
+            output = outputs[job.writes.index(demo_data.port_of(product, port))]
+            output.setdefault("facets", {})["columnLineage"] = {
+                "_producer": demo_data.LINEAGE_PRODUCER,
+                "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet",
+                "fields": {
+                    field: {"inputFields": [{**dataset(demo_data.port_of(source, source_port)), "field": source_field} for source, source_port, source_field in sources]}
+                    for field, sources in mappings
+                },
+            }
         return {
             "eventType": event_type,
             "eventTime": when.isoformat(),
