@@ -180,7 +180,7 @@ class LineageGraph:
     nodes: list[LineageNode] = field(default_factory=list)
     edges: list[tuple[int, int]] = field(default_factory=list)  # (upstream node id, downstream node id)
     # Who recorded each edge: its LineageEdge rows (one per origin: the owners, an OpenLineage job).
-    origins: dict[tuple[int, int], list[LineageEdge]] = field(default_factory=dict)
+    origins: dict[tuple[int, int], list["EdgeOrigin"]] = field(default_factory=dict)
 
 
 def _hidden_condition(user) -> tuple[str, list]:
@@ -237,15 +237,31 @@ def lineage_graph(user, product: DataProduct, *, direction: str = "both", depth:
     )
 
 
-def _edge_origins(edges: list[tuple[int, int]]) -> dict[tuple[int, int], list[LineageEdge]]:
-    """The recorded edges behind each (upstream, downstream) pair, in a query per 500 upstream nodes."""
+@dataclass(frozen=True)
+class EdgeOrigin:
+    """One record of an edge: declared by the owners, or reported by an OpenLineage job."""
+
+    origin: str
+    job_namespace: str
+    job_name: str
+    run_id: str
+    last_seen: object  # datetime
+    column_lineage: dict
+
+
+def _edge_origins(edges: list[tuple[int, int]]) -> dict[tuple[int, int], list[EdgeOrigin]]:
+    """The recorded edges behind each (upstream, downstream) pair, in a query
+    per 500 upstream nodes, as plain rows (a graph of a thousand nodes has
+    thousands of them)."""
     pairs = set(edges)
-    origins: dict[tuple[int, int], list[LineageEdge]] = {pair: [] for pair in edges}
+    origins: dict[tuple[int, int], list[EdgeOrigin]] = {pair: [] for pair in edges}
     upstreams = sorted({upstream for upstream, _ in pairs})
+    columns = ("upstream_id", "downstream_id", "origin", "job_namespace", "job_name", "run_id", "last_seen", "column_lineage")
     for start in range(0, len(upstreams), 500):
-        for edge in LineageEdge.objects.filter(upstream_id__in=upstreams[start : start + 500]).order_by("origin", "job_name"):
-            if (edge.upstream_id, edge.downstream_id) in pairs:
-                origins[(edge.upstream_id, edge.downstream_id)].append(edge)
+        rows = LineageEdge.objects.filter(upstream_id__in=upstreams[start : start + 500]).order_by("origin", "job_name").values_list(*columns)
+        for upstream, downstream, *fields in rows:
+            if (upstream, downstream) in pairs:
+                origins[(upstream, downstream)].append(EdgeOrigin(*fields))
     return origins
 
 

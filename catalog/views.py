@@ -90,7 +90,12 @@ def product_lineage(request, slug):
         "view": view,
         "graph": graph,
         "drawing": layout(graph, query=view),
-        "edge_rows": [(nodes[upstream], nodes[downstream], graph.origins.get((upstream, downstream), [])) for upstream, downstream in graph.edges],
+        # Who recorded each edge, as text made here: thousands of rows render
+        # noticeably faster without a loop and two date filters in each.
+        "edge_rows": [
+            (nodes[upstream], nodes[downstream], "; ".join(map(_recorded_by, graph.origins.get((upstream, downstream), []))))
+            for upstream, downstream in graph.edges
+        ],
         # The columnLineage facets of the edges: (downstream, output field, upstream, input fields, job).
         "column_rows": [
             (nodes[upstream], output, nodes[downstream], inputs, edge.job_name)
@@ -103,6 +108,11 @@ def product_lineage(request, slug):
     if context["may_see_impact"]:
         context["impact"] = queries.impact_of(request.user, product)
     return render(request, "catalog/product_lineage.html", context, status=400 if form.errors else 200)
+
+
+def _recorded_by(origin) -> str:
+    who = "declared by the owners" if origin.origin == "manual" else f"job {origin.job_name}"
+    return f"{who}, seen {origin.last_seen:%Y-%m-%d}"
 
 
 @login_required
