@@ -2,12 +2,16 @@
 use these, so every one of them shows a user exactly the same products."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from .models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, Tag, Team
+
+if TYPE_CHECKING:
+    from .samples import SampleTable
 
 
 def visible_products(user) -> QuerySet[DataProduct]:
@@ -407,7 +411,7 @@ def visible_slos(user) -> QuerySet:
     return ServiceLevelObjective.objects.filter(product__in=visible_products(user).values("pk")).select_related("product", "port")
 
 
-def visible_samples(user, product: DataProduct, ports=None) -> dict[int, "samples.SampleTable"]:
+def visible_samples(user, product: DataProduct, ports=None) -> dict[int, "SampleTable"]:
     """Each output port's sample as `user` may see it, by port id: sensitive
     columns masked unless they may see that port's real values (revealed_port_ids). Pages and API read
     samples only through here. `ports` may pass the ports already loaded

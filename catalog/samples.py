@@ -251,7 +251,7 @@ def sample_table(sample: Sample, fields: Iterable[SchemaField], *, reveal: bool)
 
 
 def csv_text(columns: list[str], rows: list[list]) -> str:
-    """Rows as CSV, for the upload form's initial text."""
+    """Rows as a CSV upload (the demo loader writes its samples with it)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
@@ -266,4 +266,5 @@ def _json_default(value):
 
 
 def json_text(columns: list[str], rows: list[list]) -> str:
+    """Rows as a JSON upload: a list of objects."""
     return json.dumps([dict(zip(columns, row)) for row in rows], default=_json_default, ensure_ascii=False, indent=2)
