@@ -36,6 +36,7 @@ from catalog.models import (
     Domain,
     OutputPort,
     SchemaField,
+    SLOStatus,
     Tag,
     Team,
     TeamMembership,
@@ -55,6 +56,9 @@ CLASSIFICATION_WEIGHTS = {
     Classification.CONFIDENTIAL: 25,
     Classification.RESTRICTED: 10,
 }
+# Stored SLO statuses as a mesh of this size would show them (no objectives
+# or measurements are generated: search facets and lists read the column).
+SLO_STATUS_WEIGHTS = {SLOStatus.MEETING: 70, SLOStatus.AT_RISK: 10, SLOStatus.BREACHED: 5, SLOStatus.NO_DATA: 15}
 # The chance that a product of a classification holds personal data.
 PII_CHANCE = {Classification.PUBLIC: 0.0, Classification.INTERNAL: 0.08, Classification.CONFIDENTIAL: 0.45, Classification.RESTRICTED: 0.75}
 PORT_TYPE_WEIGHTS = {OutputPort.PortType.TABLE: 55, OutputPort.PortType.STREAM: 20, OutputPort.PortType.FILES: 15, OutputPort.PortType.API: 10}
@@ -162,6 +166,8 @@ class CatalogGenerator:
         self.prefix = slug_prefix(seed)
         self.label = f"gen {seed}"
         self.rng = random.Random(seed)
+        # Its own generator, so that adding SLO statuses left every other generated value as it was.
+        self.slo_rng = random.Random(seed + 0x510)
         self.text = TextGenerator(self.rng)
         self.tags = tag_sampler()
         self.tag_ids: dict[str, int] = {}
@@ -273,6 +279,7 @@ class CatalogGenerator:
             contains_pii=rng.random() < PII_CHANCE[classification],
             terms_of_use=rng.choice(TERMS_OF_USE),
             documentation_url=f"https://wiki.example.com/data-products/{slug}" if rng.random() < 0.4 else "",
+            slo_status=self.slo_rng.choices(list(SLO_STATUS_WEIGHTS), weights=list(SLO_STATUS_WEIGHTS.values()))[0],
         )
         ports: list[OutputPort] = []
         schema: list[SchemaField] = []
