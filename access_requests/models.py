@@ -217,7 +217,13 @@ class Notification(models.Model):
     """A message to one user: shown in the in-app inbox and e-mailed. Rows are
     written in the transaction of the change they announce (an outbox);
     Celery delivers the e-mail after commit and sets `delivered_at`, and a
-    periodic sweep delivers what is still undelivered."""
+    periodic sweep delivers what is still undelivered.
+
+    A sender first claims the row for a while (`claimed_until`, with its own
+    `claim_token`) in a short transaction, sends with no transaction open,
+    then marks it delivered only if its claim still holds. A sender that dies
+    mid-send leaves a claim that expires; the mail may then go out twice, with
+    the same Message-ID (access_requests.notifications.message_id)."""
 
     class Kind(models.TextChoices):
         REQUEST_SUBMITTED = "request.submitted", "A request awaits your decision"
@@ -241,8 +247,12 @@ class Notification(models.Model):
     delivered_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail went out (or was found to have no address to go to)."
     )
-    delivery_attempts = models.PositiveIntegerField(default=0)
+    delivery_attempts = models.PositiveIntegerField(default=0, help_text="Deliveries begun (claims taken), including any that died mid-send.")
     last_error = models.TextField(blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A sender is e-mailing it until then; after that its claim has lapsed."
+    )
+    claim_token = models.CharField(max_length=32, blank=True, help_text="Who holds the claim: only they may mark it delivered.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
