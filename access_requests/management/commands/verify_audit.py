@@ -1,7 +1,9 @@
-"""Walk the audit trail's hash chain and report the first broken event."""
+"""Walk the audit trail's hash chain, hold it to the signed checkpoints, and
+report the first problem."""
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from access_requests import audit
@@ -10,8 +12,10 @@ from access_requests.models import AuditEvent
 
 class Command(BaseCommand):
     help = (
-        "Verify the audit trail: every event's hash matches its content and the previous event's hash, "
-        "with no gaps. Exits non-zero naming the first bad event."
+        "Verify the audit trail: every signed checkpoint (signature, and the chain of checkpoints), every event's "
+        "hash against its content and the previous event's hash with no gaps, and each checkpointed event against "
+        "the hash its checkpoint signed. Exits non-zero naming the first problem. Events after the last checkpoint "
+        "are reported as not yet anchored, which is not a failure."
     )
 
     def handle(self, *args, **options):
@@ -23,8 +27,31 @@ class Command(BaseCommand):
             if verbose and total > 10_000:
                 self.stdout.write(f"  checked {checked:,} of {total:,} events")
 
-        checked, broken = audit.verify(progress=progress)
-        if broken is not None:
-            raise CommandError(f"Audit trail broken at {broken} ({checked:,} events before it are intact).")
-        if verbose:
-            self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {checked:,} events verified in {time.monotonic() - started:.2f} s."))
+        report = audit.verify_trail(progress=progress)
+        if report.broken is not None:
+            raise CommandError(f"Audit trail broken at {report.broken} ({report.checked:,} events before it are intact).")
+        if not verbose:
+            return
+        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {report.checked:,} events verified in {time.monotonic() - started:.2f} s."))
+        if report.checkpoints:
+            last = report.checkpoints[-1]
+            self.stdout.write(
+                f"Checkpoints: {len(report.checkpoints):,} signed, in order; the last, {last} of {last.created_at}, "
+                f"anchors events #1–#{last.sequence}."
+            )
+        else:
+            self.stdout.write(f"Checkpoints: none found in storage ({_where_checkpoints_are()}).")
+        if report.unanchored:
+            first = report.anchored_through + 1
+            self.stdout.write(
+                f"Not yet anchored: {report.unanchored:,} events (#{first}–#{report.last_sequence}) are newer than the last "
+                "checkpoint; until the next one they could be removed unnoticed."
+            )
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
+
+
+def _where_checkpoints_are() -> str:
+    storage = settings.STORAGES["audit_checkpoints"]
+    location = storage.get("OPTIONS", {}).get("location")
+    return f"{location}" if location else storage["BACKEND"]
