@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import notifications, services
+from . import audit_checkpoints, notifications, services
 from .notifications import DeliveryFailed
 
 
@@ -44,3 +44,11 @@ def expire_grants() -> int:
 def send_reminders() -> dict:
     reminded, escalated = services.send_reminders()
     return {"reminded": reminded, "escalated": escalated}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def checkpoint_audit_trail() -> int | None:
+    """Sign the audit chain's head (hourly, from beat): the number of the
+    checkpoint written, or None when no event came since the last one."""
+    checkpoint = audit_checkpoints.write_checkpoint()
+    return checkpoint.number if checkpoint else None

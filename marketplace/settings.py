@@ -7,6 +7,7 @@ eagerly, e-mail goes to the console. A bad value fails loudly at start.
 
 from pathlib import Path
 from urllib.parse import urlsplit
+import json
 import os
 
 import dj_database_url
@@ -217,6 +218,52 @@ SAMPLE_MAX_BYTES = envint("SAMPLE_MAX_BYTES", "262144")
 SAMPLE_MAX_ROWS = envint("SAMPLE_MAX_ROWS", "200")
 # SLO measurements per API request.
 SLO_MEASUREMENT_BATCH = envint("SLO_MEASUREMENT_BATCH", "1000")
+
+# Audit trail checkpoints (access_requests/audit_checkpoints.py; README,
+# "Security: the audit trail"): every AUDIT_CHECKPOINT_EVERY events and every
+# AUDIT_CHECKPOINT_INTERVAL_SECONDS, the chain's head is signed with an Ed25519
+# key the database never holds, and the digest is kept in the
+# "audit_checkpoints" storage (a directory unless AUDIT_CHECKPOINT_STORAGE
+# names another Django storage backend, with AUDIT_CHECKPOINT_STORAGE_OPTIONS
+# as JSON). The keys: the PEM itself (AUDIT_SIGNING_KEY, AUDIT_VERIFY_KEY) or
+# a file holding it (AUDIT_SIGNING_KEY_FILE, AUDIT_VERIFY_KEY_FILE). With DEBUG
+# on and no key set, the demo pair that `make run` creates under var/.
+AUDIT_CHECKPOINT_EVERY = envint("AUDIT_CHECKPOINT_EVERY", "100")
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = envint("AUDIT_CHECKPOINT_INTERVAL_SECONDS", "3600")
+for _name in ("AUDIT_CHECKPOINT_EVERY", "AUDIT_CHECKPOINT_INTERVAL_SECONDS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more, not {globals()[_name]}")
+AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", str(BASE_DIR / "var" / "audit-checkpoints")))
+try:
+    _audit_storage_options = json.loads(env("AUDIT_CHECKPOINT_STORAGE_OPTIONS", "{}"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"AUDIT_CHECKPOINT_STORAGE_OPTIONS must be a JSON object: {error}") from None
+if not isinstance(_audit_storage_options, dict):
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_STORAGE_OPTIONS must be a JSON object")
+STORAGES["audit_checkpoints"] = {
+    "BACKEND": env("AUDIT_CHECKPOINT_STORAGE", "django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": _audit_storage_options or {"location": AUDIT_CHECKPOINT_DIR, "base_url": None},
+}
+AUDIT_DEMO_SIGNING_KEY_FILE = BASE_DIR / "var" / "audit-signing-key.pem"
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY")
+AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE")
+AUDIT_VERIFY_KEY = env("AUDIT_VERIFY_KEY")
+AUDIT_VERIFY_KEY_FILE = env("AUDIT_VERIFY_KEY_FILE")
+if AUDIT_SIGNING_KEY_FILE and not Path(AUDIT_SIGNING_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY_FILE: no file at {AUDIT_SIGNING_KEY_FILE}")
+if not (AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set AUDIT_SIGNING_KEY (an Ed25519 private key in PEM) or AUDIT_SIGNING_KEY_FILE: audit checkpoints "
+            "must be signed. `manage.py create_audit_key --out PATH` makes a key pair."
+        )
+    AUDIT_SIGNING_KEY_FILE = str(AUDIT_DEMO_SIGNING_KEY_FILE)
+    if not (AUDIT_VERIFY_KEY or AUDIT_VERIFY_KEY_FILE):
+        AUDIT_VERIFY_KEY_FILE = str(AUDIT_DEMO_SIGNING_KEY_FILE.with_suffix(".pub"))
+CELERY_BEAT_SCHEDULE["checkpoint-audit-trail"] = {
+    "task": "access_requests.tasks.checkpoint_audit_trail",
+    "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
+}
 
 # Search (catalog/search/): the database's own backend (SQLite FTS5 or
 # PostgreSQL full text), or Elasticsearch when ELASTICSEARCH_URL is set.

@@ -237,6 +237,54 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# --- audit checkpoints ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_signing_key(tmp_path_factory):
+    """An Ed25519 key pair made for this session in a temporary directory, so
+    the suite never reads or writes the developer's var/ demo key. Set in the
+    environment too, for the worker and server subprocesses the suite starts.
+    Returns the private key's path."""
+    from django.test import override_settings
+
+    from access_requests import audit_checkpoints
+
+    directory = tmp_path_factory.mktemp("audit-key")
+    private_pem, public_pem = audit_checkpoints.new_key_pair()
+    (directory / "signing.pem").write_bytes(private_pem)
+    (directory / "signing.pub").write_bytes(public_pem)
+    values = {
+        "AUDIT_SIGNING_KEY": "",
+        "AUDIT_SIGNING_KEY_FILE": str(directory / "signing.pem"),
+        "AUDIT_VERIFY_KEY": "",
+        "AUDIT_VERIFY_KEY_FILE": str(directory / "signing.pub"),
+    }
+    saved_environment = {name: os.environ.get(name) for name in [*values, "AUDIT_CHECKPOINT_DIR"]}
+    os.environ.update(values, AUDIT_CHECKPOINT_DIR=str(directory / "checkpoints"))
+    with override_settings(**values):
+        yield directory / "signing.pem"
+    for name, value in saved_environment.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoint_dir(settings, tmp_path_factory):
+    """Each test starts without checkpoints: the "audit_checkpoints" storage
+    is a directory of its own (created when the first checkpoint is written)."""
+    import uuid
+
+    location = tmp_path_factory.getbasetemp() / "audit-checkpoints" / uuid.uuid4().hex
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "audit_checkpoints": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
+    }
+    return location
+
+
 @pytest.fixture(autouse=True)
 def committing_tests_start_clean(request):
     """Tests that really commit (transactional_db, live_server) start as a
