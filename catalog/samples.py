@@ -18,6 +18,8 @@ from typing import Any, Iterable
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 
+from marketplace import parsers as bounded_json
+
 from .models import DataProduct, Sample, SchemaField
 
 MASK = "•••"
@@ -128,9 +130,11 @@ def read_upload(content: bytes, *, filename: str = "", format: str = "") -> tupl
         format = "json" if text.lstrip()[:1] in ("[", "{") else "csv"
     if format == "json":
         try:
-            data = json.loads(text)
+            data = bounded_json.loads(text)
         except json.JSONDecodeError as error:
             raise SampleInvalid(f"The JSON cannot be read: {error.msg} (line {error.lineno}, column {error.colno}).") from None
+        except ValueError as error:  # nested too deep, or NaN / Infinity
+            raise SampleInvalid(f"The JSON cannot be read: {error}") from None
         if isinstance(data, dict) and "rows" in data:
             data = data["rows"]
         if not isinstance(data, list):

@@ -630,7 +630,7 @@ class SLOError(CatalogError):
 
 SLO_FIELDS = ("indicator", "name", "description", "operator", "threshold", "unit", "target", "window_days", "port")
 MAX_SLOS_PER_PRODUCT = 30
-MEASUREMENT_FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of pipelines drift a little
+MAX_ID = 2**63 - 1  # the largest key a BigAutoField holds
 
 
 def _check_may_edit(by, product: DataProduct, what: str) -> None:
@@ -658,14 +658,12 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
         value = getattr(slo, name)
         if not slo_rules.is_number(value):
             raise SLOError(f"The {name} must be a number.", field=name)
-    if slo.unit == ServiceLevelObjective.Unit.PERCENT and not 0 <= slo.threshold <= 100:
-        raise SLOError("A threshold in percent lies between 0 and 100.", field="threshold")
-    if slo.unit in slo_rules.TIME_UNITS and slo.threshold < 0:
-        raise SLOError("A duration cannot be negative.", field="threshold")
+    if problem := slo_rules.impossible_value(slo.threshold, unit=slo.unit):
+        raise SLOError(problem, field="threshold")
     if not 0 < slo.target <= 100:
         raise SLOError("The target attainment is a percentage above 0 and at most 100, e.g. 99.5.", field="target")
-    if isinstance(slo.window_days, bool) or not isinstance(slo.window_days, int) or not 1 <= slo.window_days <= 365:
-        raise SLOError("The window is 1 to 365 days.", field="window_days")
+    if isinstance(slo.window_days, bool) or not isinstance(slo.window_days, int) or not 1 <= slo.window_days <= slo_rules.MAX_WINDOW_DAYS:
+        raise SLOError(f"The window is 1 to {slo_rules.MAX_WINDOW_DAYS} days.", field="window_days")
     if slo.port_id is not None and slo.port.product_id != slo.product_id:
         raise SLOError("The output port must be one of this product's.", field="port")
     slo.full_clean(exclude=["product", "port", "unit"])
@@ -754,8 +752,8 @@ def _measurement_time(value, now) -> datetime:
         raise ValueError(f"{value[:40]!r} is not an ISO 8601 date and time.")
     if timezone.is_naive(parsed):
         raise ValueError("Give the time zone, e.g. 2026-12-02T06:00:00Z or +01:00.")
-    if parsed > now + MEASUREMENT_FUTURE_TOLERANCE:
-        raise ValueError("This time is in the future.")
+    if problem := slo_rules.measurement_time_problem(parsed, now=now):
+        raise ValueError(problem)
     return parsed
 
 
@@ -780,7 +778,8 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
         slo_id = row.get("slo") if isinstance(row, dict) else None
         return slo_id if isinstance(slo_id, int) and not isinstance(slo_id, bool) else None
 
-    ids = {slo_id_of(row) for row in rows} - {None}
+    # Ids beyond a 64-bit key name no objective; the database could not even compare them.
+    ids = {slo_id for row in rows if (slo_id := slo_id_of(row)) is not None and 1 <= slo_id <= MAX_ID}
     from .queries import writable_slos
 
     # One query for the objectives `by` may measure (their teams' products), not a permission check per objective.
@@ -824,6 +823,9 @@ def record_measurements(rows, *, by, now: datetime | None = None) -> Measurement
                     value = slo_rules.convert(float(value), from_unit=unit, to_unit=slo.unit)
                 except slo_rules.UnitMismatch as error:
                     problems["unit"] = [f"{error} This SLO is measured in {slo.unit or 'no unit'}."]
+        if slo is not None and not problems.keys() & {"value", "unit"}:
+            if problem := slo_rules.impossible_value(float(value), unit=slo.unit):
+                problems["value"] = [problem]
         if problems:
             errors[str(index)] = problems
             continue

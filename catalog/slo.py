@@ -37,6 +37,11 @@ Operator = ServiceLevelObjective.Operator
 Unit = ServiceLevelObjective.Unit
 
 AT_RISK_BUDGET = 25.0  # % of the error budget left below which an SLO is at risk
+MAX_WINDOW_DAYS = 365  # the longest window an objective may have
+# A measurement older than the longest window can count in no window, even after
+# the objective's window is lengthened: it is refused, not stored.
+MEASUREMENT_MAX_AGE = timedelta(days=MAX_WINDOW_DAYS)
+MEASUREMENT_FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of pipelines drift a little
 
 # Seconds per unit, for the units of time; a value converts within its kind only.
 _SECONDS = {Unit.MILLISECONDS: 0.001, Unit.SECONDS: 1.0, Unit.MINUTES: 60.0, Unit.HOURS: 3600.0, Unit.DAYS: 86400.0}
@@ -75,6 +80,26 @@ def is_number(value) -> bool:
         return math.isfinite(value)
     except OverflowError:
         return False
+
+
+def impossible_value(value: float, *, unit: str) -> str | None:
+    """Why `value` in `unit` cannot be a reading, or None: a duration is never
+    negative, and a percentage lies between 0 and 100. Thresholds and
+    measurements are held to the same bounds."""
+    if unit == Unit.PERCENT and not 0 <= value <= 100:
+        return "A percentage lies between 0 and 100."
+    if unit in TIME_UNITS and value < 0:
+        return "A duration cannot be negative."
+    return None
+
+
+def measurement_time_problem(measured_at: datetime, *, now: datetime) -> str | None:
+    """Why a measurement cannot have been taken at `measured_at`, or None."""
+    if measured_at > now + MEASUREMENT_FUTURE_TOLERANCE:
+        return "This time is in the future."
+    if measured_at < now - MEASUREMENT_MAX_AGE:
+        return f"This time is more than {MAX_WINDOW_DAYS} days ago, older than any objective's window."
+    return None
 
 
 def convert(value: float, *, from_unit: str, to_unit: str) -> float:

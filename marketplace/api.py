@@ -1,6 +1,14 @@
 """API plumbing shared by the apps: errors as clear 4xx answers, never a 500."""
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError as DjangoValidationError,
+)
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -11,7 +19,18 @@ from .errors import Conflict, Forbidden, ServiceError
 def exception_handler(exc, context):
     """DRF's handler, plus our domain errors: a refused lifecycle transition is
     a 409, other refused changes a 400 naming the field, and a model
-    validation error a 400 with its messages per field."""
+    validation error a 400 with its messages per field. A body too large for
+    Django is a 413, too many form fields or files a 400, and data nested
+    too deep for the interpreter a 400 (the parser refuses deep JSON first;
+    this is the net under it)."""
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": "The request could not be understood."}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RecursionError):
+        return Response({"detail": "The data is nested too deeply."}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Conflict):
         return Response({exc.field or "detail": [str(exc)]}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Forbidden):
@@ -26,3 +45,7 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDenied):
         return Response({"detail": str(exc) or "You do not have permission to do this."}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)
+
+
+def too_large_message() -> str:
+    return f"A request body may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
