@@ -140,7 +140,9 @@ class LineageEventView(APIView):
     @extend_schema(
         summary="Record an OpenLineage RunEvent",
         description="The standard RunEvent JSON (spec 2-0-x). A COMPLETE event records an edge from every input to every "
-        "output. Outputs must be your teams' output ports or external datasets. Repeating an event (run id and event "
+        "output. Outputs on your teams' output ports and external datasets are recorded; a dataset that is another team's "
+        "port (or, as an input, a port of a product you cannot see) is accepted and not recorded, with the same answer. "
+        "Repeating an event (run id and event "
         f"type) changes nothing. At most {openlineage.MAX_EVENT_BYTES:,} bytes and {openlineage.MAX_DATASETS} datasets.",
         request={"application/json": dict},
         responses={201: LineageEventResultSerializer, 200: LineageEventResultSerializer},

@@ -308,7 +308,8 @@ def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list
     """Replace `product`'s output ports and their schemas with `ports`. Ports
     are matched by name, so a kept port keeps its id (and, later, its samples)
     and its lineage node, renamed to follow the port's location. A removed
-    port's node stays in the graph as an external dataset."""
+    port's node stays in the graph as an external dataset, named by its
+    product and port rather than its location (forget_port_location)."""
     ports = list(ports)
     if len(ports) > MAX_PORTS:
         raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
@@ -363,19 +364,18 @@ def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list
 # Who may record what. Lineage edges say "downstream reads upstream", and the
 # downstream end is what a writer vouches for:
 # - an OpenLineage run event is recorded for a user who is a member of a team
-#   (in practice a machine user's token); each of its outputs must be an output
-#   port of a product one of their teams owns, or an external dataset (one that
-#   is no product's port). Inputs may be anything: reading is not claiming.
-#   Admins may record any event.
+#   (in practice a machine user's token). Its outputs are recorded when they
+#   are output ports of a product one of their teams owns or external datasets
+#   (no product's port); its inputs when they are external datasets or ports
+#   of products the user can see: reading is not claiming. The other datasets
+#   are accepted and not recorded, and the answer is the same as if they were:
+#   whether a dataset is some product's port is not the caller's to learn.
+#   Admins record every event whole.
 # - an owner declares their product's inputs: edges from datasets they can see
 #   (visible products' ports, or external datasets) into their product's ports.
 
 MAX_DECLARED_INPUTS = 200
 MAX_EDGES_PER_EVENT = 10_000
-
-
-class NotYourDataset(LineageError, Forbidden):
-    pass
 
 
 @dataclass
@@ -416,6 +416,23 @@ def sync_port_nodes(product: DataProduct) -> None:
                 _merge_node(current, into=holder)
             holder.port = port
             holder.save(update_fields=["port"])
+
+
+def forget_port_location(port: OutputPort) -> None:
+    """Before `port` is deleted: its lineage node, which stays in the graph as
+    an external dataset (with the edges other teams' pipelines recorded),
+    is renamed from the identity its location gave it to the port's fallback
+    identity (`dataproduct` + `<slug>/<port>`): an external dataset's name is
+    shown to everyone who sees the graph, a location only to those who may
+    use the port. Called for every deletion, cascades included (catalog.signals)."""
+    node = LineageNode.objects.filter(port=port).first()
+    if node is None or node.namespace == openlineage.PORT_NAMESPACE:
+        return
+    name = f"{port.product.slug}/{port.name}"
+    if LineageNode.objects.filter(namespace=openlineage.PORT_NAMESPACE, name=name).exclude(pk=node.pk).exists():
+        name = f"{name}#{port.pk}"  # a port of the same name removed before
+    node.namespace, node.name = openlineage.PORT_NAMESPACE, name
+    node.save(update_fields=["namespace", "name"])
 
 
 def _merge_node(node: LineageNode, *, into: LineageNode) -> None:
@@ -466,23 +483,15 @@ def ingest_run_event(data, *, by) -> IngestResult:
     job, the run and the columnLineage facet; unknown datasets become
     external nodes; a `schema` facet on an output is kept as that dataset's
     observed schema. A repeated event (run id and event type) changes
-    nothing. All or nothing: a refused event stores nothing."""
+    nothing. Datasets `by` may not record (_unrecorded_datasets) are left
+    out, and the answer does not say so. All or nothing: a refused event
+    stores nothing."""
     event = openlineage.parse_run_event(data)
     if len(event.inputs) * len(event.outputs) > MAX_EDGES_PER_EVENT:
         raise LineageError(f"An event may record at most {MAX_EDGES_PER_EVENT} edges (inputs × outputs).", field="outputs")
     if not by.is_superuser and not TeamMembership.objects.filter(user=by).exists():
         raise NotTeamMember("Only members of a team may record lineage.", field="detail")
-    known = _nodes_by_identity(dataset.identity for dataset in [*event.inputs, *event.outputs])
-    if not by.is_superuser:
-        team_ids = set(TeamMembership.objects.filter(user=by).values_list("team_id", flat=True))
-        for index, dataset in enumerate(event.outputs):
-            node = known.get(dataset.identity)
-            if node is not None and node.port_id is not None and node.port.product.owner_team_id not in team_ids:
-                raise NotYourDataset(
-                    f"outputs[{index}] is an output port of a data product your teams do not own: "
-                    "record lineage into your own ports or external datasets.",
-                    field=f"outputs[{index}]",
-                )
+    unrecorded = _unrecorded_datasets(event, by=by)
     run, created = LineageRun.objects.get_or_create(
         run_id=event.run_id,
         event_type=event.event_type,
@@ -496,10 +505,10 @@ def ingest_run_event(data, *, by) -> IngestResult:
     )
     if not created:
         return IngestResult(run=run, recorded=False, edges=0)
-    nodes = _get_or_create_nodes(dataset.identity for dataset in [*event.inputs, *event.outputs])
+    nodes = _get_or_create_nodes(dataset.identity for dataset in [*event.inputs, *event.outputs] if dataset.identity not in unrecorded)
     observed = []
     for dataset in event.outputs:
-        if dataset.schema is not None:
+        if dataset.schema is not None and dataset.identity in nodes:
             node = nodes[dataset.identity]
             node.observed_schema, node.observed_at = dataset.schema, event.event_time
             observed.append(node)
@@ -512,13 +521,38 @@ def ingest_run_event(data, *, by) -> IngestResult:
     return IngestResult(run=run, recorded=True, edges=edges)
 
 
+def _unrecorded_datasets(event: openlineage.RunEvent, *, by) -> set[DatasetIdentity]:
+    """The datasets of `event` that are accepted but not recorded: outputs on
+    an output port of a product none of `by`'s teams owns, and inputs on a
+    port of a product `by` may not see. Recording them would change another
+    team's lineage; refusing them would tell the caller that a location is
+    some product's port, visible or not. Admins record everything."""
+    from .queries import visible_products
+
+    if by.is_superuser:
+        return set()
+    known = _nodes_by_identity(dataset.identity for dataset in [*event.inputs, *event.outputs])
+    ports = {identity: node.port for identity, node in known.items() if node.port_id is not None}
+    if not ports:
+        return set()
+    team_ids = set(TeamMembership.objects.filter(user=by).values_list("team_id", flat=True))
+    visible = set(visible_products(by).filter(pk__in={port.product_id for port in ports.values()}).values_list("pk", flat=True))
+    unrecorded = {dataset.identity for dataset in event.outputs if dataset.identity in ports and ports[dataset.identity].product.owner_team_id not in team_ids}
+    unrecorded |= {dataset.identity for dataset in event.inputs if dataset.identity in ports and ports[dataset.identity].product_id not in visible}
+    return unrecorded
+
+
 def _record_event_edges(event: openlineage.RunEvent, nodes: dict[DatasetIdentity, LineageNode]) -> int:
+    """Record the event's edges between the datasets in `nodes` (the others
+    are not recorded: _unrecorded_datasets). Returns the number of edges the
+    event names, recorded or not, so the answer is the same either way."""
+    named = {(source.identity, output.identity) for output in event.outputs for source in event.inputs if source.identity != output.identity}
     wanted = {}
     for output in event.outputs:
         for source in event.inputs:
-            upstream, downstream = nodes[source.identity], nodes[output.identity]
-            if upstream.pk == downstream.pk:
-                continue  # a job that rewrites a table in place reads itself: no edge
+            upstream, downstream = nodes.get(source.identity), nodes.get(output.identity)
+            if upstream is None or downstream is None or upstream.pk == downstream.pk:
+                continue  # not recorded; or a job that rewrites a table in place reads itself: no edge
             columns = {
                 column: sorted(field["field"] for field in fields if (field["namespace"], field["name"]) == (source.namespace, source.name))
                 for column, fields in output.column_lineage.items()

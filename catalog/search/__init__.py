@@ -11,6 +11,7 @@ Pages, API and commands call search(), suggest(), index_products(),
 remove_products() and rebuild(); nothing else talks to a backend.
 """
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 
@@ -92,6 +93,12 @@ def _ask(method: str, *args):
 
 
 def search(query: SearchQuery, *, user) -> SearchResult:
+    """Port locations are in no index (anyone may search, few may see a
+    location): the products `user` may find by the location of a port they
+    may use are looked up in the database and added to what the index finds."""
+    from ..queries import products_found_by_location
+
+    query = dataclasses.replace(query, location_matches=products_found_by_location(user, query.terms))
     result, degraded = _ask("search", query, visibility_for(user))
     result.degraded = result.degraded or degraded
     return result

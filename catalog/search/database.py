@@ -126,6 +126,7 @@ def best_correction(term: str, candidates: list[str]) -> str | None:
 
 
 MAX_EXPANSIONS = 8
+LOCATION_SCORE = 0.0  # a product found only by a port location: after every match of the index
 # Above this many matches, the first ranking tier walks the name-rank index
 # and stops at a page; below, sorting the matches is cheaper than the walk.
 WALK_INDEX_ABOVE = 2000
@@ -233,9 +234,14 @@ class DatabaseBackend:
         if terms:
             match = self.match(terms)
             corrections = match.corrections
-            match_sql, match_params = self.match_sql(match)
+            text_sql, text_params = self.match_sql(match)
+            by_location = self.location_only_ids(query, candidates, text_sql, text_params)
+            match_sql, match_params = text_sql, text_params
+            if by_location:
+                match_sql = f"{text_sql} UNION SELECT id FROM catalog_dataproduct WHERE id IN ({placeholders(by_location)})"
+                match_params = [*text_params, *by_location]
             total, facets = facet_counts(self.count_rows, match_sql, match_params, candidates, query)
-            page = self.ranked_ids(match, candidates, query, total) if total else []
+            page = self.ranked_with_locations(match, candidates, query, total, by_location, match_sql, match_params)
             scores = dict(page)
             page_ids = [product_id for product_id, _ in page]
             highlights = self.highlights(match, page_ids) if page_ids else {}
@@ -256,6 +262,42 @@ class DatabaseBackend:
             backend=self.name,
             corrections=corrections,
         )
+
+    def location_only_ids(self, query: SearchQuery, candidates: "Candidates", text_sql: str, text_params: list) -> list[int]:
+        """Of query.location_matches, the candidates the index does not find
+        by their words, by name: they rank after every match of the index."""
+        if not query.location_matches:
+            return []
+        ids = sorted(query.location_matches)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.id FROM catalog_dataproduct p WHERE p.id IN ({placeholders(ids)}) AND p.id NOT IN ({text_sql}) "
+                f"AND {candidates.sql} ORDER BY {SQL_ORDER['name']}",
+                [*ids, *text_params, *candidates.params],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def ranked_with_locations(self, match: Match, candidates: "Candidates", query: SearchQuery, total: int, by_location: list[int], match_sql: str, match_params: list):
+        """The page of (product id, score): the engine's ranking of what its
+        index matches, then the products found only by a location
+        (location_only_ids), scored LOCATION_SCORE. Other sorts order both
+        together."""
+        if not total:
+            return []
+        if not by_location:
+            return self.ranked_ids(match, candidates, query, total)
+        if query.sort != "relevance":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT p.id FROM catalog_dataproduct p WHERE p.id IN ({match_sql}) AND {candidates.sql} "
+                    f"ORDER BY {SQL_ORDER[query.sort]} LIMIT %s OFFSET %s",
+                    [*match_params, *candidates.params, query.page_size, query.offset],
+                )
+                return [(row[0], 0.0) for row in cursor.fetchall()]
+        indexed = total - len(by_location)
+        page = self.ranked_ids(match, candidates, query, indexed) if query.offset < indexed else []
+        start = max(0, query.offset - indexed)
+        return page + [(product_id, LOCATION_SCORE) for product_id in by_location[start : start + query.page_size - len(page)]]
 
     def suggest(self, prefix: str, visibility: Visibility, limit: int = 8) -> list[Suggestion]:
         from .types import terms_of

@@ -24,7 +24,7 @@ class ProductDocument:
     owner_team: str
     owner_team_name: str
     tags: list[str]
-    ports: str  # port names, types, formats and locations
+    ports: str  # port names, types, formats and descriptions: never locations
     fields: str  # schema field names and descriptions
     status: str
     kind: str
@@ -74,11 +74,14 @@ def documents_for(product_ids: Iterable[int]) -> list[ProductDocument]:
     product_ids = list(product_ids)
     ports: dict[int, list[str]] = defaultdict(list)
     port_product: dict[int, int] = {}
-    for port_id, product_id, name, port_type, port_format, location, description in OutputPort.objects.filter(
+    # Never the port's location: whoever may search would find, and read in
+    # snippets, what only those who may use the port may see. Search looks
+    # locations up apart, for those people (catalog.queries.products_found_by_location).
+    for port_id, product_id, name, port_type, port_format, description in OutputPort.objects.filter(
         product_id__in=product_ids
-    ).order_by("name").values_list("pk", "product_id", "name", "port_type", "format", "location", "description"):
+    ).order_by("name").values_list("pk", "product_id", "name", "port_type", "format", "description"):
         port_product[port_id] = product_id
-        ports[product_id].append(" ".join(part for part in (name, port_type, port_format, location, description) if part))
+        ports[product_id].append(" ".join(part for part in (name, port_type, port_format, description) if part))
     fields: dict[int, list[str]] = defaultdict(list)
     for port_id, name, description in SchemaField.objects.filter(port__product_id__in=product_ids).order_by(
         "port_id", "position", "name"

@@ -189,6 +189,7 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 EXACT_NAME_BOOST = 10_000  # an exact name match ranks first, whatever else matches
 NAME_PHRASE_BOOST = 20  # the words in this order in the name
+LOCATION_MATCH_BOOST = 1  # a product found by a port location only: below most matches of its words
 PREFIX_MIN_LENGTH = 3  # shorter words are matched whole (as in the SQLite backend)
 HIT_SOURCE = [
     "product_id", "slug", "name", "summary", "domain", "domain_name", "owner_team",
@@ -265,6 +266,16 @@ def text_query(terms: list[str]) -> dict:
             ],
         }
     }
+
+
+def words_query(terms: list[str], location_matches) -> dict:
+    """The words in the indexed text, or (for the products in
+    `location_matches`: found by the location of a port the person searching
+    may use, which no document holds) a modest constant score."""
+    if not location_matches:
+        return text_query(terms)
+    by_location = {"constant_score": {"filter": {"terms": {"product_id": sorted(location_matches)}}, "boost": LOCATION_MATCH_BOOST}}
+    return {"bool": {"should": [text_query(terms), by_location], "minimum_should_match": 1}}
 
 
 def visibility_filter(visibility: Visibility) -> dict | None:
@@ -345,7 +356,7 @@ def search_body(query: SearchQuery, visibility: Visibility) -> dict:
     body = {
         "query": {
             "bool": {
-                "must": [text_query(terms) if terms else {"match_all": {}}],
+                "must": [words_query(terms, query.location_matches) if terms else {"match_all": {}}],
                 "filter": filter_clauses(query, visibility),
             }
         },

@@ -47,6 +47,11 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
+    # Products whose words match by the location of an output port the person
+    # searching may use (catalog.queries.products_found_by_location; search()
+    # fills it in). Locations are not in any index: these ids are added to
+    # what the index matches, ranked after it, and never highlighted.
+    location_matches: frozenset[int] = frozenset()
 
     @property
     def terms(self) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog import search, services
 from catalog.models import DataProduct
 from catalog.search import SearchQuery
-from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFactory, member_of, port
+from tests.factories import DomainFactory, Mesh, ProductFactory, TeamFactory, UserFactory, live_grant, member_of, port
 
 pytestmark = pytest.mark.django_db
 
@@ -90,14 +90,79 @@ def test_partial_words_find_products(backend, make_product):
     assert names(find(UserFactory(), "recommend")) == ["Playlist recommendations"]
 
 
-def test_domain_team_tag_and_port_location_are_searchable(backend, make_product):
+def test_domain_team_tag_and_port_name_are_searchable(backend, make_product):
     domain = DomainFactory(name="Podcasts", slug="podcasts")
-    make_product(domain=domain, name="Episode plays", tags=["audio-shows"], ports=[port("daily", location="bigquery://streamly/podcasts.episode_plays")])
+    make_product(domain=domain, name="Episode plays", tags=["audio-shows"], ports=[port("episode_plays_daily", location="")])
     make_product(name="Artist payments")
 
     assert names(find(UserFactory(), "podcasts")) == ["Episode plays"]
     assert names(find(UserFactory(), "audio-shows")) == ["Episode plays"]
-    assert names(find(UserFactory(), "episode_plays")) == ["Episode plays"]
+    assert names(find(UserFactory(), "episode_plays_daily")) == ["Episode plays"]
+
+
+SECRET_LOCATION = "bigquery://vaultproject/ledgers.quarterly_tallies"
+
+
+@pytest.fixture
+def mesh_with_a_secret_location(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mesh = Mesh(name="Royalty statements")
+        services.set_output_ports(mesh.product, ports=[port("daily", location=SECRET_LOCATION), port("weekly", location="")])
+    return mesh
+
+
+@pytest.mark.parametrize("who", ["consumer", "steward", "other_owner"])
+def test_a_port_location_finds_nothing_for_people_who_may_not_use_the_port(backend, mesh_with_a_secret_location, who):
+    user = getattr(mesh_with_a_secret_location, who)
+
+    for text in (SECRET_LOCATION, "vaultproject", "ledgers", "quarterly_tallies", "tallies", "vaultproj"):
+        result = find(user, text)
+        assert (text, result.total, names(result)) == (text, 0, [])
+    assert search.suggest("vaultproject", user=user)[0] == []
+
+
+@pytest.mark.parametrize("who", ["owner", "developer", "admin"])
+def test_the_team_and_admins_find_a_product_by_its_port_location(backend, mesh_with_a_secret_location, who):
+    user = getattr(mesh_with_a_secret_location, who)
+
+    for text in (SECRET_LOCATION, "vaultproject", "quarterly_tallies", "ledgers quarterly", "vaultproj"):
+        result = find(user, text)
+        assert (text, names(result), result.total) == (text, ["Royalty statements"], 1)
+        assert "vaultproject" not in repr(result.hits[0].highlights)
+
+
+def test_a_grant_holder_finds_the_product_by_the_location_of_the_granted_port(backend, mesh_with_a_secret_location, django_capture_on_commit_callbacks):
+    mesh = mesh_with_a_secret_location
+    with django_capture_on_commit_callbacks(execute=True):
+        live_grant(mesh, port=mesh.product.output_ports.get(name="daily"))
+
+    result = find(mesh.requester, "vaultproject ledgers")
+
+    assert names(result) == ["Royalty statements"]
+    assert result.facets["domain"][0].count == 1
+    assert "vaultproject" not in repr(result.hits[0].highlights)
+
+
+def test_a_grant_for_another_port_does_not_find_the_product_by_this_ports_location(backend, mesh_with_a_secret_location, django_capture_on_commit_callbacks):
+    mesh = mesh_with_a_secret_location
+    with django_capture_on_commit_callbacks(execute=True):
+        live_grant(mesh, port=mesh.product.output_ports.get(name="weekly"))
+
+    assert find(mesh.requester, "vaultproject").total == 0
+
+
+def test_a_product_found_by_its_location_ranks_after_the_products_its_words_find(backend, mesh_with_a_secret_location, make_product):
+    mesh = mesh_with_a_secret_location
+    make_product(name="Ledgers by quarter", summary="Quarterly ledgers.")
+    make_product(name="Tallies of ledgers", summary="Ledgers.")
+
+    relevance = find(mesh.owner, "ledgers")
+    by_name = find(mesh.owner, "ledgers", sort="name")
+    second_page = find(mesh.owner, "ledgers", page=2, page_size=2)
+
+    assert names(relevance)[-1] == "Royalty statements" and relevance.total == 3
+    assert names(by_name) == ["Ledgers by quarter", "Royalty statements", "Tallies of ledgers"]
+    assert names(second_page) == ["Royalty statements"]
 
 
 def test_prefix_suggestions_name_visible_products(backend, make_product):
