@@ -590,7 +590,7 @@ def _record_event_edges(event: openlineage.RunEvent, nodes: dict[DatasetIdentity
             to_update.append(edge)
     LineageEdge.objects.bulk_create(to_create)
     LineageEdge.objects.bulk_update(to_update, ["run_id", "last_seen", "column_lineage"])
-    return len(wanted)
+    return len(named)
 
 
 @transaction.atomic
