@@ -135,3 +135,66 @@ def test_governance_changes_of_a_product_are_audited():
     assert events["product.classification_changed"] == {"classification": {"from": "internal", "to": "restricted"}}
     assert events["product.status_changed"] == {"status": {"from": "published", "to": "deprecated"}}
     assert audit.verify() == (3, None)
+
+
+# --- the chain head and replacing inserts: refused by triggers on both engines --
+
+HEAD_TABLE = audit.HEAD_TABLE
+
+
+def execute(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_moving_the_chain_head_back_is_refused_by_the_database(trail):
+    with pytest.raises(REFUSED) as error, transaction.atomic():
+        execute(f"UPDATE {HEAD_TABLE} SET sequence = 2, hash = %s WHERE id = 1", [trail[1].hash])
+    assert "may only move forward by one" in str(error.value)
+
+
+def test_moving_the_chain_head_past_the_last_event_is_refused_by_the_database(trail):
+    with pytest.raises(REFUSED), transaction.atomic():
+        execute(f"UPDATE {HEAD_TABLE} SET sequence = sequence + 1 WHERE id = 1")
+
+
+def test_pointing_the_chain_head_at_another_hash_is_refused_by_the_database(trail):
+    with pytest.raises(REFUSED), transaction.atomic():
+        execute(f"UPDATE {HEAD_TABLE} SET hash = %s WHERE id = 1", ["f" * 64])
+
+
+def test_deleting_the_chain_head_is_refused_by_the_database(trail):
+    with pytest.raises(REFUSED) as error, transaction.atomic():
+        execute(f"DELETE FROM {HEAD_TABLE}")
+    assert "append-only" in str(error.value)
+
+
+def test_replacing_the_chain_head_is_refused_by_the_database(trail):
+    if connection.vendor == "sqlite":
+        sql = f"INSERT OR REPLACE INTO {HEAD_TABLE} (id, sequence, hash) VALUES (1, 0, %s)"
+    else:
+        sql = f"INSERT INTO {HEAD_TABLE} (id, sequence, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO UPDATE SET sequence = 0, hash = EXCLUDED.hash"
+    with pytest.raises(REFUSED) as error, transaction.atomic():
+        execute(sql, [audit.GENESIS_HASH])
+    assert "append-only" in str(error.value)
+    assert audit.verify() == (len(trail), None)
+
+
+def test_an_event_that_does_not_follow_the_head_is_refused_by_the_database(trail):
+    last = trail[-1]
+    with pytest.raises(REFUSED) as error, transaction.atomic():
+        execute(
+            f"INSERT INTO {AuditEvent._meta.db_table} (sequence, occurred_at, actor_name, action, object_type, object_id, payload, prev_hash, hash) "
+            "VALUES (%s, %s, '', 'request.approved', 'accessrequest', '1', '{}', %s, %s)",
+            [last.sequence + 5, last.occurred_at, last.hash, "e" * 64],
+        )
+    assert "must follow the chain head" in str(error.value)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", [AuditEvent._meta.db_table, HEAD_TABLE])
+def test_truncate_is_refused_by_the_database(trail, table):
+    with pytest.raises(REFUSED) as error, transaction.atomic():
+        execute(f"TRUNCATE {table} CASCADE")
+    assert "TRUNCATE refused" in str(error.value)
+    assert audit.verify() == (len(trail), None)
