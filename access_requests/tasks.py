@@ -9,7 +9,9 @@ from .notifications import DeliveryFailed
 
 @shared_task(autoretry_for=(DeliveryFailed,), retry_backoff=True, max_retries=5, acks_late=True, reject_on_worker_lost=True)
 def deliver_notifications(*, notification_ids: list[int]) -> int:
-    """E-mail these notifications; each is sent once however often this runs."""
+    """E-mail these notifications. Running it twice does not send twice
+    (a notification delivered or claimed by a live sender is skipped); only a
+    sender that died mid-send leads to a second copy, with the same Message-ID."""
     sent = 0
     failed = None
     for notification_id in notification_ids:
@@ -24,7 +26,8 @@ def deliver_notifications(*, notification_ids: list[int]) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_notifications() -> int:
-    """Deliver what the queue never got (the broker was down at commit)."""
+    """Deliver what the queue never got (the broker was down or slow at
+    commit) and what a sender that died left behind once its claim lapsed."""
     sent = 0
     grace = settings.NOTIFICATION_SWEEP_GRACE_SECONDS
     for notification_id in notifications.undelivered(older_than_seconds=grace).values_list("pk", flat=True)[:500]:

@@ -182,6 +182,8 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds each step of the SMTP exchange may take (connect, each command).
+EMAIL_TIMEOUT = envfloat("EMAIL_TIMEOUT", "30")
 
 # Celery: a Redis broker in production; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -214,6 +216,23 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # The sweep leaves notifications younger than this to the task queued at commit.
 NOTIFICATION_SWEEP_GRACE_SECONDS = envint("NOTIFICATION_SWEEP_GRACE_SECONDS", "30")
+# A sender claims a notification for this long before e-mailing it; a sender
+# that died mid-send is taken over once it lapses. Longer than an SMTP exchange.
+NOTIFICATION_LEASE_SECONDS = envfloat("NOTIFICATION_LEASE_SECONDS", "120")
+if NOTIFICATION_LEASE_SECONDS <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_LEASE_SECONDS ({NOTIFICATION_LEASE_SECONDS:g}) must be longer than EMAIL_TIMEOUT ({EMAIL_TIMEOUT:g}),"
+        " or a slow mail server's e-mail is sent again while it is still being sent"
+    )
+# Queueing a task after commit (marketplace/queueing.py) waits at most this
+# long for the broker, in the web request; after a failure a circuit breaker
+# skips the broker for TASK_QUEUE_BREAKER_RESET_SECONDS, then tries once again.
+# (Workers keep CELERY_BROKER_TRANSPORT_OPTIONS.)
+TASK_QUEUE_TIMEOUT = envfloat("TASK_QUEUE_TIMEOUT", "0.3")
+TASK_QUEUE_BREAKER_RESET_SECONDS = envfloat("TASK_QUEUE_BREAKER_RESET_SECONDS", "30")
+for _name in ("EMAIL_TIMEOUT", "TASK_QUEUE_TIMEOUT", "TASK_QUEUE_BREAKER_RESET_SECONDS"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a number of seconds above 0, not {globals()[_name]:g}")
 
 # Samples of output ports (catalog/samples.py): upload limits.
 SAMPLE_MAX_BYTES = envint("SAMPLE_MAX_BYTES", "262144")

@@ -8,6 +8,8 @@ import logging
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from marketplace import queueing
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,8 +26,8 @@ class _PendingIndexing:
         self.sent = True
         product_ids = sorted(self.product_ids)
         try:
-            tasks.index_products.delay(product_ids=product_ids)
-        except Exception as error:  # the broker is down: keep the database's index current here
+            queueing.enqueue(tasks.index_products, product_ids=product_ids)
+        except Exception as error:  # the broker is away or silent (QueueUnavailable): keep the database's index current here
             logger.warning("Could not queue search indexing (%s); indexing the database in-process.", error)
             from . import index_products
 
