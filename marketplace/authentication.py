@@ -4,7 +4,11 @@ from rest_framework.authentication import TokenAuthentication, get_authorization
 
 class BearerOrTokenAuthentication(TokenAuthentication):
     """DRF token auth that also accepts `Authorization: Bearer <key>`, the form
-    machine clients such as the OpenLineage HTTP transport send."""
+    machine clients such as the OpenLineage HTTP transport send.
+
+    It is the first authentication class, so its challenge is the one DRF
+    sends: a missing or invalid credential is a 401 with `WWW-Authenticate`
+    naming both schemes, not a 403."""
 
     keywords = (b"token", b"bearer")
 
@@ -19,3 +23,6 @@ class BearerOrTokenAuthentication(TokenAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token header: the token has invalid characters.") from None
         return self.authenticate_credentials(key)
+
+    def authenticate_header(self, request):
+        return 'Token realm="api", Bearer realm="api"'

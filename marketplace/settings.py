@@ -5,6 +5,7 @@ Without any, the project runs embedded: SQLite under var/, Celery tasks run
 eagerly, e-mail goes to the console. A bad value fails loudly at start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 import json
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_htmx",
+    "axes",
+    "csp",
     "marketplace",
     "catalog",
     "access_requests",
@@ -94,7 +97,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "marketplace.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -133,6 +140,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in of a locked-out account or address (marketplace/signin.py).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -169,7 +178,70 @@ STORAGES = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    # Paths (regular expressions, without the leading slash) served over plain HTTP too, e.g. a health check.
+    SECURE_REDIRECT_EXEMPT = envlist("SECURE_REDIRECT_EXEMPT", "")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
+
+# Response headers on every page (SecurityMiddleware, django-csp, marketplace.middleware).
+SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere: every page takes its script and CSS
+# from static files. /api/docs/ (Swagger UI) relaxes style-src only (marketplace/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# Browser features no page uses, refused to the page and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "fullscreen", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock",
+        "usb", "xr-spatial-tracking",
+    )
+}
+
+# The client's address: X-Forwarded-For is believed only through this many
+# reverse proxies (the address the outermost trusted proxy saw); with 0 it is
+# ignored and the socket's address counts. One setting for the sign-in
+# lockout and the API throttles (marketplace/signin.py, client_address).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+
+# Sign-in lockout (django-axes, on the sign-in page, the admin's and the token
+# endpoint): SIGNIN_FAILURE_LIMIT failures for one account, or
+# SIGNIN_ADDRESS_FAILURE_LIMIT from one client address (higher: many people
+# may share an office's address), lock it for SIGNIN_LOCKOUT_MINUTES after
+# the last failure. A successful sign-in clears its account's failures.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", "5")
+SIGNIN_ADDRESS_FAILURE_LIMIT = envint("SIGNIN_ADDRESS_FAILURE_LIMIT", "20")
+if AXES_FAILURE_LIMIT < 1 or SIGNIN_ADDRESS_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("SIGNIN_FAILURE_LIMIT and SIGNIN_ADDRESS_FAILURE_LIMIT must be 1 or more")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGNIN_LOCKOUT_MINUTES", "15"))
+if AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("SIGNIN_LOCKOUT_MINUTES must be 1 or more")
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without counting, so the lock ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "marketplace.signin.SignInAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "marketplace.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "marketplace.signin.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 
 # E-mail: the console unless EMAIL_HOST names an SMTP server.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "marketplace@localhost")
@@ -302,9 +374,11 @@ SEARCH_BREAKER_FAILURES = envint("SEARCH_BREAKER_FAILURES", "3")
 SEARCH_BREAKER_RESET_SECONDS = envint("SEARCH_BREAKER_RESET_SECONDS", "30")
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate challenge makes a missing or invalid
+    # credential a 401 (DRF asks the first class for the challenge).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "marketplace.authentication.BearerOrTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.PageNumberPagination",
@@ -319,6 +393,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Data Product Marketplace API",

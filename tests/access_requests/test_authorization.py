@@ -14,9 +14,9 @@ role:
 - steward: member of the stewards group;
 - admin: a superuser.
 
-Pages: anonymous users are sent to the sign-in page. API: DRF answers an
-anonymous caller 403, not 401, because the first authentication class
-(session) sends no WWW-Authenticate challenge."""
+Pages: anonymous users are sent to the sign-in page. API: an anonymous
+caller gets 401 with a WWW-Authenticate challenge (the token class comes
+first, marketplace/authentication.py)."""
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -266,7 +266,8 @@ def test_authorization_matrix(endpoint: Endpoint, role: str):
 
     if role == "anonymous":
         if endpoint.kind == "api":
-            assert response.status_code == 403
+            assert response.status_code == 401
+            assert response["WWW-Authenticate"] == 'Token realm="api", Bearer realm="api"'
         else:
             assert response.status_code == 302
             assert response["Location"].startswith(f"{reverse('login')}?next=")

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Max, Min
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,7 +144,9 @@ def test_alice_cannot_edit_products_of_other_teams():
 
 def test_demo_users_sign_in_with_password_demo():
     for username in ("admin", "alice", "bob", "carol", "dave", "erin"):
-        assert authenticate(username=username, password="demo") == User.objects.get(username=username)
+        # As the sign-in page does: the lockout (django-axes) needs the request.
+        signing_in = RequestFactory().post("/accounts/login/")
+        assert authenticate(signing_in, username=username, password="demo") == User.objects.get(username=username)
 
 
 def test_demo_users_have_names_and_example_addresses():

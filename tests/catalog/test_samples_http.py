@@ -146,7 +146,7 @@ def test_masking_matrix(surface, role):
             assert response.status_code == 302
             assert response["Location"].startswith("/accounts/login/?next=")
         else:
-            assert response.status_code == 403
+            assert response.status_code == 401
         assert SECRET_EMAIL not in body
         assert SECRET_NOTE not in body
         return
@@ -334,7 +334,7 @@ def test_people_outside_the_owning_team_cannot_upload_a_sample(role):
 def test_anonymous_callers_cannot_upload_a_sample():
     mesh = sample_mesh()
 
-    assert api().put(sample_api(mesh), NEW_ROWS, format="json").status_code == 403
+    assert api().put(sample_api(mesh), NEW_ROWS, format="json").status_code == 401
     assert Sample.objects.get(port=mesh.port).rows[0][1] == SECRET_EMAIL
 
 

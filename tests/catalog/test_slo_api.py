@@ -4,8 +4,8 @@ permission cases, and the SLO status the product JSON carries.
 
 The cast is tests.factories.Mesh: a published product of `team` (owner and
 developer), another team's owner, a steward, a consumer and an admin. As
-everywhere in the API, an anonymous caller gets 403: the first
-authentication class (session) sends no WWW-Authenticate challenge."""
+everywhere in the API, an anonymous caller gets 401 with a
+WWW-Authenticate challenge (marketplace/authentication.py)."""
 
 from datetime import timedelta
 
@@ -111,7 +111,7 @@ def test_anonymous_callers_cannot_create_an_objective():
 
     response = api().post(SLOS, new_objective(mesh), format="json")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert ServiceLevelObjective.objects.count() == 0
 
 
@@ -229,7 +229,7 @@ def test_anyone_signed_in_reads_an_objective_of_a_published_product():
 
     assert response.status_code == 200
     assert response.json()["objective"] == "≤ 6 h, 99 % over 28 days"
-    assert api().get(f"{SLOS}{slo.pk}/").status_code == 403
+    assert api().get(f"{SLOS}{slo.pk}/").status_code == 401
 
 
 def test_history_gives_every_day_of_the_window_with_its_counts():
@@ -354,7 +354,7 @@ def test_only_the_owning_team_deletes_an_objective(role):
 
     response = api(None if role == "anonymous" else getattr(mesh, role)).delete(f"{SLOS}{slo.pk}/")
 
-    assert response.status_code == 403
+    assert response.status_code == (401 if role == "anonymous" else 403)
     assert ServiceLevelObjective.objects.filter(pk=slo.pk).exists()
 
 
@@ -543,9 +543,11 @@ def test_anonymous_callers_and_unknown_tokens_cannot_record_measurements():
     forged = APIClient()
     forged.credentials(HTTP_AUTHORIZATION="Bearer not-a-real-token")
 
-    # 403, not 401: the first authentication class (session) sends no challenge.
-    assert api().post(MEASUREMENTS, [measurement(slo, 1, hours=1)], format="json").status_code == 403
-    assert forged.post(MEASUREMENTS, [measurement(slo, 1, hours=1)], format="json").status_code == 403
+    anonymous = api().post(MEASUREMENTS, [measurement(slo, 1, hours=1)], format="json")
+    unknown = forged.post(MEASUREMENTS, [measurement(slo, 1, hours=1)], format="json")
+
+    assert (anonymous.status_code, unknown.status_code) == (401, 401)
+    assert anonymous["WWW-Authenticate"] == unknown["WWW-Authenticate"] == 'Token realm="api", Bearer realm="api"'
     assert SLOMeasurement.objects.count() == 0
 
 
