@@ -225,6 +225,9 @@ class Break:
 
     sequence: int | None
     reason: str
+    # How many events from the start are still known to be intact, when
+    # fewer than were checked (a rewrite found at a checkpoint).
+    intact: int | None = None
 
     def __str__(self) -> str:
         return self.reason if self.sequence is None else f"event #{self.sequence}: {self.reason}"
@@ -272,6 +275,7 @@ def verify_trail(*, batch_size: int = 2000, progress=None, now=None) -> Report:
         signed.setdefault(checkpoint.sequence, []).append(checkpoint)
 
     expected_prev, expected_sequence = GENESIS_HASH, 1
+    anchored = 0  # the last event whose hash a checkpoint confirmed
     while True:
         batch = list(AuditEvent.objects.filter(sequence__gte=expected_sequence).order_by("sequence")[:batch_size])
         if not batch:
@@ -291,9 +295,11 @@ def verify_trail(*, batch_size: int = 2000, progress=None, now=None) -> Report:
                     report.broken = Break(
                         event.sequence,
                         f"differs from the hash signed by {checkpoint} on {checkpoint.created_at}: "
-                        "history was rewritten (and its hashes recomputed) up to here",
+                        f"history between events #{anchored + 1} and #{event.sequence} was rewritten and its hashes recomputed",
+                        intact=anchored,
                     )
                     return report
+                anchored = event.sequence
             expected_prev, expected_sequence = event.hash, event.sequence + 1
             report.last_sequence = event.sequence
             report.checked += 1

@@ -283,7 +283,7 @@ def write_checkpoint(*, now=None) -> Checkpoint | None:
         logger.info("Audit checkpoint #%s was written by another process first.", number)
         return None
     checkpoint = parse(name, content.encode())
-    logger.info("Audit checkpoint %s signs the chain through event #%s.", checkpoint, checkpoint.sequence)
+    logger.info("Audit trail: %s signs the chain through event #%s.", checkpoint, checkpoint.sequence)
     return checkpoint
 
 

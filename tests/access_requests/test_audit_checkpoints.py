@@ -148,7 +148,7 @@ def test_whole_chain_recomputed_from_event_5_is_found_through_the_checkpoint(anc
     tamper(*recomputed_from(5, rewrite))
     message = verify_fails()
     assert "event #10: differs from the hash signed by checkpoint #1" in message
-    assert "history was rewritten" in message
+    assert "history between events #1 and #10 was rewritten and its hashes recomputed (0 events before it are intact)" in message
 
 
 def test_recomputed_chain_without_any_checkpoint_is_the_limit_of_the_hash_chain():
@@ -215,6 +215,13 @@ def test_checkpoints_chain_by_signature(three_checkpoints):
     assert checkpoints[1].previous_signature == checkpoints[0].signature
     assert checkpoints[2].hash == AuditEvent.objects.get(sequence=12).hash
     assert three_checkpoints == ["audit-checkpoint-00000001.json", "audit-checkpoint-00000002.json", "audit-checkpoint-00000003.json"]
+
+
+def test_rewrite_found_at_a_later_checkpoint_keeps_what_earlier_ones_anchored(three_checkpoints):
+    tamper(*recomputed_from(10, lambda event: setattr(event, "actor_name", "mallory")))
+    message = verify_fails()
+    assert "event #12: differs from the hash signed by checkpoint #3" in message
+    assert "history between events #9 and #12 was rewritten and its hashes recomputed (8 events before it are intact)" in message
 
 
 def test_deleted_checkpoint_file_is_found(three_checkpoints):

@@ -29,7 +29,8 @@ class Command(BaseCommand):
 
         report = audit.verify_trail(progress=progress)
         if report.broken is not None:
-            raise CommandError(f"Audit trail broken at {report.broken} ({report.checked:,} events before it are intact).")
+            intact = report.checked if report.broken.intact is None else report.broken.intact
+            raise CommandError(f"Audit trail broken at {report.broken} ({intact:,} events before it are intact).")
         if not verbose:
             return
         self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {report.checked:,} events verified in {time.monotonic() - started:.2f} s."))
