@@ -25,7 +25,9 @@ migrate: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 
 demo: migrate
+	$(PY) manage.py create_audit_key
 	PORT=$(PORT) $(PY) manage.py load_demo
+	$(PY) manage.py checkpoint_audit
 
 ## Set up everything and serve the demo mesh on http://127.0.0.1:$(PORT)
 run: demo
