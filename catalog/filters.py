@@ -45,8 +45,9 @@ class ProductFilter(django_filters.FilterSet):
             self.form.errors[name] = self.form.error_class([f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."])
         return valid and not self.unknown_parameters
 
-    def filter_tags(self, queryset, name, tags):
-        for tag in tags:
+    # With a type hint drf-spectacular documents `tag` as a string (a tag's name) instead of warning that it cannot guess.
+    def filter_tags(self, queryset, name, value: list[Tag]):
+        for tag in value:
             queryset = queryset.filter(tags=tag)
         return queryset
 
