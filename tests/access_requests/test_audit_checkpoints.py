@@ -100,7 +100,8 @@ def anchored_trail():
 def test_intact_trail_with_checkpoints_verifies_and_counts_unanchored_events(anchored_trail):
     output = verify_output()
     assert "Audit trail intact: 12 events verified" in output
-    assert "Checkpoints: 1 signed, in order; the last, checkpoint #1" in output
+    key = audit_checkpoints.key_id(audit_checkpoints.verify_key())
+    assert f"Checkpoints: 1 signed, in order, checked with the key {key}; the last, checkpoint #1" in output
     assert "Not yet anchored: 2 events (#11–#12)" in output
     assert "Warning" not in output
 

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from access_requests import audit
+from access_requests import audit, audit_checkpoints
 from access_requests.models import AuditEvent
 
 
@@ -37,7 +37,8 @@ class Command(BaseCommand):
         if report.checkpoints:
             last = report.checkpoints[-1]
             self.stdout.write(
-                f"Checkpoints: {len(report.checkpoints):,} signed, in order; the last, {last} of {last.created_at}, "
+                f"Checkpoints: {len(report.checkpoints):,} signed, in order, checked with the key "
+                f"{audit_checkpoints.key_id(audit_checkpoints.verify_key())}; the last, {last} of {last.created_at}, "
                 f"anchors events #1–#{last.sequence}."
             )
         else:
