@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -269,6 +270,9 @@ def verify_trail(*, batch_size: int = 2000, progress=None, now=None) -> Report:
         report.checkpoints = audit_checkpoints.load_verified()
     except CheckpointInvalid as error:
         report.broken = Break(None, str(error))
+        return report
+    except ImproperlyConfigured as error:
+        report.broken = Break(None, f"the checkpoints cannot be checked: {error}")
         return report
     signed: dict[int, list[Checkpoint]] = {}
     for checkpoint in report.checkpoints:

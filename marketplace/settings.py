@@ -12,6 +12,8 @@ import json
 import os
 
 import dj_database_url
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -344,6 +346,18 @@ AUDIT_VERIFY_KEY = env("AUDIT_VERIFY_KEY")
 AUDIT_VERIFY_KEY_FILE = env("AUDIT_VERIFY_KEY_FILE")
 if AUDIT_SIGNING_KEY_FILE and not Path(AUDIT_SIGNING_KEY_FILE).is_file():
     raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY_FILE: no file at {AUDIT_SIGNING_KEY_FILE}")
+if AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE:
+    # A key that cannot sign is found at the start, not at the first checkpoint.
+    _audit_key_source = "AUDIT_SIGNING_KEY" if AUDIT_SIGNING_KEY else "AUDIT_SIGNING_KEY_FILE"
+    try:
+        _audit_key = load_pem_private_key(
+            AUDIT_SIGNING_KEY.encode() if AUDIT_SIGNING_KEY else Path(AUDIT_SIGNING_KEY_FILE).read_bytes(), password=None
+        )
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(f"{_audit_key_source} is not an unencrypted PEM private key: {error}") from None
+    if not isinstance(_audit_key, Ed25519PrivateKey):
+        raise ImproperlyConfigured(f"{_audit_key_source} must be an Ed25519 key, not {type(_audit_key).__name__}")
+    del _audit_key
 if not (AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE):
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -392,3 +392,20 @@ def test_production_start_with_a_signing_key_file(audit_signing_key):
     result = start_settings(AUDIT_SIGNING_KEY_FILE=str(audit_signing_key))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(audit_signing_key)
+
+
+def test_production_start_is_refused_with_a_key_that_is_not_ed25519(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    result = start_settings(AUDIT_SIGNING_KEY=pem.decode())
+    assert "ImproperlyConfigured: AUDIT_SIGNING_KEY must be an Ed25519 key" in result.stderr
+
+
+def test_verify_audit_names_a_missing_verify_key(three_checkpoints, settings, tmp_path):
+    settings.AUDIT_VERIFY_KEY_FILE = str(tmp_path / "nowhere.pub")
+    message = verify_fails()
+    assert "the checkpoints cannot be checked: AUDIT_VERIFY_KEY_FILE: cannot read" in message
