@@ -250,10 +250,12 @@ def write_checkpoint(*, now=None) -> Checkpoint | None:
     number first. Refuses to sign a head behind the last checkpoint: that is
     a truncated chain, for verify_audit to report, not to bless."""
     key = signing_key()
+    # The last checkpoint first, the head second: the head only moves forward,
+    # so a checkpoint another process writes in between is never ahead of it.
+    previous = latest()
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None or head.sequence == 0:
         return None
-    previous = latest()
     if previous is not None:
         if head.sequence < previous.sequence:
             logger.error(

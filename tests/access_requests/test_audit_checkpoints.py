@@ -409,3 +409,24 @@ def test_verify_audit_names_a_missing_verify_key(three_checkpoints, settings, tm
     settings.AUDIT_VERIFY_KEY_FILE = str(tmp_path / "nowhere.pub")
     message = verify_fails()
     assert "the checkpoints cannot be checked: AUDIT_VERIFY_KEY_FILE: cannot read" in message
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_checkpoint_chain(settings):
+    """Twelve submissions at once, each committing a multiple of
+    AUDIT_CHECKPOINT_EVERY=1: their checkpoint writers race for the same
+    numbers. The losers step back; the checkpoints still form one chain."""
+    from tests.access_requests.test_concurrency import at_once
+
+    settings.AUDIT_CHECKPOINT_EVERY = 1
+    mesh = Mesh(classification="confidential")
+    consumers = [UserFactory() for _ in range(12)]
+
+    results = at_once(*[lambda consumer=consumer: submit(mesh, by=consumer) for consumer in consumers])
+
+    assert not [result for result in results if isinstance(result, Exception)]
+    report = audit.verify_trail()
+    assert report.broken is None
+    assert report.checkpoints, "at least one writer won"
+    assert sorted(os.listdir(checkpoint_path(""))) == [audit_checkpoints.file_name(n) for n in range(1, len(report.checkpoints) + 1)]
