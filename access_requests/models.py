@@ -268,9 +268,12 @@ class Notification(models.Model):
 class AuditEvent(models.Model):
     """One entry of the append-only audit trail. Each event's `hash` is the
     SHA-256 of its canonical JSON and the previous event's hash, so changing
-    or removing an event breaks the chain (manage.py verify_audit finds it).
+    or removing an event breaks the chain (manage.py verify_audit finds it),
+    and signed checkpoints kept outside the database find a chain whose
+    hashes were all recomputed (access_requests.audit_checkpoints).
     Written by access_requests.audit.record in the transaction of the change
-    it records; database triggers refuse UPDATE and DELETE.
+    it records; database triggers refuse UPDATE, DELETE, TRUNCATE and an
+    INSERT that replaces an event or does not follow the head.
 
     Actor and product are kept as plain ids (no database constraint, nothing
     cascades into this table): deleting a user or product must never rewrite
@@ -307,7 +310,8 @@ class AuditEvent(models.Model):
 class AuditChainHead(models.Model):
     """A single row holding the end of the audit chain. Appending locks it
     (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write lock serialises
-    writers), so concurrent writers queue instead of forking the chain."""
+    writers), so concurrent writers queue instead of forking the chain.
+    Triggers let it only move forward by one, to the event just appended."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.PositiveBigIntegerField(default=0)
