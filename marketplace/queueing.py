@@ -4,7 +4,8 @@ without letting the broker hold the request up.
 A broker that is down refuses the connection at once, but one that accepts
 connections and never answers would hold a request for the full socket
 timeout of the workers' settings (2 s per try, several tries per request).
-So a publish opens its own connection whose every step (connect, each
+So publishing uses a connection of its own (one per thread, kept between
+publishes, dropped after any failure) whose every step (connect, each
 command) waits at most TASK_QUEUE_TIMEOUT (0.3 s) and is not retried; the
 workers keep CELERY_BROKER_TRANSPORT_OPTIONS, whose read timeout must stay
 above their blocking poll.
@@ -17,6 +18,8 @@ search indexing runs in-process.
 """
 
 import logging
+import os
+import threading
 
 import pybreaker
 from celery import Task
@@ -52,17 +55,43 @@ def enqueue(task: Task, **kwargs) -> None:
         raise QueueUnavailable(f"{type(error).__name__}: {error}") from error
 
 
+# Publishing connections, one per thread (a kombu connection is not thread-safe).
+_publishing = threading.local()
+
+
 def _publish(task: Task, kwargs: dict) -> None:
-    timeout = settings.TASK_QUEUE_TIMEOUT
-    connection = task.app.connection_for_write(
-        connect_timeout=timeout,
-        transport_options={
-            "socket_connect_timeout": timeout,
-            "socket_timeout": timeout,
-            # Fail on the first refused or silent connection rather than retry.
-            "max_retries": 0,
-            "interval_start": 0,
-        },
-    )
-    with connection:
+    connection = _publishing_connection(task.app)
+    try:
         task.apply_async(kwargs=kwargs, connection=connection, retry=False)
+    except Exception:
+        _drop_publishing_connection()
+        raise
+
+
+def _publishing_connection(app):
+    key = (os.getpid(), app.conf.broker_write_url)  # a forked child or another broker gets a new connection
+    if getattr(_publishing, "key", None) != key:
+        _drop_publishing_connection()
+        timeout = settings.TASK_QUEUE_TIMEOUT
+        _publishing.connection = app.connection_for_write(
+            connect_timeout=timeout,
+            transport_options={
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+                # Fail on the first refused or silent connection rather than retry.
+                "max_retries": 0,
+                "interval_start": 0,
+            },
+        )
+        _publishing.key = key
+    return _publishing.connection
+
+
+def _drop_publishing_connection() -> None:
+    connection = getattr(_publishing, "connection", None)
+    _publishing.connection = _publishing.key = None
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:  # closing a broken connection may fail too; it is gone either way
+            logger.debug("Closing a failed publishing connection failed.", exc_info=True)

@@ -140,6 +140,12 @@ def test_a_silent_broker_answers_requests_within_half_a_second_and_their_mail_go
 ):
     settings.TASK_QUEUE_BREAKER_RESET_SECONDS = 1
     mesh = Mesh(classification="internal")
+    # One request served and queued first (to a queue no worker reads), so that
+    # the timed ones pay no one-off start-up cost (imports of the view and the
+    # broker's client). The sweep at the end sends its e-mail too.
+    with celery_publishing_to(redis_server.url(1)):
+        assert request_access(client, mesh.admin, mesh.product)[0] == 201
+    redis_server.client(db=1).flushdb()
     broker = SilentBroker()
     try:
         with celery_publishing_to(broker.url(0)):
@@ -160,10 +166,10 @@ def test_a_silent_broker_answers_requests_within_half_a_second_and_their_mail_go
 
     assert [(status, elapsed < 0.5) for status, elapsed in (first, second)] == [(201, True), (201, True)], (first, second)
     assert tried == 1  # after the first failure the breaker kept the second request away from the broker
-    assert waiting == 2
+    assert waiting == 3  # the warm-up's and the two requests'
     assert "the sweep will send them" in caplog.text
     assert third[0] == 201
-    assert [message["to"] for message in smtp_outbox.messages] == [[mesh.owner.email]] * 3
+    assert [message["to"] for message in smtp_outbox.messages] == [[mesh.owner.email]] * 4
     assert queueing.breaker.current_state == "closed"
 
 
