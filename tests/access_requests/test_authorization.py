@@ -18,6 +18,7 @@ Pages: anonymous users are sent to the sign-in page. API: an anonymous
 caller gets 401 with a WWW-Authenticate challenge (the token class comes
 first, marketplace/authentication.py)."""
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -273,3 +274,71 @@ def test_authorization_matrix(endpoint: Endpoint, role: str):
             assert response["Location"].startswith(f"{reverse('login')}?next=")
         return
     assert response.status_code == endpoint.expected[role], getattr(response, "content", b"")[:300]
+
+
+# --- port locations in search ---------------------------------------------------------
+#
+# The product's ports: `daily` at LOCATION, `weekly` elsewhere. The requester
+# holds a grant for `weekly` only. Nobody here but the owning team and admins
+# may use `daily`: none of them finds the product by its location, whole or in
+# part, nor reads any part of it in an answer (API, page, suggestions).
+
+LOCATION = "bigquery://vaultproject/ledgers.quarterly_tallies"
+LOCATION_PARTS = ["vaultproject", "ledgers", "quarterly_tallies"]
+
+
+def searched_for(role: str, mesh: Mesh, text: str) -> list[tuple[int, str]]:
+    """(status, body) of the search API, the search page and both suggestion endpoints, asked as `role`."""
+    user = None if role == "anonymous" else getattr(mesh, role)
+    api, page = APIClient(), Client()
+    if user is not None:
+        api.force_authenticate(user)
+        page.force_login(user)
+    answers = [api.get(url, {"q": text}) for url in ("/api/v1/search/", "/api/v1/search/suggest/")]
+    answers += [page.get(url, {"q": text}) for url in ("/search/", "/search/suggest/")]
+    return [(response.status_code, response.content.decode()) for response in answers]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "consumer", "other_owner", "steward", "requester"])
+def test_searching_for_a_ports_location_finds_nothing_and_shows_no_part_of_it(role, django_capture_on_commit_callbacks):
+    from catalog import services as catalog_services
+    from tests.factories import port
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mesh = Mesh(classification="confidential")
+        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=LOCATION), port("weekly", location="s3://lake/weekly/")])
+        grant = live_grant_for(mesh, port=mesh.product.output_ports.get(name="weekly"))
+
+    assert grant.port.name == "weekly"
+    for text in [LOCATION, *LOCATION_PARTS, "vaultproject ledgers"]:
+        answers = searched_for(role, mesh, text)
+        api_status, api_body = answers[0]
+        if role == "anonymous":
+            assert api_status == 401
+        else:
+            assert (api_status, json.loads(api_body)["count"]) == (200, 0)
+        shown = [body.replace(f'value="{text}"', "") for _, body in answers]
+        assert [part for part in LOCATION_PARTS if any(part in body.replace(text, "") for body in shown)] == []
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_the_owning_team_and_admins_find_the_product_by_its_location_without_seeing_it_in_the_answer(role, django_capture_on_commit_callbacks):
+    from catalog import services as catalog_services
+    from tests.factories import port
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mesh = Mesh(classification="confidential")
+        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=LOCATION)])
+
+    (status, body), *_ = searched_for(role, mesh, "vaultproject")
+
+    assert (status, [hit["slug"] for hit in json.loads(body)["results"]]) == (200, [mesh.product.slug])
+    assert "vaultproject" not in body.replace("q=vaultproject", "")
+
+
+def live_grant_for(mesh: Mesh, *, port):
+    request = submit(mesh, port=port)
+    services.approve_step(step_of(request, "owner"), by=mesh.owner)
+    services.approve_step(step_of(request, "steward"), by=mesh.steward)
+    request.refresh_from_db()
+    return request.grant
