@@ -406,6 +406,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    # DRF's browsable API allows inline styles on its own pages only (marketplace/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "marketplace.renderers.BrowsableAPIRenderer"],
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

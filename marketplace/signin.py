@@ -124,7 +124,7 @@ class SignInLocked(exceptions.APIException):
 _TOKEN = inline_serializer("Token", {"token": serializers.CharField()})
 _DETAIL = inline_serializer("SignInError", {"detail": serializers.CharField()})
 _LOCKED = inline_serializer(
-    "SignInLocked", {"detail": serializers.CharField(), "locked_until": serializers.DateTimeField()}
+    "SignInLocked", {"detail": serializers.CharField(), "locked_until": serializers.DateTimeField(required=False)}
 )
 
 
