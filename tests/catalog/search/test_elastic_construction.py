@@ -2,6 +2,7 @@
 request bodies built for queries (user text only ever as plain words), and
 the reading of answers."""
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -40,7 +41,7 @@ def product_document(**fields) -> ProductDocument:
         "owner_team": "team-orders",
         "owner_team_name": "Order team",
         "tags": ["orders", "gold"],
-        "ports": "daily table bigquery://demo/ds.orders",
+        "ports": "daily table BigQuery One row per order",  # names, types, formats, descriptions: never a location
         "fields": "order_id The order",
         "status": DataProduct.Status.PUBLISHED,
         "kind": DataProduct.Kind.SOURCE_ALIGNED,
@@ -191,6 +192,22 @@ def test_exact_name_outranks_everything_else():
     boosts = body["query"]["bool"]["must"][0]["bool"]["should"]
     assert {"constant_score": {"filter": {"term": {"name_terms": "customer orders"}}, "boost": EXACT_NAME_BOOST}} in boosts
     assert {"match_phrase": {"name.plain": {"query": "customer orders", "boost": 20}}} in boosts
+
+
+def test_products_found_by_a_usable_ports_location_are_added_with_a_modest_constant_score():
+    body = search_body(SearchQuery(text="orders", location_matches=frozenset({7, 3})), MEMBER)
+
+    either = body["query"]["bool"]["must"][0]["bool"]
+    assert either["minimum_should_match"] == 1
+    assert either["should"][0] == search_body(SearchQuery(text="orders"), MEMBER)["query"]["bool"]["must"][0]
+    assert either["should"][1] == {"constant_score": {"filter": {"terms": {"product_id": [3, 7]}}, "boost": 1}}
+    assert body["query"]["bool"]["filter"] == search_body(SearchQuery(text="orders"), MEMBER)["query"]["bool"]["filter"]
+
+
+def test_a_search_document_is_written_without_any_location():
+    source = document_source(product_document())
+
+    assert "://" not in json.dumps(source)
 
 
 def test_words_of_three_letters_or_more_also_match_as_the_start_of_a_word():
