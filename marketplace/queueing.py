@@ -12,7 +12,10 @@ above their blocking poll.
 
 After one failure a circuit breaker skips the broker for
 TASK_QUEUE_BREAKER_RESET_SECONDS; then the next publish tries once again
-(half-open) and, if the broker answers, closes the breaker. Callers decide
+(half-open) and, if the broker answers, closes the breaker. The breaker runs
+one publish at a time, so a request that arrives while another waits on a
+silent broker waits for that one (at most TASK_QUEUE_TIMEOUT) and is then
+turned away by the open breaker at once. Callers decide
 what a task that was not queued means: notifications wait for the sweep,
 search indexing runs in-process.
 """
