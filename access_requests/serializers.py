@@ -7,12 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import queries as catalog_queries
+from marketplace.serializers import StrictStrings
 
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant
 
 
 class ApprovalStepSerializer(serializers.ModelSerializer):
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="Null while the step is open.")
 
     class Meta:
         model = ApprovalStep
@@ -23,7 +24,9 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     """A request as its requester and its approvers read it."""
 
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    output_port = serializers.SlugRelatedField(source="port", slug_field="name", read_only=True)
+    output_port = serializers.SlugRelatedField(
+        source="port", slug_field="name", read_only=True, allow_null=True, help_text="The output port asked for; null for the whole product."
+    )
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     steps = ApprovalStepSerializer(many=True, read_only=True)
     grant = serializers.SerializerMethodField(help_text="The id of the grant the approved request created, or null.")
@@ -42,7 +45,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         return grant.pk if grant is not None else None
 
 
-class AccessRequestCreateSerializer(serializers.Serializer):
+class AccessRequestCreateSerializer(StrictStrings, serializers.Serializer):
     """What a consumer sends to request access. The product is looked up among
     the products the caller can see, the port among that product's ports;
     purpose and duration are bounded by the product's policy in the service."""
@@ -85,11 +88,11 @@ class AccessRequestCreateSerializer(serializers.Serializer):
         }
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictStrings, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", help_text="Optional when approving.")
 
 
-class RejectionSerializer(serializers.Serializer):
+class RejectionSerializer(StrictStrings, serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Required: the requester reads why their request was rejected."
     )
@@ -98,10 +101,12 @@ class RejectionSerializer(serializers.Serializer):
 class GrantSerializer(serializers.ModelSerializer):
     user = serializers.SlugRelatedField(slug_field="username", read_only=True)
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    output_port = serializers.SlugRelatedField(source="port", slug_field="name", read_only=True)
+    output_port = serializers.SlugRelatedField(
+        source="port", slug_field="name", read_only=True, allow_null=True, help_text="The output port granted; null for the whole product."
+    )
     request = serializers.PrimaryKeyRelatedField(read_only=True)
     state = serializers.ChoiceField(choices=["live", "revoked", "expired"], read_only=True)
-    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="Null unless revoked.")
 
     class Meta:
         model = Grant
@@ -112,7 +117,7 @@ class GrantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RevocationSerializer(serializers.Serializer):
+class RevocationSerializer(StrictStrings, serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Required: the person losing access is told."
     )

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -15,12 +15,14 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.api import refuse_empty_parameters
 from marketplace.parsers import JSONParser
 
 from . import openlineage, queries, search, services, slo as slo_rules
 from .filters import ProductFilter
 from .models import OutputPort, SchemaField, SLOStatus, Team, TeamMembership
-from .search.forms import SearchForm, SuggestForm
+from .search.forms import MAX_PAGE, MAX_RESULT_WINDOW, SearchForm, SuggestForm
+from .search.types import MAX_PAGE_SIZE
 from .serializers import (
     DomainSerializer,
     ImpactedProductSerializer,
@@ -35,17 +37,23 @@ from .serializers import (
     SearchResultSerializer,
     SLOHistoryDaySerializer,
     SLOSerializer,
-    SuggestionSerializer,
+    SuggestResultSerializer,
     TeamSerializer,
 )
 
 
+# Error bodies and the shared error answers (400, 401, 403, 404, …): marketplace.schema.
+REFUSED_TRANSITION = OpenApiResponse(description="The product's lifecycle does not allow this change of status (say, retired back to draft).")
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List the data products you can see", parameters=[OpenApiParameter("page_size", int, description="Up to 200.")]),
+    list=extend_schema(summary="List the data products you can see"),
     retrieve=extend_schema(summary="A data product with its output ports and schemas"),
     create=extend_schema(summary="Create a data product owned by one of your teams"),
-    update=extend_schema(summary="Replace a data product's description (owners only)"),
-    partial_update=extend_schema(summary="Change some of a data product's fields (owners only)"),
+    update=extend_schema(summary="Replace a data product's description (owners only)", responses={200: ProductDetailSerializer, 409: REFUSED_TRANSITION}),
+    partial_update=extend_schema(
+        summary="Change some of a data product's fields (owners only)", responses={200: ProductDetailSerializer, 409: REFUSED_TRANSITION}
+    ),
 )
 class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     lookup_field = "slug"
@@ -85,22 +93,20 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     @extend_schema(
         summary="The lineage around a data product",
-        parameters=[
-            OpenApiParameter("direction", str, enum=list(queries.LINEAGE_DIRECTIONS), description="Default both."),
-            OpenApiParameter("depth", int, description=f"Edges to follow, 1 to {queries.LINEAGE_MAX_DEPTH}; default 3."),
-        ],
+        parameters=[LineageQuerySerializer],
         responses=LineageGraphSerializer,
     )
     @action(detail=True, methods=["get"])
     def lineage(self, request, slug=None):
         product = self._visible_product(slug)
+        refuse_empty_parameters(request.query_params)
         params = LineageQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         graph = queries.lineage_graph(request.user, product, **params.validated_data)
         return Response(LineageGraphSerializer(graph, context={"origins": graph.origins}).data)
 
     @extend_schema(summary="Who is hit when a data product breaks: downstream products, their owners and consumers", responses=ImpactedProductSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # every product downstream, in one answer
     def impact(self, request, slug=None):
         product = self._visible_product(slug)
         if not queries.may_see_impact(request.user, product):
@@ -163,21 +169,36 @@ def _form_errors(form) -> dict:
     return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
 
 
+def _facet_value_schema(name: str) -> dict:
+    """A search filter's value: one of the form field's choices, or a free slug or tag name."""
+    choices = getattr(SearchForm.base_fields[name], "choices", None)
+    if choices:
+        return {"type": "string", "enum": [value for value, _label in choices]}
+    return {"type": "string", "minLength": 1, "maxLength": 120}
+
+
 class SearchView(APIView):
     """Full-text search over the data products you can see, with facets."""
 
     @extend_schema(
         summary="Search data products",
         parameters=[
-            OpenApiParameter("q", str, description="Words to find; never parsed as query syntax."),
-            *[OpenApiParameter(name, str, many=True, description=f"Filter: {label} (repeatable).") for name, label in search.FACETS],
+            OpenApiParameter("q", {"type": "string", "minLength": 0, "maxLength": 20000}, description="Words to find; never parsed as query syntax."),
+            *[
+                OpenApiParameter(name, {"type": "array", "items": _facet_value_schema(name)}, explode=True, description=f"Filter: {label} (repeatable).")
+                for name, label in search.FACETS
+            ],
             OpenApiParameter("sort", str, enum=list(search.SORT_NAMES)),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="Up to 100."),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+            OpenApiParameter(
+                "page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                description=f"Default 20. At most {MAX_RESULT_WINDOW:,} results are paged through (page × page_size); beyond, a 400.",
+            ),
         ],
         responses=SearchResultSerializer,
     )
     def get(self, request):
+        refuse_empty_parameters(request.query_params, may_be_empty=frozenset({"q"}))
         form = SearchForm(request.query_params)
         if not form.is_valid():
             return Response(_form_errors(form), status=status.HTTP_400_BAD_REQUEST)
@@ -188,13 +209,14 @@ class SearchView(APIView):
 class SuggestView(APIView):
     """Product names for what has been typed so far."""
 
-    @extend_schema(summary="Suggest data products for a prefix", parameters=[OpenApiParameter("q", str)], responses=SuggestionSerializer(many=True))
+    @extend_schema(summary="Suggest data products for a prefix", parameters=[OpenApiParameter("q", {"type": "string", "minLength": 0, "maxLength": 200})], responses=SuggestResultSerializer)
     def get(self, request):
+        refuse_empty_parameters(request.query_params, may_be_empty=frozenset({"q"}))
         form = SuggestForm(request.query_params)
         if not form.is_valid():
             return Response(_form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         suggestions, degraded = search.suggest(form.cleaned_data["q"], user=request.user)
-        return Response({"suggestions": SuggestionSerializer(suggestions, many=True).data, "degraded": degraded})
+        return Response(SuggestResultSerializer({"suggestions": suggestions, "degraded": degraded}).data)
 
 
 # --- service level objectives and samples ----------------------------------------
@@ -271,7 +293,7 @@ class SLOViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Daily attainment over the objective's window", responses=SLOHistoryDaySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # every day of the window, in one answer
     def history(self, request, pk=None):
         return Response(SLOHistoryDaySerializer(slo_rules.daily_history(self.get_object()), many=True).data)
 
@@ -348,7 +370,8 @@ class SampleView(APIView):
                 raise ValidationError({"file": [f"A sample may be at most {settings.SAMPLE_MAX_BYTES:,} bytes."]})
             content, filename, kind = upload.read(), upload.name, ""
         elif request.content_type.startswith("text/csv"):
-            content, filename, kind = request.data, "", "csv"
+            # An empty body is parsed by no parser: DRF gives an empty dict.
+            content, filename, kind = request.data if isinstance(request.data, bytes) else b"", "", "csv"
         else:
             content, filename, kind = json.dumps(request.data).encode(), "", "json"
         services.upload_sample(port, by=request.user, content=content, filename=filename, format=kind)

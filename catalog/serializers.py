@@ -3,13 +3,15 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.serializers import StrictStrings
+
 from . import queries
 from .markdown import render_markdown
 from .models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, ServiceLevelObjective, SLOStatus, Team, TeamMembership, slug_validator
 from .services import FieldSpec, InputSpec, PortSpec
 
 
-class SchemaFieldSerializer(serializers.ModelSerializer):
+class SchemaFieldSerializer(StrictStrings, serializers.ModelSerializer):
     type = serializers.CharField(source="data_type", max_length=60)
     pii = serializers.BooleanField(source="is_pii", default=False)
 
@@ -18,13 +20,17 @@ class SchemaFieldSerializer(serializers.ModelSerializer):
         fields = ["name", "type", "description", "required", "primary_key", "classification", "pii"]
 
 
-class OutputPortSerializer(serializers.ModelSerializer):
+class OutputPortSerializer(StrictStrings, serializers.ModelSerializer):
     type = serializers.ChoiceField(source="port_type", choices=OutputPort.PortType.choices, default=OutputPort.PortType.TABLE)
     fields = SchemaFieldSerializer(many=True, required=False)
 
     class Meta:
         model = OutputPort
         fields = ["name", "type", "format", "location", "version", "description", "fields"]
+        extra_kwargs = {"location": {"allow_null": True, "help_text": "Null for people who may not use the port; null or empty when written: none."}}
+
+    def validate_location(self, value):
+        return value or ""
 
     def to_representation(self, port):
         data = super().to_representation(port)
@@ -45,7 +51,7 @@ class TagListField(serializers.ListField):
 # --- service level objectives and samples ----------------------------------------
 
 
-class SLOSerializer(serializers.ModelSerializer):
+class SLOSerializer(StrictStrings, serializers.ModelSerializer):
     """An objective with its stored status. Written by the owning team."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:slo-detail")
@@ -118,7 +124,7 @@ class SampleTableSerializer(serializers.Serializer):
     revealed = serializers.BooleanField(help_text="Whether you see the real values of sensitive columns.")
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(StrictStrings, serializers.ModelSerializer):
     """A product in lists."""
 
     address = serializers.CharField(read_only=True)
@@ -298,10 +304,15 @@ class SuggestionSerializer(serializers.Serializer):
     domain_name = serializers.CharField()
 
 
+class SuggestResultSerializer(serializers.Serializer):
+    suggestions = SuggestionSerializer(many=True)
+    degraded = serializers.BooleanField(help_text="True when the search engine did not answer and the database's own suggestions were given.")
+
+
 # --- lineage -------------------------------------------------------------------
 
 
-class InputSerializer(serializers.Serializer):
+class InputSerializer(StrictStrings, serializers.Serializer):
     """A declared input: a data product (`product`, optionally one `port`) or
     an external dataset (`namespace` + `name`)."""
 

@@ -9,7 +9,11 @@ from django.core.exceptions import (
     TooManyFilesSent,
     ValidationError as DjangoValidationError,
 )
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,6 +49,30 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDenied):
         return Response({"detail": str(exc) or "You do not have permission to do this."}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)
+
+
+@csrf_exempt  # a POST to no endpoint is a 404 too, not a CSRF refusal
+def not_found(request, *args, **kwargs):
+    """Any /api/v1/ address no endpoint answers: a JSON 404 (Django's would be an HTML page)."""
+    return JsonResponse({"detail": "No API endpoint at this address."}, status=status.HTTP_404_NOT_FOUND)
+
+
+def refuse_empty_parameters(query_params, *, may_be_empty: frozenset[str] = frozenset()) -> None:
+    """A query parameter given without a value (`?status=`) is a 400 naming it
+    in the API: an empty value is no status, date or slug, and quietly
+    ignoring it would answer a different question than the one asked. (The
+    HTML pages, whose forms send empty fields, keep ignoring them.)"""
+    empty = sorted({name for name, values in query_params.lists() if name not in may_be_empty and "" in values})
+    if empty:
+        raise ValidationError({name: ["Give a value, or leave the parameter out."] for name in empty})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend for API lists, refusing parameters without a value."""
+
+    def filter_queryset(self, request, queryset, view):
+        refuse_empty_parameters(request.query_params)
+        return super().filter_queryset(request, queryset, view)
 
 
 def too_large_message() -> str:

@@ -2,14 +2,14 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from access_requests import api as access_api
 from catalog import api as catalog_api
 
-from . import views
+from . import api, views
 from .signin import ObtainToken
 
 
@@ -31,6 +31,8 @@ api_urls = [
     path("search/", catalog_api.SearchView.as_view(), name="search"),
     path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
     path("", include(router.urls)),
+    # Last: any other address under /api/v1/ is a JSON 404, not Django's HTML page.
+    re_path(r"^", api.not_found),
 ]
 
 urlpatterns = [

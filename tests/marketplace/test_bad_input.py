@@ -318,3 +318,82 @@ def test_a_body_at_the_upload_limit_is_read(client):
 
     assert response.status_code == 400  # read: not JSON
     assert response.json()["detail"].startswith("JSON parse error")
+
+
+# --- found by the fuzzer (tests/marketplace/test_api_fuzz.py) ---------------------------
+
+
+def test_an_empty_csv_sample_is_a_400_naming_the_problem():
+    mesh = Mesh()
+
+    response = api(mesh.owner).generic("put", f"/api/v1/products/{mesh.product.slug}/ports/daily/sample/", b"", content_type="text/csv")
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/slos/?status=", "/api/v1/grants/?product=", "/api/v1/audit-events/?until=", "/api/v1/search/?sort=", "/api/v1/products/?classification="],
+)
+def test_a_query_parameter_without_a_value_is_a_400_naming_it(path):
+    mesh = Mesh()
+    name = path.split("?")[1].rstrip("=")
+
+    response = api(mesh.admin).get(path)
+
+    assert response.status_code == 400
+    assert list(response.json()) == [name]
+
+
+def test_a_lineage_direction_without_a_value_is_a_400_naming_it():
+    mesh = Mesh()
+
+    response = api(mesh.owner).get(f"/api/v1/products/{mesh.product.slug}/lineage/?direction=")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["direction"]
+
+
+def test_an_empty_search_text_is_still_a_search():
+    mesh = Mesh()
+
+    assert api(mesh.owner).get("/api/v1/search/?q=").status_code == 200
+
+
+@pytest.mark.parametrize("body", [{"comment": 0}, {"comment": 1.5}])
+def test_a_number_where_text_belongs_is_a_400_naming_the_field(body):
+    mesh = Mesh()
+    access_request = submit(mesh, by=mesh.consumer)
+
+    response = api(mesh.admin).post(f"/api/v1/access-requests/{access_request.pk}/reject/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"comment": ["Text is needed: a JSON string."]}
+
+
+def test_tags_that_are_not_text_are_a_400_naming_the_field():
+    mesh = Mesh()
+
+    response = api(mesh.owner).patch(f"/api/v1/products/{mesh.product.slug}/", {"tags": ["fine", 3]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"tags": ["Each item is text: a JSON string."]}
+
+
+@pytest.mark.parametrize("page_size", ["0", "-1", "abc", "1.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400_naming_it(page_size):
+    mesh = Mesh()
+
+    response = api(mesh.owner).get(f"/api/v1/products/?page_size={page_size}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]
+
+
+def test_an_unknown_api_address_is_a_json_404_even_for_a_post():
+    mesh = Mesh()
+
+    response = api(mesh.owner).post("/api/v1/access-requests/0.5/approve/", {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint at this address."}
