@@ -242,6 +242,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = "marketplace.signin.SignInAttemptHandler"
 AXES_CLIENT_IP_CALLABLE = "marketplace.signin.client_address"
+AXES_USERNAME_CALLABLE = "marketplace.signin.attempted_username"
 AXES_LOCKOUT_CALLABLE = "marketplace.signin.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 

@@ -18,6 +18,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_credentials
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +26,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -43,6 +45,22 @@ def client_address(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return request.META.get("REMOTE_ADDR")
+
+
+def attempted_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username a sign-in tried, as the lockout counts it (axes'
+    AXES_USERNAME_CALLABLE): cut to the longest a user can have. A longer one
+    names no account, and the sign-in form does not bound it (Django sets
+    its max_length too late for a validator), so uncut it would not fit the
+    attempts table and the sign-in would fail with a 500."""
+    field = get_user_model().USERNAME_FIELD
+    if credentials is not None:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    if not isinstance(username, str):
+        return None
+    return username[: get_user_model()._meta.get_field(field).max_length]
 
 
 def _failures(attempts) -> int:
@@ -121,6 +139,15 @@ class SignInLocked(exceptions.APIException):
         )
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's, with the username bounded as the user model bounds it: a
+    longer one is a 400 naming the field, not a row the lockout cannot store."""
+
+    username = serializers.CharField(
+        label="Username", write_only=True, max_length=get_user_model()._meta.get_field("username").max_length
+    )
+
+
 _TOKEN = inline_serializer("Token", {"token": serializers.CharField()})
 _DETAIL = inline_serializer("SignInError", {"detail": serializers.CharField()})
 _LOCKED = inline_serializer(
@@ -135,6 +162,7 @@ class ObtainToken(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    serializer_class = TokenRequestSerializer
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's view lists its own, without the nesting bound
 
     @extend_schema(

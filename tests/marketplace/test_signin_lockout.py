@@ -411,3 +411,32 @@ def test_an_administrator_unlocks_an_account_with_axes_reset_username(clock):
     call_command("axes_reset_username", "erin")
 
     assert sign_in_page(erin, "erin", PASSWORD).status_code == 302
+
+
+# --- bad input never gets past the lock as a 500 ----------------------------------------
+
+
+@pytest.mark.parametrize("username", ["x" * 5000, "nul\x00byte", "ünïcødé-名前", ""], ids=["very-long", "nul", "unicode", "empty"])
+def test_odd_usernames_are_refused_as_wrong_credentials_on_every_path(client, username):
+    page = sign_in_page(client, username, "wrong")
+    admin = admin_sign_in(client, username, "wrong")
+    api = token(APIClient(), username, "wrong")
+
+    assert page.status_code == admin.status_code == 200
+    assert api.status_code == 400
+    assert api.json()
+
+
+def test_a_username_longer_than_any_is_a_400_naming_the_field_on_the_token_endpoint():
+    response = token(APIClient(), "x" * 151, "wrong")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["username"]
+
+
+def test_failures_with_a_very_long_username_are_counted_and_lock(client, clock):
+    for _ in range(4):
+        assert sign_in_page(client, "x" * 5000, "wrong").status_code == 200
+
+    assert sign_in_page(client, "x" * 5000, "wrong").status_code == 429
+    assert AccessAttempt.objects.get().username == "x" * 150
