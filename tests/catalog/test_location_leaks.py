@@ -1,7 +1,8 @@
 """An output port's location reaches only people who may use the port
 (catalog.queries.usable_port_ids), by every path: search (API and page, hits,
 snippets, highlights, corrections, facets), suggestions, the product list,
-team and domain pages, the lineage tab and API, notifications and e-mails.
+team and domain pages, the lineage tab and API, SLO and sample pages, the
+access pages, audit trail and notifications, and e-mails.
 
 The demo mesh is loaded once for the module (in a transaction rolled back at
 its end, so the module's other tests see it too and look only at their own); each role searches for every demo port's location, whole and by
@@ -21,7 +22,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from access_requests import services as access_services
-from access_requests.models import Notification
+from access_requests.models import AccessRequest, Notification
 from catalog import queries, search
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, SLOStatus, Team
@@ -176,9 +177,16 @@ def test_catalog_team_domain_and_lineage_pages_show_no_location_to_people_who_ma
                 identity = dataset_identity(p)
                 secrets[f"{identity.namespace}/{identity.name}"] = {identity.name.lower()} - {part for part in [identity.name.lower()] if part in public}
     page_client, api_client = clients_of(role)
-    products = list(queries.visible_products(user) if user is not None else DataProduct.objects.filter(status="published"))
+    products = list((queries.visible_products(user) if user is not None else DataProduct.objects.filter(status="published")).prefetch_related("output_ports"))
+    requests = AccessRequest.objects.filter(requester=user) if user is not None else AccessRequest.objects.none()
     urls = [
         "/", "/products/", "/domains/", "/api/v1/products/", "/api/v1/products/?page=2", "/api/v1/domains/", "/api/v1/teams/",
+        "/access/", "/access/inbox/", "/audit/", "/notifications/", "/api/v1/access-requests/", "/api/v1/grants/",
+        "/api/v1/audit-events/", "/api/v1/slos/",
+        *(f"/access/requests/{request.pk}/" for request in requests),
+        *(f"/products/{product.slug}/slos/" for product in products),
+        *(f"/products/{product.slug}/ports/{p.pk}/sample/" for product in products for p in product.output_ports.all()),
+        *(f"/api/v1/products/{product.slug}/ports/{p.name}/sample/" for product in products for p in product.output_ports.all()),
         *(domain.get_absolute_url() for domain in Domain.objects.all()),
         *(team.get_absolute_url() for team in Team.objects.all()),
         *(product.get_absolute_url() for product in products),
