@@ -38,6 +38,7 @@ from .models import (
     TeamMembership,
 )
 from .openlineage import DatasetIdentity, LineageError
+from .queries import can_edit, usable_port_ids, visible_products
 
 # What the owning team's members may do with their products (object permissions).
 TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
@@ -527,8 +528,6 @@ def _unrecorded_datasets(event: openlineage.RunEvent, *, by) -> set[DatasetIdent
     port of a product `by` may not see. Recording them would change another
     team's lineage; refusing them would tell the caller that a location is
     some product's port, visible or not. Admins record everything."""
-    from .queries import visible_products
-
     if by.is_superuser:
         return set()
     known = _nodes_by_identity(dataset.identity for dataset in [*event.inputs, *event.outputs])
@@ -599,8 +598,6 @@ def set_product_inputs(product: DataProduct, *, by, inputs: Iterable[InputSpec])
     into each of the product's output ports (origin manual). Edges recorded
     by OpenLineage events are left alone. `by` must be allowed to edit the
     product; an input product must be one `by` can see."""
-    from .queries import can_edit, visible_products
-
     if not can_edit(by, product):
         raise NotTeamMember("Only members of the owning team can declare this product's inputs.", field="inputs")
     inputs = list(inputs)
@@ -612,7 +609,7 @@ def set_product_inputs(product: DataProduct, *, by, inputs: Iterable[InputSpec])
     upstream_ids: set[int] = set()
     visible = visible_products(by)
     for index, spec in enumerate(inputs):
-        upstream_ids |= _declared_input_nodes(spec, f"inputs[{index}]", product=product, visible=visible)
+        upstream_ids |= _declared_input_nodes(spec, f"inputs[{index}]", product=product, visible=visible, by=by)
     manual = LineageEdge.objects.filter(origin=LineageEdge.Origin.MANUAL, downstream__in=targets)
     manual.exclude(upstream_id__in=upstream_ids).delete()
     have = set(manual.values_list("upstream_id", "downstream_id"))
@@ -628,7 +625,7 @@ def set_product_inputs(product: DataProduct, *, by, inputs: Iterable[InputSpec])
     return list(manual.order_by("upstream_id", "downstream_id"))
 
 
-def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, visible) -> set[int]:
+def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, visible, by) -> set[int]:
     if spec.product:
         source = visible.filter(slug=spec.product).first()
         if source is None:
@@ -648,10 +645,14 @@ def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, v
         raise LineageError(f"{path}: name a data product, or an external dataset by namespace and name.", field=path)
     identity = DatasetIdentity(spec.namespace.strip()[:500], spec.name.strip()[:1000])
     node = _get_or_create_nodes([identity])[identity]
-    # A port of a product `by` cannot see is accepted like any dataset (and
-    # stays hidden from them in the graph): refusing it would confirm it exists.
     if node.port_id is not None and node.port.product_id == product.pk:
         raise LineageError(f"{path}: a product cannot be its own input.", field=path)
+    # A port named by its location, which `by` may not use (so may not know):
+    # accepted like any dataset, and not recorded. Refusing it would confirm
+    # that the location is some product's port; recording it would name that
+    # product and port among the inputs. A port is declared by its product.
+    if node.port_id is not None and not usable_port_ids(by, node.port.product, [node.port_id]):
+        return set()
     return {node.pk}
 
 

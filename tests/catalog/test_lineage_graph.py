@@ -100,6 +100,49 @@ def test_another_teams_draft_cannot_be_declared_as_an_input_and_is_not_confirmed
     assert draft.pk
 
 
+@pytest.mark.parametrize("status", ["published", "draft"])
+def test_a_port_declared_by_its_location_without_leave_to_use_it_is_not_recorded_nor_named(status):
+    """Declared as `namespace name`, another team's port would come back as
+    that product and port among the inputs: a location confirmed, a product
+    named. Whether its product is visible or not, it is accepted and left out."""
+    other = ProductFactory(slug="ledgers", status=status, ports=[port("table", location="postgres://vault:5432/ledgers.quarterly")])
+    reader = ProductFactory(slug="reader", ports=[port("out", location="s3://lake/reader")])
+    owner = reader.owner_team.memberships.first().user
+    other_edges = LineageEdge.objects.filter(upstream__port__product=other).count()
+
+    services.set_product_inputs(
+        reader, by=owner, inputs=[InputSpec(namespace="postgres://vault:5432", name="ledgers.quarterly"), InputSpec(namespace="s3://lake", name="made-up")]
+    )
+
+    inputs = APIClient()
+    inputs.force_authenticate(owner)
+    assert inputs.get("/api/v1/products/reader/").json()["inputs"] == [{"namespace": "s3://lake", "name": "made-up"}]
+    assert LineageEdge.objects.filter(upstream__port__product=other).count() == other_edges
+
+
+def test_a_port_declared_by_its_location_by_someone_who_may_use_it_is_recorded():
+    other = ProductFactory(slug="ledgers", ports=[port("table", location="postgres://vault:5432/ledgers.quarterly")])
+    reader = ProductFactory(slug="reader", ports=[port("out", location="s3://lake/reader")])
+    owner = reader.owner_team.memberships.first().user
+    mesh_grant(other, owner)
+
+    services.set_product_inputs(reader, by=owner, inputs=[InputSpec(namespace="postgres://vault:5432", name="ledgers.quarterly")])
+
+    assert list(LineageEdge.objects.filter(downstream__port__product=reader).values_list("upstream__port__product__slug", flat=True)) == ["ledgers"]
+
+
+def mesh_grant(product, user):
+    """A live grant of `user` on `product`, as an approved request leaves it."""
+    from access_requests import services as access_services
+
+    request = access_services.submit_request(product, by=user, purpose="Reconcile the quarterly ledgers.", duration_days=30)
+    admin = UserFactory(is_superuser=True)
+    for step in request.steps.order_by("pk"):
+        access_services.approve_step(step, by=admin)
+    request.refresh_from_db()
+    assert request.grant is not None
+
+
 def test_owners_declare_inputs_over_the_api():
     a, b = chain("a", "b")
     c = ProductFactory(slug="c", ports=[port("out", location="s3://lake/c")])
