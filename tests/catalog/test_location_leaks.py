@@ -165,6 +165,28 @@ def test_searching_for_a_location_shows_no_part_of_it_to_people_who_may_not_use_
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "text", "slug"),
+    [
+        ("bob", "bigquery://streamly-prod/listener.profiles_pseudonymised", "listener-profiles"),  # a grant for that port
+        ("bob", "profiles_pseudonymised", "listener-profiles"),
+        ("bob", "streamly-lake player play-events-daily", "play-events-daily"),  # a grant for the whole product
+        ("alice", "kafka://events.streamly.internal/play-events.v2", "play-events"),  # her team's
+        ("admin", "s3://streamly-lake/finance/artist-payments/", "artist-payments"),
+    ],
+)
+def test_people_who_may_use_a_port_find_its_product_by_its_location_without_seeing_it(demo_mesh, username, text, slug):
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username=username))
+    location = OutputPort.objects.get(product__slug=slug, location__icontains=text.split()[-1]).location
+
+    body = api.get("/api/v1/search/", {"q": text}).json()
+
+    assert slug in [hit["slug"] for hit in body["results"]]
+    assert location not in repr(body)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_catalog_team_domain_and_lineage_pages_show_no_location_to_people_who_may_not_use_the_port(demo_mesh, role):
     user = user_of(role)
