@@ -30,6 +30,7 @@ SHARED_ERRORS = {
     "404": "Nothing here that you may see (or a page beyond the last).",
     "406": "The `Accept` header asks for something other than JSON.",
     "413": "The request body is larger than the server takes.",
+    "414": "The address (with its query) is longer than the web server takes; its own page, not JSON.",
     "415": "The body's `Content-Type` is not one this operation reads.",
 }
 
@@ -44,6 +45,8 @@ class AutoSchema(SpectacularAutoSchema):
         responses = operation["responses"]
         for code in self.shared_errors(operation):
             responses.setdefault(code, {"description": SHARED_ERRORS[code]})
+        if "414" in responses:  # the web server's own page: the request never reaches Django
+            responses["414"].setdefault("content", {"text/html": {"schema": {"type": "string"}}})
         error = self._error_component()
         for code, response in responses.items():
             if code >= "400" and "content" not in response:
@@ -66,6 +69,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["400", "415"]
         elif any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
             codes.append("400")  # a filter's value or a page size refused (a page beyond the last is a 404)
+        if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+            codes.append("414")  # the web server refuses an address longer than it reads (64 KB for runserver, 4 KB for gunicorn)
         if "{" in self.path or (self.method == "GET" and self._is_list_view() and self._get_paginator() is not None):
             codes.append("404")
         return codes

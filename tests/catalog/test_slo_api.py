@@ -407,9 +407,10 @@ def test_the_same_instant_in_another_time_zone_is_a_duplicate():
     mesh = Mesh()
     slo = objective(mesh.product, by=mesh.owner)
     client = machine(mesh.developer)
-    client.post(MEASUREMENTS, [{"slo": slo.pk, "measured_at": "2026-11-30T06:00:00Z", "value": 1}], format="json")
+    day = (timezone.now() - timedelta(days=2)).date().isoformat()  # measurements over a year old are refused
+    client.post(MEASUREMENTS, [{"slo": slo.pk, "measured_at": f"{day}T06:00:00Z", "value": 1}], format="json")
 
-    again = client.post(MEASUREMENTS, [{"slo": slo.pk, "measured_at": "2026-11-30T07:00:00+01:00", "value": 1}], format="json")
+    again = client.post(MEASUREMENTS, [{"slo": slo.pk, "measured_at": f"{day}T07:00:00+01:00", "value": 1}], format="json")
 
     assert (again.json()["stored"], again.json()["duplicates"]) == (0, 1)
     assert SLOMeasurement.objects.count() == 1

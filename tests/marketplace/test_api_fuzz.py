@@ -68,8 +68,12 @@ def _wait_for(url: str, server: subprocess.Popen, *, timeout: float = 60) -> Non
 
 
 @pytest.fixture
-def demo_server():
-    """The demo mesh served from a throwaway database; yields (base URL, alice's token)."""
+def demo_server(request):
+    """The demo mesh served from a throwaway database; yields (base URL, alice's token, its directory)."""
+    if request.config.getoption("--postgres"):
+        # Its server has a database of its own (SQLite), whatever the pass: once is enough.
+        # The bad-input and schema tests run in both passes.
+        pytest.skip("runs in the SQLite pass")
     directory = Path(tempfile.mkdtemp(prefix="marketplace-fuzz-"))
     env = {
         **os.environ,
@@ -128,8 +132,10 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(demo_server)
     seconds = time.monotonic() - started
     server_log = (directory / "server.log").read_text(errors="replace")
     errors = "\n".join(line for line in server_log.splitlines() if "Error" in line or "Traceback" in line)
+    # Generated values can be megabytes long: each line of the report is cut short.
+    report = "\n".join(line[:400] for line in result.stdout.splitlines())
     assert result.returncode == 0, (
-        f"schemathesis found failures ({seconds:.0f} s):\n{result.stdout[-30000:]}\n{result.stderr[-5000:]}\n"
+        f"schemathesis found failures ({seconds:.0f} s):\n{report[-40000:]}\n{result.stderr[-5000:]}\n"
         f"--- server errors ---\n{errors[-5000:]}"
     )
     assert "Internal Server Error" not in server_log, errors[-5000:]
