@@ -397,3 +397,23 @@ def test_an_unknown_api_address_is_a_json_404_even_for_a_post():
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No API endpoint at this address."}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/access/requests/{id}/"),
+        ("post", "/access/requests/{id}/withdraw/"),
+        ("post", "/access/steps/{id}/approve/"),
+        ("post", "/access/steps/{id}/reject/"),
+        ("post", "/access/grants/{id}/revoke/"),
+        ("get", "/products/{slug}/ports/{id}/sample/"),
+    ],
+)
+def test_pages_with_an_id_beyond_64_bits_are_not_found(client, method, path):
+    mesh = Mesh()
+    client.force_login(mesh.admin)
+
+    response = getattr(client, method)(path.format(id=HUGE_ID, slug=mesh.product.slug))
+
+    assert response.status_code == 404
