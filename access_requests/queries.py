@@ -10,24 +10,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import DataProduct, Domain, Team, TeamMembership
+from catalog.queries import is_steward
 
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification
 
 User = get_user_model()
-
-
-def is_steward(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    cached = getattr(user, "_is_steward", None)
-    if cached is None:
-        cached = user.groups.filter(name=settings.STEWARDS_GROUP).exists()
-        user._is_steward = cached
-    return cached
-
-
-def is_team_member(user, team: Team) -> bool:
-    return user.is_authenticated and TeamMembership.objects.filter(team=team, user=user).exists()
 
 
 def is_team_owner(user, team: Team) -> bool:

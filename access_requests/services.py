@@ -17,6 +17,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from catalog.models import DataProduct, OutputPort
+from catalog.queries import is_team_member
 from catalog.services import refresh_consumer_counts
 from marketplace.errors import Conflict, Forbidden, ServiceError
 
@@ -182,7 +183,7 @@ def submit_request(
     }
     audit.record("request.submitted", actor=by, obj=request, product=product, payload=payload)
 
-    if queries.is_team_member(by, product.owner_team):
+    if is_team_member(by, product.owner_team):
         _approve(request, by=None, auto=True)
         return request
 

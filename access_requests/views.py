@@ -187,14 +187,10 @@ def reject(request, pk):
 # --- consumers and grants --------------------------------------------------------
 
 
-def _may_see_consumers(user, product: DataProduct) -> bool:
-    return user.is_superuser or queries.is_steward(user) or queries.is_team_member(user, product.owner_team)
-
-
 @login_required
 def consumers(request, slug):
     product = _visible_product(request.user, slug)
-    if not _may_see_consumers(request.user, product):
+    if not catalog_queries.may_see_consumers(request.user, product):
         raise PermissionDenied("Only the owning team, governance stewards and admins see who uses a data product.")
     context = {
         "product": product,

@@ -4,11 +4,12 @@ use these, so every one of them shows a user exactly the same products."""
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from .models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, Tag, Team
+from .models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, Tag, Team, TeamMembership
 from .search.types import WORD, WORD_PART
 
 if TYPE_CHECKING:
@@ -35,6 +36,27 @@ def editable_products(user) -> QuerySet[DataProduct]:
 
 def can_edit(user, product: DataProduct) -> bool:
     return user.is_authenticated and user.has_perm("catalog.change_dataproduct", product)
+
+
+def is_steward(user) -> bool:
+    """Whether `user` is a governance steward (a member of settings.STEWARDS_GROUP)."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_is_steward", None)
+    if cached is None:
+        cached = user.groups.filter(name=settings.STEWARDS_GROUP).exists()
+        user._is_steward = cached
+    return cached
+
+
+def is_team_member(user, team: Team) -> bool:
+    return user.is_authenticated and TeamMembership.objects.filter(team=team, user=user).exists()
+
+
+def may_see_consumers(user, product: DataProduct) -> bool:
+    """Who uses a product (its consumers, and the impact analysis that names
+    them) is for its owning team, governance stewards and admins."""
+    return user.is_superuser or is_steward(user) or is_team_member(user, product.owner_team)
 
 
 def product_detail(user, slug: str) -> DataProduct:
@@ -288,9 +310,7 @@ def declared_inputs(user, product: DataProduct) -> list[LineageNode]:
 def may_see_impact(user, product: DataProduct) -> bool:
     """Impact analysis names consumers: the same people who may see the
     product's consumers (its team, stewards, admins) may see it."""
-    from access_requests import queries as access_queries
-
-    return user.is_superuser or access_queries.is_steward(user) or access_queries.is_team_member(user, product.owner_team)
+    return may_see_consumers(user, product)
 
 
 @dataclass
@@ -407,7 +427,6 @@ def revealed_port_ids(user, product: DataProduct, port_ids) -> set:
     access covers (a read-masked grant covers none). Everyone else sees
     them masked (catalog.samples)."""
     from access_requests.models import AccessRequest
-    from access_requests.queries import is_steward
 
     port_ids = set(port_ids)
     if not user.is_authenticated or not port_ids:

@@ -38,7 +38,7 @@ from .models import (
     TeamMembership,
 )
 from .openlineage import DatasetIdentity, LineageError
-from .queries import can_edit, usable_port_ids, visible_products
+from .queries import can_edit, is_team_member, usable_port_ids, visible_products
 
 # What the owning team's members may do with their products (object permissions).
 TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
@@ -121,10 +121,6 @@ def add_team_member(team: Team, *, user, role: str = TeamMembership.Role.DEVELOP
 
 def remove_team_member(team: Team, *, user) -> None:
     TeamMembership.objects.filter(team=team, user=user).delete()
-
-
-def is_team_member(user, team: Team) -> bool:
-    return user.is_authenticated and TeamMembership.objects.filter(team=team, user=user).exists()
 
 
 # --- products --------------------------------------------------------------
@@ -946,13 +942,11 @@ def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective]) 
 
     for product in DataProduct.objects.filter(pk__in=product_ids).order_by("pk"):
         missed = [slo for slo in slos if slo.product_id == product.pk and slo.status == SLOStatus.BREACHED]
-        lines = [f"- {slo.label} ({slo.objective}): {slo.attainment:.2f} % attained" for slo in missed]
         recipients = [*product_owners(product), product.product_owner, *(grant.user for grant in consumers_of(product))]
         notify(
             recipients,
             kind=Notification.Kind.SLO_BREACHED,
-            subject=f"{product.name} breached its service level objectives",
-            body=f"{product.name} no longer meets {'this objective' if len(missed) == 1 else 'these objectives'}:\n" + "\n".join(lines),
+            context={"product": product, "missed": missed},
             url=reverse("catalog:product_slos", args=[product.slug]),
         )
 

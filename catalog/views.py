@@ -67,7 +67,7 @@ def product_detail(request, slug):
         "live_grant": access_queries.live_grant(user, product),
         "open_request": access_queries.open_request(user, product),
         "approver_roles": [role.label for role in map(ApprovalStep.Role, policy_for(product).roles)],
-        "may_see_consumers": user.is_superuser or access_queries.is_steward(user) or access_queries.is_team_member(user, product.owner_team),
+        "may_see_consumers": queries.may_see_consumers(user, product),
     }
     return render(request, "catalog/product_detail.html", context)
 
