@@ -5,7 +5,6 @@ service's own message (403 forbidden, 409 conflict, 400 bad input)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import queries as catalog_queries
 from catalog.models import DataProduct
+from marketplace.pagination import paginate
 
 from . import notifications as notification_service
 from . import queries, services
@@ -21,10 +21,6 @@ from .forms import AuditFilterForm, DecisionForm, RequestAccessForm, RevokeForm
 from .models import AccessRequest, ApprovalStep
 
 AUDIT_PAGE_SIZE = 50
-
-
-def _paginate(request, items, per_page: int):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
 def _status_of(error: services.AccessRequestError) -> int:
@@ -95,7 +91,7 @@ def request_access(request, slug):
 @login_required
 def my_access(request):
     context = {
-        "page": _paginate(request, queries.requests_of(request.user), 20),
+        "page": paginate(request, queries.requests_of(request.user), 20),
         "grants": queries.live_grants_of(request.user),
     }
     return render(request, "access_requests/my_access.html", context)
@@ -131,7 +127,7 @@ def withdraw(request, pk):
 
 @login_required
 def inbox(request):
-    page = _paginate(request, queries.steps_decidable_by(request.user), 25)
+    page = paginate(request, queries.steps_decidable_by(request.user), 25)
     return render(request, "access_requests/inbox.html", {"page": page, "form": DecisionForm()})
 
 
@@ -194,7 +190,7 @@ def consumers(request, slug):
         raise PermissionDenied("Only the owning team, governance stewards and admins see who uses a data product.")
     context = {
         "product": product,
-        "page": _paginate(request, queries.consumers_of(product), 50),
+        "page": paginate(request, queries.consumers_of(product), 50),
         "may_revoke": queries.may_manage_grants(request.user, product),
         "form": RevokeForm(),
     }
@@ -242,7 +238,7 @@ def audit_trail(request):
         status, events = 400, events.none()
     elif form.is_bound:
         events = form.filter(events)
-    page = _paginate(request, events.select_related("product"), AUDIT_PAGE_SIZE)
+    page = paginate(request, events.select_related("product"), AUDIT_PAGE_SIZE)
     page.object_list = list(page.object_list)
     for event in page.object_list:
         event.summary = _payload_summary(event.payload)
@@ -264,7 +260,7 @@ def notifications(request):
         if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
             return redirect(target)
         return redirect("access_requests:notifications")
-    page = _paginate(request, queries.notifications_of(request.user), 25)
+    page = paginate(request, queries.notifications_of(request.user), 25)
     return render(request, "access_requests/notifications.html", {"page": page, "unread": queries.unread_count(request.user)})
 
 

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -14,6 +13,7 @@ from access_requests import queries as access_queries
 from access_requests.models import ApprovalStep
 from access_requests.services import policy_for
 from marketplace.errors import ServiceError
+from marketplace.pagination import paginate
 
 from . import queries, services, slo as slo_rules, slo_chart
 from .filters import ProductFilter
@@ -21,10 +21,6 @@ from .forms import LineageForm, ProductForm, SampleForm, SLOForm, SLOFormSet
 from .lineage_layout import layout
 from .markdown import render_markdown
 from .models import DataProduct, Domain, OutputPort, Team, TeamMembership
-
-
-def _paginate(request, items, per_page: int):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
 def _add_service_error(form, error: ServiceError) -> None:
@@ -39,9 +35,9 @@ def product_list(request):
     status = 200
     if products.is_bound and not products.is_valid():
         status = 400
-        page = _paginate(request, DataProduct.objects.none(), 24)
+        page = paginate(request, DataProduct.objects.none(), 24)
     else:
-        page = _paginate(request, products.qs, 24)
+        page = paginate(request, products.qs, 24)
     template = "catalog/_product_results.html" if request.htmx and not request.htmx.boosted else "catalog/product_list.html"
     return render(request, template, {"filter": products, "page": page}, status=status)
 
@@ -234,7 +230,7 @@ def port_sample(request, slug, port_id):
 def domain_detail(request, slug):
     domain = get_object_or_404(Domain.objects.select_related("owner_team"), slug=slug)
     products = queries.product_list(request.user).filter(domain=domain).order_by("name")
-    return render(request, "catalog/domain_detail.html", {"domain": domain, "page": _paginate(request, products, 24)})
+    return render(request, "catalog/domain_detail.html", {"domain": domain, "page": paginate(request, products, 24)})
 
 
 @login_required
@@ -247,4 +243,4 @@ def team_detail(request, slug):
     members = TeamMembership.objects.select_related("user").order_by("role", "user__username")
     team = get_object_or_404(Team.objects.prefetch_related(Prefetch("memberships", members), "domains"), slug=slug)
     products = queries.product_list(request.user).filter(owner_team=team).order_by("name")
-    return render(request, "catalog/team_detail.html", {"team": team, "page": _paginate(request, products, 24)})
+    return render(request, "catalog/team_detail.html", {"team": team, "page": paginate(request, products, 24)})

@@ -1,5 +1,12 @@
+from django.core.paginator import Page, Paginator
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+
+
+def paginate(request, items, per_page: int) -> Page:
+    """One page of `items` for an HTML list, chosen by the `page` query
+    parameter: the first for anything not a number, the last beyond it."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
