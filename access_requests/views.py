@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from catalog import queries as catalog_queries
-from catalog.models import DataProduct
 from marketplace.pagination import paginate
 
 from . import notifications as notification_service
@@ -46,19 +45,12 @@ def _refused(request, error: services.AccessRequestError, *, back: str):
     return render(request, "access_requests/refused.html", {"title": titles[status], "message": str(error), "back": back}, status=status)
 
 
-def _visible_product(user, slug: str) -> DataProduct:
-    try:
-        return catalog_queries.visible_products(user).select_related("owner_team", "domain").get(slug=slug)
-    except DataProduct.DoesNotExist:
-        raise Http404("No data product here, or you may not see it.") from None
-
-
 # --- requesting ------------------------------------------------------------------
 
 
 @login_required
 def request_access(request, slug):
-    product = _visible_product(request.user, slug)
+    product = catalog_queries.visible_product_or_404(request.user, slug)
     policy = services.policy_for(product)
     form = RequestAccessForm(request.POST or None, product=product, policy=policy)
     if request.method == "POST" and form.is_valid():
@@ -185,7 +177,7 @@ def reject(request, pk):
 
 @login_required
 def consumers(request, slug):
-    product = _visible_product(request.user, slug)
+    product = catalog_queries.visible_product_or_404(request.user, slug)
     if not catalog_queries.may_see_consumers(request.user, product):
         raise PermissionDenied("Only the owning team, governance stewards and admins see who uses a data product.")
     context = {

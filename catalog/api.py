@@ -114,10 +114,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return Response(ImpactedProductSerializer(queries.impact_of(request.user, product), many=True).data)
 
     def _visible_product(self, slug):
-        product = queries.visible_products(self.request.user).select_related("domain", "owner_team").filter(slug=slug).first()
-        if product is None:
-            raise Http404("No data product here, or you may not see it.")
-        return product
+        return queries.visible_product_or_404(self.request.user, slug)
 
 
 @extend_schema_view(list=extend_schema(summary="List the domains of the mesh"), retrieve=extend_schema(summary="A domain"))
@@ -332,9 +329,7 @@ class SampleView(APIView):
     parser_classes = [JSONParser, CSVBodyParser, MultiPartParser]
 
     def _port(self, slug, port_name):
-        product = queries.visible_products(self.request.user).filter(slug=slug).first()
-        if product is None:
-            raise Http404("No data product here, or you may not see it.")
+        product = queries.visible_product_or_404(self.request.user, slug)
         port = product.output_ports.prefetch_related("fields").filter(name=port_name).first()
         if port is None:
             raise Http404(f"{product.name} has no output port {port_name!r}.")

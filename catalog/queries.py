@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from .models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, Tag, Team, TeamMembership
@@ -59,20 +60,32 @@ def may_see_consumers(user, product: DataProduct) -> bool:
     return user.is_superuser or is_steward(user) or is_team_member(user, product.owner_team)
 
 
+# A missing product and one `user` may not see get the same answer, so a
+# slug tells nobody whether a draft exists.
+PRODUCT_NOT_FOUND = "No data product here, or you may not see it."
+
+
+def visible_product_or_404(user, slug: str, products: QuerySet[DataProduct] | None = None) -> DataProduct:
+    """The product with `slug` that `user` may see, with its domain and team,
+    else Http404(PRODUCT_NOT_FOUND). `products` narrows or enriches the
+    lookup; it must be drawn from visible_products(user)."""
+    if products is None:
+        products = visible_products(user).select_related("domain", "owner_team")
+    try:
+        return products.get(slug=slug)
+    except DataProduct.DoesNotExist:
+        raise Http404(PRODUCT_NOT_FOUND) from None
+
+
 def product_detail(user, slug: str) -> DataProduct:
     """The product page's product with everything it shows, in a constant
-    number of queries. Raises DataProduct.DoesNotExist when `user` may not see it."""
+    number of queries. Http404 when `user` may not see it (visible_product_or_404)."""
     ports = (
         OutputPort.objects.order_by("name")
         .select_related("lineage_node")
         .prefetch_related(Prefetch("fields", SchemaField.objects.order_by("position", "name")))
     )
-    return (
-        visible_products(user)
-        .with_card_data()
-        .prefetch_related(Prefetch("output_ports", ports))
-        .get(slug=slug)
-    )
+    return visible_product_or_404(user, slug, visible_products(user).with_card_data().prefetch_related(Prefetch("output_ports", ports)))
 
 
 def product_list(user) -> QuerySet[DataProduct]:

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from access_requests import queries as access_queries
@@ -44,10 +43,7 @@ def product_list(request):
 
 @login_required
 def product_detail(request, slug):
-    try:
-        product = queries.product_detail(request.user, slug)
-    except DataProduct.DoesNotExist:
-        raise Http404("No data product here, or you may not see it.") from None
+    product = queries.product_detail(request.user, slug)
     user = request.user
     ports = list(product.output_ports.all())
     samples = queries.visible_samples(user, product, ports=ports)
@@ -72,10 +68,7 @@ def product_detail(request, slug):
 def product_lineage(request, slug):
     """The lineage tab: the layered graph as inline SVG, the same nodes and
     edges as tables, and (for its team, stewards and admins) the impact."""
-    try:
-        product = queries.visible_products(request.user).select_related("domain", "owner_team").get(slug=slug)
-    except DataProduct.DoesNotExist:
-        raise Http404("No data product here, or you may not see it.") from None
+    product = queries.visible_product_or_404(request.user, slug)
     form = LineageForm(request.GET)
     view = form.view()
     graph = queries.lineage_graph(request.user, product, **view)
@@ -130,7 +123,7 @@ def product_create(request):
 @login_required
 def product_edit(request, slug):
     """The edit page: the product's fields and, below them, its service level objectives."""
-    product = get_object_or_404(queries.visible_products(request.user), slug=slug)
+    product = queries.visible_product_or_404(request.user, slug)
     if not queries.can_edit(request.user, product):
         raise PermissionDenied("Only members of the owning team can edit this data product.")
     form = ProductForm(request.POST or None, instance=product, user=request.user)
@@ -185,10 +178,7 @@ def _save_slos(user, product: DataProduct, slo_forms, existing) -> None:
 def product_slos(request, slug):
     """The SLO tab: each objective with its status, attainment, error budget
     and daily history over its window."""
-    try:
-        product = queries.visible_products(request.user).select_related("domain", "owner_team").get(slug=slug)
-    except DataProduct.DoesNotExist:
-        raise Http404("No data product here, or you may not see it.") from None
+    product = queries.visible_product_or_404(request.user, slug)
     objectives = [
         (slo, slo_chart.chart(history, target=slo.target), history)
         for slo in queries.slos_of(product)
@@ -201,7 +191,7 @@ def product_slos(request, slug):
 @login_required
 def port_sample(request, slug, port_id):
     """Upload (or remove) a port's sample rows: the owning team only."""
-    product = get_object_or_404(queries.visible_products(request.user), slug=slug)
+    product = queries.visible_product_or_404(request.user, slug)
     if not queries.can_edit(request.user, product):
         raise PermissionDenied("Only members of the owning team can upload samples of this data product.")
     port = get_object_or_404(OutputPort.objects.prefetch_related("fields"), product=product, pk=port_id)
