@@ -37,9 +37,23 @@ class DeliveryFailed(Exception):
     """The mail server refused or could not be reached; the task retries."""
 
 
-def notify(recipients: Iterable, *, kind: str, subject: str, body: str, url: str = "", request: AccessRequest | None = None) -> list[Notification]:
+def render(kind: str, context: dict) -> tuple[str, str]:
+    """The subject and body of a notification of `kind`, from its templates
+    `templates/notifications/<kind>.subject.txt` and `<kind>.txt` (pretalx's
+    way: texts live in templates, not in services). Each template is plain
+    text inside `{% autoescape off %}`; the one newline that ends the file is
+    not part of the text."""
+    subject = render_to_string(f"notifications/{kind}.subject.txt", context).removesuffix("\n")
+    body = render_to_string(f"notifications/{kind}.txt", context).removesuffix("\n")
+    return subject, body
+
+
+def notify(recipients: Iterable, *, kind: str, context: dict, url: str = "", request: AccessRequest | None = None) -> list[Notification]:
     """Write one notification per recipient (each once, however often named)
-    in the current transaction, and queue their e-mail for after commit."""
+    in the current transaction, its subject and body rendered from the
+    templates of `kind` with `context` (see `render`), and queue their
+    e-mail for after commit."""
+    subject, body = render(kind, context)
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
     notifications = Notification.objects.bulk_create(
         Notification(recipient=user, kind=kind, subject=subject[:200], body=body, url=url, request=request)

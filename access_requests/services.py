@@ -193,11 +193,7 @@ def submit_request(
         notify(
             queries.approvers_of(step),
             kind=Notification.Kind.REQUEST_SUBMITTED,
-            subject=f"Access request: {by.get_username()} asks for {product.name}",
-            body=(
-                f"{_name(by)} asks to use {product.name} ({product.get_classification_display().lower()}) "
-                f"for {duration_days} days.\n\nPurpose: {purpose}\n\nYou decide as {step.get_role_display().lower()}."
-            ),
+            context={"by": by, "product": product, "duration_days": duration_days, "purpose": purpose, "step": step},
             url=reverse("access_requests:inbox"),
             request=request,
         )
@@ -269,8 +265,7 @@ def reject_step(step: ApprovalStep, *, by, comment: str) -> AccessRequest:
     notify(
         [request.requester],
         kind=Notification.Kind.REQUEST_REJECTED,
-        subject=f"Your request for {request.product.name} was rejected",
-        body=f"{_name(by)} rejected your request to use {request.product.name}.\n\nTheir reason: {comment}",
+        context={"by": by, "product": request.product, "comment": comment},
         url=request.get_absolute_url(),
         request=request,
     )
@@ -306,12 +301,7 @@ def _approve(request: AccessRequest, *, by, auto: bool) -> Grant:
     notify(
         [request.requester],
         kind=Notification.Kind.REQUEST_APPROVED,
-        subject=f"You may now use {request.product.name}",
-        body=(
-            f"Your request to use {request.product.name} was approved"
-            f"{' automatically: you are in the owning team' if auto else ''}. "
-            f"Your access lasts until {timezone.localtime(grant.ends_at):%Y-%m-%d}."
-        ),
+        context={"product": request.product, "grant": grant, "auto": auto},
         url=request.product.get_absolute_url(),
         request=request,
     )
@@ -335,8 +325,7 @@ def withdraw_request(request: AccessRequest, *, by) -> AccessRequest:
     notify(
         [approver for step in open_steps for approver in queries.approvers_of(step)],
         kind=Notification.Kind.REQUEST_WITHDRAWN,
-        subject=f"{by.get_username()} withdrew their request for {request.product.name}",
-        body=f"{_name(by)} withdrew their request to use {request.product.name}; nothing is left to decide.",
+        context={"by": by, "product": request.product},
         url=request.get_absolute_url(),
         request=request,
     )
@@ -372,8 +361,7 @@ def revoke_grant(grant: Grant, *, by, reason: str) -> Grant:
     notify(
         [grant.user],
         kind=Notification.Kind.GRANT_REVOKED,
-        subject=f"Your access to {grant.product.name} was revoked",
-        body=f"{_name(by)} revoked your access to {grant.product.name}.\n\nTheir reason: {grant.revoke_reason}",
+        context={"by": by, "product": grant.product, "grant": grant},
         url=grant.product.get_absolute_url(),
         request=grant.request,
     )
@@ -401,8 +389,7 @@ def expire_grants(*, now=None) -> int:
             notify(
                 [grant.user],
                 kind=Notification.Kind.GRANT_EXPIRED,
-                subject=f"Your access to {grant.product.name} ended",
-                body=f"Your access to {grant.product.name} ended on {timezone.localtime(grant.ends_at):%Y-%m-%d}. Request it again if you still need it.",
+                context={"product": grant.product, "grant": grant},
                 url=grant.product.get_absolute_url(),
                 request=grant.request,
             )
@@ -440,12 +427,7 @@ def send_reminders(*, now=None) -> tuple[int, int]:
                 notify(
                     queries.domain_owners(product.domain),
                     kind=Notification.Kind.STEP_ESCALATED,
-                    subject=f"Overdue: a request for {product.name} awaits a {step.get_role_display().lower()}",
-                    body=(
-                        f"A request to use {product.name} (domain {product.domain.name}) has waited "
-                        f"{_age(age)} for a {step.get_role_display().lower()}'s decision. As an owner of the domain, "
-                        "please make sure someone decides."
-                    ),
+                    context={"product": product, "step": step, "waited": _age(age)},
                     url=request.get_absolute_url(),
                     request=request,
                 )
@@ -457,17 +439,12 @@ def send_reminders(*, now=None) -> tuple[int, int]:
                 notify(
                     queries.approvers_of(step),
                     kind=Notification.Kind.STEP_REMINDER,
-                    subject=f"Reminder: a request for {product.name} awaits your decision",
-                    body=f"A request to use {product.name} has waited {_age(age)} for your decision.",
+                    context={"product": product, "waited": _age(age)},
                     url=reverse("access_requests:inbox"),
                     request=request,
                 )
                 reminded += 1
     return reminded, escalated
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _age(age: timedelta) -> str:
