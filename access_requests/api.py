@@ -14,7 +14,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog.filters import PAGING_PARAMETERS
+from catalog.filters import StrictFilterSet
 
 from . import queries, services
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant
@@ -29,21 +29,6 @@ from .serializers import (
 )
 
 # --- filters -----------------------------------------------------------------------
-
-
-class StrictFilterSet(django_filters.FilterSet):
-    """A filter set that answers 400 for a parameter it does not know, so a
-    misspelt filter is not silently ignored (as the catalog's product list)."""
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.unknown_parameters = sorted(set(data.keys()) - set(self.filters) - PAGING_PARAMETERS) if data is not None else []
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        for name in self.unknown_parameters:
-            self.form.errors[name] = self.form.error_class([f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."])
-        return valid and not self.unknown_parameters
 
 
 class AccessRequestFilter(StrictFilterSet):

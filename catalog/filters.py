@@ -9,7 +9,23 @@ from .models import DataProduct, Domain, SLOStatus, Tag, Team
 PAGING_PARAMETERS = {"page", "page_size", "format"}
 
 
-class ProductFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter set that answers 400 for a parameter it does not know, so a
+    misspelt filter is not silently ignored. The product list (HTML and API)
+    and the access request API's lists use it."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.unknown_parameters = sorted(set(data.keys()) - set(self.filters) - PAGING_PARAMETERS) if data is not None else []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.unknown_parameters:
+            self.form.errors[name] = self.form.error_class([f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."])
+        return valid and not self.unknown_parameters
+
+
+class ProductFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Name or summary contains", max_length=200)
     domain = django_filters.ModelChoiceFilter(queryset=Domain.objects.all(), to_field_name="slug", label="Domain", empty_label="Any domain")
     tag = django_filters.ModelMultipleChoiceFilter(
@@ -30,20 +46,6 @@ class ProductFilter(django_filters.FilterSet):
     class Meta:
         model = DataProduct
         fields = ["q", "domain", "tag", "classification", "status", "kind", "owner_team", "slo_status"]
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        if data is not None:
-            unknown = sorted(set(data.keys()) - set(self.filters) - PAGING_PARAMETERS)
-            self.unknown_parameters = unknown
-        else:
-            self.unknown_parameters = []
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        for name in self.unknown_parameters:
-            self.form.errors[name] = self.form.error_class([f"Unknown filter. Known filters: {', '.join(sorted(self.filters))}."])
-        return valid and not self.unknown_parameters
 
     # With a type hint drf-spectacular documents `tag` as a string (a tag's name) instead of warning that it cannot guess.
     def filter_tags(self, queryset, name, value: list[Tag]):
