@@ -7,6 +7,7 @@ from django.conf import settings
 from . import queries
 from .models import DataProduct, Domain, ServiceLevelObjective
 from .services import InputSpec
+from .tags import TagLimitError, clean_tags
 
 
 class TagsField(forms.CharField):
@@ -29,11 +30,10 @@ class TagsField(forms.CharField):
     def validate(self, value):
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
-        if len(value) > 20:
-            raise forms.ValidationError("Use at most 20 tags.")
-        for tag in value:
-            if len(tag) > 50:
-                raise forms.ValidationError(f"Tag {tag[:20]!r}… is longer than 50 characters.")
+        try:
+            clean_tags(value)
+        except TagLimitError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class InputsField(forms.CharField):

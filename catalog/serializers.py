@@ -9,6 +9,7 @@ from . import queries
 from .markdown import render_markdown
 from .models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, ServiceLevelObjective, SLOStatus, Team, TeamMembership, slug_validator
 from .services import FieldSpec, InputSpec, PortSpec
+from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagLimitError, clean_tags
 
 
 class SchemaFieldSerializer(StrictStrings, serializers.ModelSerializer):
@@ -41,8 +42,19 @@ class OutputPortSerializer(StrictStrings, serializers.ModelSerializer):
         return data
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": MAX_TAG_LENGTH}, "maxItems": MAX_TAGS})
 class TagListField(serializers.ListField):
-    child = serializers.CharField(max_length=50)
+    """A product's tag names, within the tag rule (catalog.tags)."""
+
+    child = serializers.CharField()
+
+    def to_internal_value(self, data):
+        names = super().to_internal_value(data)
+        try:
+            clean_tags(names)
+        except TagLimitError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return names
 
     def to_representation(self, tags):
         return [tag.name for tag in tags.all()]
@@ -131,7 +143,7 @@ class ProductSerializer(StrictStrings, serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
     owner_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
     product_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    tags = TagListField(required=False, max_length=20)
+    tags = TagListField(required=False)
     url = serializers.HyperlinkedIdentityField(view_name="api:product-detail", lookup_field="slug")
 
     class Meta:

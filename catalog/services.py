@@ -39,10 +39,10 @@ from .models import (
 )
 from .openlineage import DatasetIdentity, LineageError
 from .queries import can_edit, is_team_member, usable_port_ids, visible_products
+from .tags import TagLimitError, clean_tags
 
 # What the owning team's members may do with their products (object permissions).
 TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
-MAX_TAGS = 20
 MAX_PORTS = 50
 MAX_FIELDS_PER_PORT = 500
 
@@ -132,12 +132,10 @@ def _check_may_assign_team(by, team: Team) -> None:
 
 
 def _set_tags(product: DataProduct, names: Iterable[str]) -> None:
-    cleaned = sorted({name.strip().lower() for name in names if name and name.strip()})
-    if len(cleaned) > MAX_TAGS:
-        raise CatalogError(f"A product can have at most {MAX_TAGS} tags.", field="tags")
-    for name in cleaned:
-        if len(name) > 50:
-            raise CatalogError(f"Tag {name[:20]!r}… is longer than 50 characters.", field="tags")
+    try:
+        cleaned = clean_tags(names)
+    except TagLimitError as error:
+        raise CatalogError(str(error), field="tags") from None
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=cleaned)}
     missing = [Tag(name=name) for name in cleaned if name not in existing]
     Tag.objects.bulk_create(missing, ignore_conflicts=True)

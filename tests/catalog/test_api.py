@@ -294,3 +294,21 @@ def test_openapi_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ([f"tag{n}" for n in range(21)], "A product can have at most 20 tags."),
+        (["x" * 51], f"Tag {'x' * 20!r}… is longer than 50 characters."),
+    ],
+    ids=["too-many", "too-long"],
+)
+def test_tags_over_the_limits_are_a_400_in_the_services_words(client_for, tags, message):
+    product = ProductFactory(tags=["kept"])
+
+    response = client_for(product.product_owner).patch(f"{PRODUCTS}{product.slug}/", {"tags": tags}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"tags": [message]}
+    assert list(product.tags.values_list("name", flat=True)) == ["kept"]

@@ -306,3 +306,31 @@ def test_api_product_detail_query_count_is_constant(signed_in):
     client = signed_in()
 
     assert _query_count(client, f"/api/v1/products/{small.slug}/") == _query_count(client, f"/api/v1/products/{large.slug}/")
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        (", ".join(f"tag{n}" for n in range(21)), "A product can have at most 20 tags."),
+        ("x" * 51, f"Tag {'x' * 20!r}… is longer than 50 characters."),
+    ],
+    ids=["too-many", "too-long"],
+)
+def test_edit_form_refuses_tags_over_the_limits_with_the_services_words(signed_in, tags, message):
+    product = ProductFactory(tags=["kept"])
+
+    response = signed_in(product.product_owner).post(f"/products/{product.slug}/edit/", _form_data(product, tags=tags))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["tags"] == [message]
+    assert list(product.tags.values_list("name", flat=True)) == ["kept"]
+
+
+def test_edit_form_counts_a_repeated_tag_once(signed_in):
+    product = ProductFactory()
+    tags = ", ".join([f"tag{n}" for n in range(20)] + ["TAG0"])
+
+    response = signed_in(product.product_owner).post(f"/products/{product.slug}/edit/", _form_data(product, tags=tags))
+
+    assert response.status_code == 302
+    assert product.tags.count() == 20
