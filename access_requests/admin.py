@@ -1,7 +1,8 @@
 """The Django admin for the access request flow. Policies are edited here
-(governance as data). Requests, steps, grants, notifications and audit
-events are shown read-only: their state changes go through
-access_requests.services, which the grant action below calls."""
+(governance as data) through access_requests.services, which audits every
+change. Requests, steps, grants, notifications and audit events are shown
+read-only: their state changes go through access_requests.services, which
+the grant action below calls."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
@@ -36,6 +37,22 @@ class PolicyAdmin(admin.ModelAdmin):
         ("Bounds", {"fields": ["max_duration_days", "purpose_min_length", "purpose_max_length"]}),
         ("Reminders", {"fields": ["reminder_after_hours", "escalate_after_hours"]}),
     ]
+
+    # The change form and the list's editable columns both save through here.
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in services.POLICY_FIELDS if name in form.cleaned_data}
+        if change:
+            saved = services.update_policy(obj, by=request.user, **values)
+        else:
+            saved = services.create_policy(by=request.user, **values)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.delete_policy(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for policy in queryset:
+            services.delete_policy(policy, by=request.user)
 
 
 class ApprovalStepInline(admin.TabularInline):

@@ -93,6 +93,67 @@ def policy_for(product: DataProduct) -> EffectivePolicy:
     )
 
 
+POLICY_FIELDS = (
+    "applies_to",
+    "requires_owner_approval",
+    "requires_steward_approval",
+    "max_duration_days",
+    "purpose_min_length",
+    "purpose_max_length",
+    "reminder_after_hours",
+    "escalate_after_hours",
+)
+
+
+def _check_policy_fields(names) -> None:
+    unknown = set(names) - set(POLICY_FIELDS)
+    if unknown:
+        raise AccessRequestError(f"{', '.join(sorted(unknown))} is not a policy setting.", field=sorted(unknown)[0])
+
+
+@transaction.atomic
+def create_policy(*, by, applies_to: str, **values) -> Policy:
+    """Create the policy for products of `applies_to`. Writes a `policy.created`
+    audit event with its settings in this transaction."""
+    _check_policy_fields(values)
+    policy = Policy(applies_to=applies_to, **values)
+    policy.full_clean()
+    policy.save()
+    audit.record("policy.created", actor=by, obj=policy, payload={name: getattr(policy, name) for name in POLICY_FIELDS})
+    return policy
+
+
+@transaction.atomic
+def update_policy(policy: Policy, *, by, **changes) -> Policy:
+    """Change `policy`'s settings. Writes a `policy.changed` audit event with
+    each changed setting's old and new value in this transaction (none when
+    nothing changed). Requests already submitted keep their steps; the new
+    settings apply to the next request."""
+    _check_policy_fields(changes)
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    changed = {}
+    for name, value in changes.items():
+        if getattr(policy, name) != value:
+            changed[name] = {"from": getattr(policy, name), "to": value}
+            setattr(policy, name, value)
+    if not changed:
+        return policy
+    policy.full_clean()
+    policy.save()
+    audit.record("policy.changed", actor=by, obj=policy, payload={"applies_to": policy.applies_to, "changes": changed})
+    return policy
+
+
+@transaction.atomic
+def delete_policy(policy: Policy, *, by) -> None:
+    """Delete `policy` (its products fall back to the other policies, or
+    FALLBACK_POLICY). Writes a `policy.deleted` audit event with the settings
+    it had, in this transaction."""
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    audit.record("policy.deleted", actor=by, obj=policy, payload={name: getattr(policy, name) for name in POLICY_FIELDS})
+    policy.delete()
+
+
 # --- submitting ----------------------------------------------------------------
 
 

@@ -1,5 +1,8 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from guardian.admin import GuardedModelAdmin
 
 from . import services
@@ -56,10 +59,33 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class OutputPortInline(admin.StackedInline):
+class ReadOnlyInlineMixin:
+    """Shown, never written here: the product's edit page writes these through catalog.services."""
+
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def product_edit_link(product: DataProduct) -> str:
+    return format_html('<a href="{}">Edit the output ports and their schemas on the product\'s page</a>', reverse("catalog:product_edit", args=[product.slug]))
+
+
+class OutputPortInline(ReadOnlyInlineMixin, admin.StackedInline):
+    # Ports are replaced as a whole by services.set_output_ports (matched by
+    # name, lineage nodes renamed with their location): no per-port service.
     model = OutputPort
     extra = 0
-    show_change_link = True  # the port's own page edits its schema fields
+    fields = ["name", "port_type", "format", "location", "version", "description"]
+    readonly_fields = fields
+    show_change_link = True
 
 
 class DataProductAdminForm(forms.ModelForm):
@@ -69,51 +95,112 @@ class DataProductAdminForm(forms.ModelForm):
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        current = self.instance.status if self.instance.pk else DataProduct.Status.DRAFT
-        if self.instance.pk and status != current and status not in DataProduct.TRANSITIONS[current]:
-            allowed = ", ".join(self.instance.allowed_next_statuses()) or "none"
-            raise forms.ValidationError(f"A {current} product cannot become {status} (allowed next: {allowed}).")
+        # self.instance still holds the stored status: the form's values are put on it after clean().
+        if self.instance.pk and status != self.instance.status:
+            try:
+                services.check_transition(self.instance, status)
+            except services.CatalogError as error:
+                raise forms.ValidationError(str(error)) from error
         return status
 
 
 @admin.register(DataProduct)
 class DataProductAdmin(GuardedModelAdmin):
+    """Adds and changes go through services.create_product / update_product,
+    audited (owner, status, classification) like an edit on the product's page."""
+
     form = DataProductAdminForm
     list_display = ["name", "slug", "domain", "owner_team", "status", "kind", "classification", "contains_pii", "updated_at"]
     list_filter = ["status", "kind", "classification", "contains_pii", "domain", "owner_team"]
     search_fields = ["name", "slug", "summary", "description", "tags__name"]
     list_select_related = ["domain", "owner_team"]
     autocomplete_fields = ["domain", "owner_team", "product_owner", "tags"]
-    readonly_fields = ["address", "created_at", "updated_at"]
+    readonly_fields = ["address", "created_at", "updated_at", "output_ports_edit_link"]
     date_hierarchy = "created_at"
     inlines = [OutputPortInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A product's slug is part of its address and never changes (services.update_product).
+        return [*self.readonly_fields, "slug"] if obj is not None else self.readonly_fields
+
+    @admin.display(description="output ports")
+    def output_ports_edit_link(self, product: DataProduct) -> str:
+        return product_edit_link(product) if product.pk else "Add ports on the product's page once it is saved."
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A refusal the form could not foresee (a team the user is not in, a
+        # status a new product cannot start in, too many tags) rolls the whole
+        # save back, the admin's transaction included, and is shown as a message.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.CatalogError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The owning team's object permissions follow the product, as services do.
-        services.grant_team_permissions(obj)
+        data = dict(form.cleaned_data)
+        tags = [tag.name for tag in data.pop("tags", [])]
+        slug, status = data.pop("slug", None), data.pop("status")
+        if change:
+            saved = services.update_product(obj, by=request.user, tags=tags, status=status, **data)
+        else:
+            saved = services.create_product(by=request.user, slug=slug, tags=tags, status=status, **data)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The tags were set by the service in save_model (form.save_m2m would set them again, unchecked).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
-class SchemaFieldInline(admin.TabularInline):
+class SchemaFieldInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = SchemaField
     extra = 0
+    fields = ["position", "name", "data_type", "description", "required", "primary_key", "classification", "is_pii"]
+    readonly_fields = fields
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Look, filter, search; writes go through catalog.services elsewhere."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OutputPort)
-class OutputPortAdmin(admin.ModelAdmin):
+class OutputPortAdmin(ReadOnlyAdmin):
+    """Read-only: services.set_output_ports writes a product's ports and
+    schemas together and keeps their lineage nodes in step; the product's
+    edit page calls it."""
+
     list_display = ["name", "product", "port_type", "format", "version"]
     list_filter = ["port_type", "format"]
     search_fields = ["name", "product__name", "product__slug", "location"]
-    autocomplete_fields = ["product"]
+    list_select_related = ["product"]
+    readonly_fields = ["product", "name", "port_type", "format", "location", "version", "description", "edit_link"]
     inlines = [SchemaFieldInline]
+
+    @admin.display(description="edit")
+    def edit_link(self, port: OutputPort) -> str:
+        return product_edit_link(port.product)
 
 
 @admin.register(SchemaField)
-class SchemaFieldAdmin(admin.ModelAdmin):
+class SchemaFieldAdmin(ReadOnlyAdmin):
+    """Read-only, like the ports: written with their port by services.set_output_ports."""
+
     list_display = ["name", "port", "data_type", "required", "primary_key", "is_pii", "classification"]
     list_filter = ["is_pii", "required", "primary_key", "classification"]
     search_fields = ["name", "description", "port__name", "port__product__name"]
-    autocomplete_fields = ["port"]
+    list_select_related = ["port__product"]
+    readonly_fields = ["port", "position", "name", "data_type", "description", "required", "primary_key", "classification", "is_pii"]
 
 
 # Lineage is written by catalog.services (events, declared inputs, ports);

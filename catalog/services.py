@@ -223,6 +223,7 @@ UPDATABLE_FIELDS = {
     "contains_pii",
     "terms_of_use",
     "documentation_url",
+    "product_owner",
 }
 
 
@@ -282,6 +283,14 @@ def _audit_governance_changes(product: DataProduct, before: dict, *, by) -> None
 
 
 def _apply_status(product: DataProduct, status: str) -> None:
+    check_transition(product, status)
+    product.status = status
+
+
+def check_transition(product: DataProduct, status: str) -> None:
+    """Raise CatalogError (TransitionError for a refused step) unless `product`
+    may move from its current status to `status`. Forms call it to show the
+    refusal on the field before anything is saved."""
     if status not in DataProduct.Status.values:
         raise CatalogError(f"{status!r} is not a lifecycle status.", field="status")
     if status not in DataProduct.TRANSITIONS[product.status]:
@@ -289,7 +298,6 @@ def _apply_status(product: DataProduct, status: str) -> None:
         raise TransitionError(
             f"A {product.status} product cannot become {status} (allowed next: {allowed}).", field="status"
         )
-    product.status = status
 
 
 @transaction.atomic
