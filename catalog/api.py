@@ -309,7 +309,9 @@ class SLOMeasurementView(APIView):
         responses={201: MeasurementsResultSerializer},
     )
     def post(self, request):
-        result = services.record_measurements(request.data, by=request.user)
+        batch = MeasurementSerializer(data=request.data, many=True)
+        batch.is_valid(raise_exception=True)  # only a body that is not a list; rows of the wrong shape go on, to be named with the rest
+        result = services.record_measurements(batch.validated_data["rows"], refused=batch.validated_data["refused"], by=request.user)
         return Response(MeasurementsResultSerializer(result, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

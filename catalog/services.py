@@ -4,7 +4,7 @@ HTML views, API views, the admin and the management commands call these;
 none of them repeats a rule written here.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime, timedelta
 
@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from guardian.shortcuts import assign_perm
 
 from marketplace.errors import Conflict, Forbidden, ServiceError
@@ -38,7 +37,7 @@ from .models import (
     TeamMembership,
 )
 from .openlineage import DatasetIdentity, LineageError
-from .queries import can_edit, is_team_member, usable_port_ids, visible_products
+from .queries import can_edit, is_team_member, usable_port_ids, visible_products, writable_slos
 from .tags import TagLimitError, clean_tags
 
 # What the owning team's members may do with their products (object permissions).
@@ -778,100 +777,86 @@ class MeasurementsResult:
     slos: list[ServiceLevelObjective]
 
 
-def _measurement_time(value, now) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("Give the time as an ISO 8601 string with its time zone, e.g. 2026-12-02T06:00:00Z.")
-    try:
-        parsed = parse_datetime(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValueError(f"{value[:40]!r} is not an ISO 8601 date and time.")
-    if timezone.is_naive(parsed):
-        raise ValueError("Give the time zone, e.g. 2026-12-02T06:00:00Z or +01:00.")
-    if problem := slo_rules.measurement_time_problem(parsed, now=now):
-        raise ValueError(problem)
-    return parsed
+@dataclass(frozen=True)
+class Measurement:
+    """One measurement of a batch, its shape already checked (by
+    catalog.serializers.MeasurementSerializer in the API)."""
+
+    slo: int
+    measured_at: datetime
+    value: float
+    unit: str | None = None
+
+
+def _judged(measurement: Measurement, slo: ServiceLevelObjective | None, now: datetime) -> tuple[float, dict[str, list[str]]]:
+    """The value of `measurement` in its objective's unit, and what the rules
+    refuse in it by field: an objective `by` may not measure (None), a time
+    out of range, a unit of another kind, a value the indicator cannot have."""
+    problems: dict[str, list[str]] = {}
+    value = float(measurement.value)
+    if slo is None:
+        problems["slo"] = [f"No SLO {measurement.slo} among your teams' data products."]
+    if problem := slo_rules.measurement_time_problem(measurement.measured_at, now=now):
+        problems["measured_at"] = [problem]
+    if slo is None:
+        return value, problems
+    if measurement.unit is not None:
+        try:
+            value = slo_rules.convert(value, from_unit=measurement.unit, to_unit=slo.unit)
+        except slo_rules.UnitMismatch as error:
+            problems["unit"] = [f"{error} This SLO is measured in {slo.unit or 'no unit'}."]
+            return value, problems
+    if problem := slo_rules.impossible_value(value, unit=slo.unit):
+        problems["value"] = [problem]
+    return value, problems
 
 
 @transaction.atomic
-def record_measurements(rows, *, by, now: datetime | None = None) -> MeasurementsResult:
-    """Store a batch of measurements `[{slo, measured_at, value, unit?}]`
-    pushed by a pipeline of the owning team, judging each against its SLO's
-    threshold, then recompute the statuses (which may notify a breach).
+def record_measurements(
+    rows: Sequence[Measurement | Mapping | None], *, by, now: datetime | None = None, refused: Mapping[int, dict] | None = None
+) -> MeasurementsResult:
+    """Store a batch of measurements pushed by a pipeline of the owning team,
+    judging each against its SLO's threshold, then recompute the statuses
+    (which may notify a breach). Each row is a Measurement, or a mapping of
+    its fields (`measured_at` an aware datetime), its shape already checked;
+    `refused` holds the shape errors of the rows that failed that check, by
+    index (their place in `rows` holds None). This function keeps the rules:
+    the batch size, who may measure which objective, the time bounds, units
+    and values (catalog.slo), and duplicates.
     All or nothing: any invalid row refuses the batch with SLOError, whose
     `details` name every bad row and field. A measurement for an SLO and
     time already stored is a duplicate and changes nothing (idempotent);
     rows may arrive late and in any order."""
     now = now or timezone.now()
     limit = settings.SLO_MEASUREMENT_BATCH
-    if not isinstance(rows, list):
-        raise SLOError("Send a JSON list of measurements: [{\"slo\": 1, \"measured_at\": \"…\", \"value\": 3.5}].", field="rows")
     if not rows:
         raise SLOError("The batch is empty.", field="rows")
     if len(rows) > limit:
         raise SLOError(f"Send at most {limit:,} measurements at a time; this batch has {len(rows):,}.", field="rows")
-    def slo_id_of(row) -> int | None:
-        slo_id = row.get("slo") if isinstance(row, dict) else None
-        return slo_id if isinstance(slo_id, int) and not isinstance(slo_id, bool) else None
-
+    refused = refused or {}
+    checked = {
+        index: row if isinstance(row, Measurement) else Measurement(**row) for index, row in enumerate(rows) if index not in refused
+    }
     # Ids beyond a 64-bit key name no objective; the database could not even compare them.
-    ids = {slo_id for row in rows if (slo_id := slo_id_of(row)) is not None and 1 <= slo_id <= MAX_ID}
-    from .queries import writable_slos
-
+    ids = {row.slo for row in checked.values() if 1 <= row.slo <= MAX_ID}
     # One query for the objectives `by` may measure (their teams' products), not a permission check per objective.
     slos = {slo.pk: slo for slo in writable_slos(by).filter(pk__in=ids)}
-    errors: dict[str, dict[str, list[str]]] = {}
+    errors: dict[str, dict] = {str(index): problems for index, problems in refused.items()}
     measurements: dict[tuple[int, datetime], SLOMeasurement] = {}
     duplicates = 0
-    for index, row in enumerate(rows):
-        problems: dict[str, list[str]] = {}
-        if not isinstance(row, dict):
-            errors[str(index)] = {"non_field_errors": ["Each measurement is an object: {\"slo\", \"measured_at\", \"value\"}."]}
-            continue
-        unknown = set(row) - {"slo", "measured_at", "value", "unit"}
-        if unknown:
-            problems["non_field_errors"] = [f"Unknown field {sorted(unknown)[0]!r}; a measurement has slo, measured_at, value and optionally unit."]
-        slo_id = slo_id_of(row)
-        slo = slos.get(slo_id)
-        if row.get("slo") is None:
-            problems["slo"] = ["This field is required."]
-        elif slo_id is None:
-            problems["slo"] = ["An SLO's id, a whole number, is needed."]
-        elif slo is None:
-            problems["slo"] = [f"No SLO {slo_id} among your teams' data products."]
-        try:
-            measured_at = _measurement_time(row.get("measured_at"), now) if "measured_at" in row else None
-            if measured_at is None:
-                problems["measured_at"] = ["This field is required."]
-        except ValueError as error:
-            problems["measured_at"] = [str(error)]
-        value = row.get("value")
-        if value is None:
-            problems["value"] = ["This field is required."]
-        elif not slo_rules.is_number(value):
-            problems["value"] = ["A number is needed."]
-        unit = row.get("unit")
-        if slo is not None and "value" not in problems and unit is not None:
-            if not isinstance(unit, str) or unit not in ServiceLevelObjective.Unit.values:
-                problems["unit"] = [f"Use one of {', '.join(repr(u) for u in ServiceLevelObjective.Unit.values if u)}."]
-            else:
-                try:
-                    value = slo_rules.convert(float(value), from_unit=unit, to_unit=slo.unit)
-                except slo_rules.UnitMismatch as error:
-                    problems["unit"] = [f"{error} This SLO is measured in {slo.unit or 'no unit'}."]
-        if slo is not None and not problems.keys() & {"value", "unit"}:
-            if problem := slo_rules.impossible_value(float(value), unit=slo.unit):
-                problems["value"] = [problem]
+    for index, row in checked.items():
+        slo = slos.get(row.slo)
+        value, problems = _judged(row, slo, now)
         if problems:
             errors[str(index)] = problems
             continue
-        key = (slo.pk, measured_at)
+        key = (slo.pk, row.measured_at)
         if key in measurements:
             duplicates += 1
             continue
-        measurements[key] = SLOMeasurement(slo=slo, measured_at=measured_at, value=float(value), good=slo_rules.judge(slo, float(value)))
+        measurements[key] = SLOMeasurement(slo=slo, measured_at=row.measured_at, value=value, good=slo_rules.judge(slo, value))
     if errors:
+        errors = dict(sorted(errors.items(), key=lambda item: int(item[0])))
         raise SLOError(
             f"{len(errors)} of {len(rows)} measurement{'s' if len(rows) != 1 else ''} {'is' if len(errors) == 1 else 'are'} invalid; nothing was stored.",
             field="rows", details=errors,

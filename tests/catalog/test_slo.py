@@ -34,7 +34,7 @@ def judged_good(slo: ServiceLevelObjective, value: float, unit: str) -> bool:
 def record(slo: ServiceLevelObjective, *times_and_values, now: datetime = NOW, unit: str | None = None):
     """Send measurements (time, value) for `slo` as its team's pipeline does."""
     by = slo.product.owner_team.memberships.order_by("pk").first().user
-    rows = [{"slo": slo.pk, "measured_at": when.isoformat(), "value": value, **({"unit": unit} if unit else {})} for when, value in times_and_values]
+    rows = [{"slo": slo.pk, "measured_at": when, "value": value, **({"unit": unit} if unit else {})} for when, value in times_and_values]
     return services.record_measurements(rows, by=by, now=now)
 
 

@@ -30,7 +30,7 @@ def objective(product, *, by, indicator: str = "freshness", threshold: float = 6
 
 def record(slo: ServiceLevelObjective, *values: float, by) -> None:
     now = timezone.now()
-    rows = [{"slo": slo.pk, "measured_at": (now - timedelta(hours=hours)).isoformat(), "value": value} for hours, value in enumerate(values, start=1)]
+    rows = [{"slo": slo.pk, "measured_at": now - timedelta(hours=hours), "value": value} for hours, value in enumerate(values, start=1)]
     services.record_measurements(rows, by=by)
 
 

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def late_loads(slo, now, *, hours):
     """Freshness readings far over the threshold: each batch alone breaches the objective."""
-    return [{"slo": slo.pk, "measured_at": (now - timedelta(hours=hour)).isoformat(), "value": 30.0} for hour in hours]
+    return [{"slo": slo.pk, "measured_at": now - timedelta(hours=hour), "value": 30.0} for hour in hours]
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -45,7 +45,7 @@ def test_the_same_batch_sent_twice_at_once_is_stored_once(round_):
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=99)
     now = timezone.now()
-    batch = [{"slo": slo.pk, "measured_at": (now - timedelta(hours=hour)).isoformat(), "value": 2.0} for hour in range(50)]
+    batch = [{"slo": slo.pk, "measured_at": now - timedelta(hours=hour), "value": 2.0} for hour in range(50)]
 
     results = at_once(
         lambda: services.record_measurements(batch, by=mesh.owner, now=now),

@@ -9,11 +9,13 @@ import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from rest_framework.exceptions import ValidationError
 
 from access_requests import services as access_services
 from access_requests.models import Notification
 from catalog import services
 from catalog.models import DataProduct, ServiceLevelObjective, SLOMeasurement, SLOStatus
+from catalog.serializers import MeasurementSerializer
 from tests.factories import Mesh, ProductFactory, define_slo, live_grant, port, submit
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +38,17 @@ def row(slo: ServiceLevelObjective, minutes_ago: float, value, **fields) -> dict
     return {"slo": slo.pk, "measured_at": at(minutes_ago), "value": value, **fields}
 
 
+def record(rows, *, by, now: datetime = NOW) -> services.MeasurementsResult:
+    """A batch as the API takes it: its shape checked by MeasurementSerializer
+    (a body that is not a list raises ValidationError), then recorded by the service."""
+    batch = MeasurementSerializer(data=rows, many=True)
+    batch.is_valid(raise_exception=True)
+    return services.record_measurements(batch.validated_data["rows"], refused=batch.validated_data["refused"], by=by, now=now)
+
+
 def send(slo: ServiceLevelObjective, values, *, by, start: float = 0, now: datetime = NOW):
     """Measurements of `slo`, one a minute going back from `start` minutes ago, oldest last."""
-    return services.record_measurements([row(slo, start + i, value) for i, value in enumerate(values)], by=by, now=now)
+    return record([row(slo, start + i, value) for i, value in enumerate(values)], by=by, now=now)
 
 
 def fresh(obj):
@@ -285,7 +295,7 @@ def test_new_target_changes_the_status_without_judging_again():
 def test_shorter_window_changes_the_status():
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=90, window_days=28)
-    services.record_measurements([row(slo, 60 * 24 * 3, 99), row(slo, 10, 1)], by=mesh.owner, now=NOW)
+    record([row(slo, 60 * 24 * 3, 99), row(slo, 10, 1)], by=mesh.owner, now=NOW)
     assert fresh(slo).status == SLOStatus.BREACHED
 
     slo = services.update_slo(slo, by=mesh.owner, window_days=1)
@@ -369,7 +379,7 @@ def test_measurements_are_stored_judged_and_counted():
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=50)
 
-    result = services.record_measurements([row(slo, 30, 5.5), row(slo, 20, 6), row(slo, 10, 6.5)], by=mesh.developer, now=NOW)
+    result = record([row(slo, 30, 5.5), row(slo, 20, 6), row(slo, 10, 6.5)], by=mesh.developer, now=NOW)
 
     assert (result.received, result.stored, result.duplicates) == (3, 3, 0)
     assert [s.pk for s in result.slos] == [slo.pk]
@@ -384,7 +394,7 @@ def test_measurement_in_another_unit_of_time_is_stored_in_the_slos_unit():
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6)
 
-    services.record_measurements([row(slo, 2, 300, unit="min"), row(slo, 1, 25200, unit="s"), row(slo, 0, 2, unit="h")], by=mesh.owner, now=NOW)
+    record([row(slo, 2, 300, unit="min"), row(slo, 1, 25200, unit="s"), row(slo, 0, 2, unit="h")], by=mesh.owner, now=NOW)
 
     assert list(slo.measurements.order_by("measured_at").values_list("value", "good")) == [(5, True), (7, False), (2, True)]
 
@@ -393,7 +403,7 @@ def test_latency_sent_in_seconds_is_judged_in_milliseconds():
     mesh = Mesh()
     slo = define_slo(mesh.product, indicator="latency", threshold=250)
 
-    services.record_measurements([row(slo, 1, 0.25, unit="s"), row(slo, 0, 0.3, unit="s")], by=mesh.owner, now=NOW)
+    record([row(slo, 1, 0.25, unit="s"), row(slo, 0, 0.3, unit="s")], by=mesh.owner, now=NOW)
 
     assert list(slo.measurements.order_by("measured_at").values_list("value", "good")) == [(250, True), (300, False)]
 
@@ -403,7 +413,7 @@ def test_measurements_for_several_slos_and_products_in_one_batch():
     second = ProductFactory(domain=mesh.product.domain, by=mesh.owner)
     freshness, availability, other = define_slo(mesh.product), define_slo(mesh.product, indicator="availability", threshold=99.9), define_slo(second)
 
-    result = services.record_measurements([row(freshness, 1, 1), row(availability, 1, 99.0), row(other, 1, 2)], by=mesh.owner, now=NOW)
+    result = record([row(freshness, 1, 1), row(availability, 1, 99.0), row(other, 1, 2)], by=mesh.owner, now=NOW)
 
     assert [s.pk for s in result.slos] == sorted([freshness.pk, availability.pk, other.pk])
     assert (fresh(mesh.product).slo_status, fresh(second).slo_status) == (SLOStatus.BREACHED, SLOStatus.MEETING)
@@ -413,9 +423,9 @@ def test_a_measurement_sent_twice_is_stored_once():
     mesh = Mesh()
     slo = define_slo(mesh.product)
     rows = [row(slo, 10, 1), row(slo, 5, 2)]
-    services.record_measurements(rows, by=mesh.owner, now=NOW)
+    record(rows, by=mesh.owner, now=NOW)
 
-    result = services.record_measurements([*rows, row(slo, 1, 3)], by=mesh.owner, now=NOW)
+    result = record([*rows, row(slo, 1, 3)], by=mesh.owner, now=NOW)
 
     assert (result.received, result.stored, result.duplicates) == (3, 1, 2)
     assert SLOMeasurement.objects.count() == 3
@@ -425,9 +435,9 @@ def test_a_measurement_sent_twice_is_stored_once():
 def test_a_repeated_measurement_keeps_the_first_value():
     mesh = Mesh()
     slo = define_slo(mesh.product)
-    services.record_measurements([row(slo, 10, 1)], by=mesh.owner, now=NOW)
+    record([row(slo, 10, 1)], by=mesh.owner, now=NOW)
 
-    result = services.record_measurements([row(slo, 10, 99)], by=mesh.owner, now=NOW)
+    result = record([row(slo, 10, 99)], by=mesh.owner, now=NOW)
 
     assert (result.stored, result.duplicates) == (0, 1)
     assert list(slo.measurements.values_list("value", "good")) == [(1, True)]
@@ -439,7 +449,7 @@ def test_duplicates_within_one_batch_are_stored_once():
     berlin = "2026-12-02T12:50:00+01:00"  # 11:50 UTC, ten minutes before NOW
     new_york = "2026-12-02T06:50:00.000-05:00"
 
-    result = services.record_measurements([row(slo, 10, 1), row(slo, 10, 1), {"slo": slo.pk, "measured_at": berlin, "value": 1}, {"slo": slo.pk, "measured_at": new_york, "value": 2}], by=mesh.owner, now=NOW)
+    result = record([row(slo, 10, 1), row(slo, 10, 1), {"slo": slo.pk, "measured_at": berlin, "value": 1}, {"slo": slo.pk, "measured_at": new_york, "value": 2}], by=mesh.owner, now=NOW)
 
     assert (result.received, result.stored, result.duplicates) == (4, 1, 3)
     assert SLOMeasurement.objects.count() == 1
@@ -451,7 +461,7 @@ def test_late_measurements_arriving_out_of_order_recompute_the_status():
     send(slo, [1] * 10, by=mesh.owner, start=0)
     assert fresh(slo).status == SLOStatus.MEETING
 
-    services.record_measurements([row(slo, 60 * 24 * 3, 9), row(slo, 60 * 24 * 20, 9), row(slo, 60 * 24, 1)], by=mesh.owner, now=NOW)
+    record([row(slo, 60 * 24 * 3, 9), row(slo, 60 * 24 * 20, 9), row(slo, 60 * 24, 1)], by=mesh.owner, now=NOW)
 
     stored = fresh(slo)
     assert (stored.status, stored.good_count, stored.total_count) == (SLOStatus.BREACHED, 11, 13)
@@ -462,7 +472,7 @@ def test_a_measurement_older_than_the_window_is_stored_but_not_counted():
     mesh = Mesh()
     slo = define_slo(mesh.product, window_days=7)
 
-    result = services.record_measurements([row(slo, 60 * 24 * 8, 99)], by=mesh.owner, now=NOW)
+    result = record([row(slo, 60 * 24 * 8, 99)], by=mesh.owner, now=NOW)
 
     assert result.stored == 1
     assert fresh(slo).status == SLOStatus.NO_DATA
@@ -472,7 +482,7 @@ def test_a_measurement_up_to_five_minutes_ahead_is_accepted():
     mesh = Mesh()
     slo = define_slo(mesh.product)
 
-    result = services.record_measurements([row(slo, -5, 1)], by=mesh.owner, now=NOW)
+    result = record([row(slo, -5, 1)], by=mesh.owner, now=NOW)
 
     assert result.stored == 1
 
@@ -480,11 +490,11 @@ def test_a_measurement_up_to_five_minutes_ahead_is_accepted():
 def test_an_invalid_row_refuses_the_whole_batch_naming_every_bad_row():
     mesh = Mesh()
     slo = define_slo(mesh.product)
-    services.record_measurements([row(slo, 100, 1)], by=mesh.owner, now=NOW)
+    record([row(slo, 100, 1)], by=mesh.owner, now=NOW)
     before = SLOMeasurement.objects.count()
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements(
+        record(
             [row(slo, 4, 1), {"slo": slo.pk, "measured_at": "2026-12-02T08:00:00", "value": 1}, row(slo, 2, "fast"), row(slo, 1, 1), {"slo": slo.pk, "value": 1}],
             by=mesh.owner,
             now=NOW,
@@ -506,7 +516,7 @@ def test_every_problem_of_a_row_is_named_by_its_field():
     slo = define_slo(mesh.product)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([{"slo": slo.pk, "measured_at": "yesterday", "value": True, "note": "x"}], by=mesh.owner, now=NOW)
+        record([{"slo": slo.pk, "measured_at": "yesterday", "value": True, "note": "x"}], by=mesh.owner, now=NOW)
 
     assert error.value.details == {
         "0": {
@@ -548,7 +558,7 @@ def test_invalid_field_of_a_measurement_is_named(fields, field):
     measurement = {**row(slo, 1, 1), **fields}
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, 2, 1), measurement], by=mesh.owner, now=NOW)
+        record([row(slo, 2, 1), measurement], by=mesh.owner, now=NOW)
 
     assert error.value.field == "rows"
     assert list(error.value.details) == ["1"]
@@ -562,7 +572,7 @@ def test_a_row_that_is_not_an_object_is_named(measurement):
     slo = define_slo(mesh.product)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, 1, 1), measurement], by=mesh.owner, now=NOW)
+        record([row(slo, 1, 1), measurement], by=mesh.owner, now=NOW)
 
     assert error.value.details == {"1": {"non_field_errors": ['Each measurement is an object: {"slo", "measured_at", "value"}.']}}
 
@@ -573,7 +583,7 @@ def test_an_slo_given_as_a_list_or_object_is_named_not_a_crash(slo_id):
     slo = define_slo(mesh.product)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, 1, 1), {"slo": slo_id, "measured_at": at(0), "value": 1}], by=mesh.owner, now=NOW)
+        record([row(slo, 1, 1), {"slo": slo_id, "measured_at": at(0), "value": 1}], by=mesh.owner, now=NOW)
 
     assert list(error.value.details["1"]) == ["slo"]
 
@@ -585,7 +595,7 @@ def test_true_is_not_read_as_the_slo_with_id_one():
     slo = ServiceLevelObjective.objects.get(pk=1)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, 2, 1), {**row(slo, 1, 1), "slo": True}], by=mesh.owner, now=NOW)
+        record([row(slo, 2, 1), {**row(slo, 1, 1), "slo": True}], by=mesh.owner, now=NOW)
 
     assert list(error.value.details) == ["1"]
     assert list(error.value.details["1"]) == ["slo"]
@@ -597,7 +607,7 @@ def test_a_value_too_large_for_a_number_is_named_not_a_crash():
     slo = define_slo(mesh.product)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, 1, 10**400)], by=mesh.owner, now=NOW)
+        record([row(slo, 1, 10**400)], by=mesh.owner, now=NOW)
 
     assert list(error.value.details["0"]) == ["value"]
 
@@ -608,21 +618,30 @@ def test_batch_over_the_limit_is_refused(settings):
     slo = define_slo(mesh.product)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, minute, 1) for minute in range(4)], by=mesh.owner, now=NOW)
+        record([row(slo, minute, 1) for minute in range(4)], by=mesh.owner, now=NOW)
 
     assert error.value.field == "rows"
     assert SLOMeasurement.objects.count() == 0
-    assert services.record_measurements([row(slo, minute, 1) for minute in range(3)], by=mesh.owner, now=NOW).stored == 3
+    assert record([row(slo, minute, 1) for minute in range(3)], by=mesh.owner, now=NOW).stored == 3
 
 
-@pytest.mark.parametrize("rows", [[], {}, None, "[]", {"slo": 1, "measured_at": "2026-12-02T08:00:00Z", "value": 1}])
-def test_empty_batch_or_one_that_is_not_a_list_is_refused(rows):
+def test_empty_batch_is_refused():
     mesh = Mesh()
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements(rows, by=mesh.owner, now=NOW)
+        record([], by=mesh.owner, now=NOW)
 
     assert error.value.field == "rows"
+
+
+@pytest.mark.parametrize("rows", [{}, None, "[]", {"slo": 1, "measured_at": "2026-12-02T08:00:00Z", "value": 1}])
+def test_a_batch_that_is_not_a_list_is_refused_by_its_shape(rows):
+    mesh = Mesh()
+
+    with pytest.raises(ValidationError) as error:
+        record(rows, by=mesh.owner, now=NOW)
+
+    assert list(error.value.detail) == ["rows"]
 
 
 def test_measurements_for_another_teams_slo_are_refused_as_if_it_did_not_exist():
@@ -631,7 +650,7 @@ def test_measurements_for_another_teams_slo_are_refused_as_if_it_did_not_exist()
     missing_id = theirs.pk + 1000
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(theirs, 1, 1), {**row(theirs, 1, 1), "slo": missing_id}], by=mesh.owner, now=NOW)
+        record([row(theirs, 1, 1), {**row(theirs, 1, 1), "slo": missing_id}], by=mesh.owner, now=NOW)
 
     assert error.value.details == {
         "0": {"slo": [f"No SLO {theirs.pk} among your teams' data products."]},
@@ -647,7 +666,7 @@ def test_people_outside_the_owning_team_cannot_record_measurements(who):
     live_grant(mesh)
 
     with pytest.raises(services.SLOError) as error:
-        services.record_measurements([row(slo, 1, 1)], by=fresh(getattr(mesh, who)), now=NOW)
+        record([row(slo, 1, 1)], by=fresh(getattr(mesh, who)), now=NOW)
 
     assert list(error.value.details["0"]) == ["slo"]
     assert SLOMeasurement.objects.count() == 0
@@ -658,7 +677,7 @@ def test_anonymous_user_cannot_record_measurements():
     slo = define_slo(mesh.product)
 
     with pytest.raises(services.SLOError):
-        services.record_measurements([row(slo, 1, 1)], by=AnonymousUser(), now=NOW)
+        record([row(slo, 1, 1)], by=AnonymousUser(), now=NOW)
 
     assert SLOMeasurement.objects.count() == 0
 
@@ -667,7 +686,7 @@ def test_admin_may_record_measurements_for_any_product():
     mesh = Mesh()
     slo = define_slo(mesh.product)
 
-    assert services.record_measurements([row(slo, 1, 1)], by=mesh.admin, now=NOW).stored == 1
+    assert record([row(slo, 1, 1)], by=mesh.admin, now=NOW).stored == 1
 
 
 # --- statuses and the breach notification ---------------------------------------------------
@@ -781,7 +800,7 @@ def test_a_new_breach_after_recovering_notifies_again():
 def test_refresh_returns_the_products_that_turned_breached():
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=99)
-    services.record_measurements([row(slo, -4, 9)], by=mesh.owner, now=NOW + timedelta(minutes=5))  # four minutes ahead of the clock
+    record([row(slo, -4, 9)], by=mesh.owner, now=NOW + timedelta(minutes=5))  # four minutes ahead of the clock
     assert fresh(mesh.product).slo_status == SLOStatus.BREACHED
     services.refresh_slo_statuses(product_ids=[mesh.product.pk], now=NOW)  # not yet its time: no data
     assert fresh(mesh.product).slo_status == SLOStatus.NO_DATA

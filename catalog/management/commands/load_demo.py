@@ -436,7 +436,7 @@ class Command(BaseCommand):
         for product, rows in readings.items():
             rows.sort()
             for chunk in batches(rows, ends=breaches.get(product, set()), size=settings.SLO_MEASUREMENT_BATCH):
-                payload = [{"slo": slo_id, "measured_at": when.isoformat(), "value": value} for when, slo_id, value in chunk]
+                payload = [services.Measurement(slo=slo_id, measured_at=when, value=value) for when, slo_id, value in chunk]
                 arrived = chunk[-1][0]
                 if arrived < backfill_before:
                     total += services.record_measurements(payload, by=product.product_owner, now=now).stored

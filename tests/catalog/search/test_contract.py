@@ -374,7 +374,7 @@ def test_a_product_whose_slo_is_breached_is_found_under_its_new_status_after_the
     slo = services.define_slo(product, by=owner, indicator="freshness", threshold=24, target=99)
 
     services.record_measurements(
-        [{"slo": slo.pk, "measured_at": (timezone.now() - timedelta(hours=1)).isoformat(), "value": 48}], by=owner
+        [{"slo": slo.pk, "measured_at": timezone.now() - timedelta(hours=1), "value": 48}], by=owner
     )  # committed: its indexing ran after the commit
 
     after = find(UserFactory(username="after"), "royalty", filters={"slo_status": ["breached"]})
