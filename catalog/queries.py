@@ -12,20 +12,18 @@ from guardian.shortcuts import get_objects_for_user
 
 from .models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, Tag, Team, TeamMembership
 from .search.types import WORD, WORD_PART
+from .visibility import visibility_for
 
 if TYPE_CHECKING:
     from .samples import SampleTable
 
 
 def visible_products(user) -> QuerySet[DataProduct]:
-    """Products `user` may see: every non-draft product for a signed-in user,
-    plus the drafts their teams own (view permission); admins see all."""
+    """Products `user` may see (catalog.visibility): every non-draft product
+    for a signed-in user, plus the drafts their teams own; admins see all."""
     if not user.is_authenticated:
         return DataProduct.objects.none()
-    if user.is_superuser:
-        return DataProduct.objects.all()
-    own = get_objects_for_user(user, "catalog.view_dataproduct", klass=DataProduct, accept_global_perms=True)
-    return DataProduct.objects.filter(Q(pk__in=own.values("pk")) | ~Q(status=DataProduct.Status.DRAFT))
+    return DataProduct.objects.filter(visibility_for(user).q())
 
 
 def editable_products(user) -> QuerySet[DataProduct]:
@@ -144,21 +142,6 @@ def popular_tags(user, limit: int = 12) -> QuerySet[Tag]:
     )
 
 
-def visible_draft_ids(user) -> list[int]:
-    """The drafts `user` may see through an object permission (their team's,
-    or given to them): what search adds to every non-draft product. Driven
-    from the user's own permission rows, so it costs the same in a catalog
-    of any size."""
-    from .models import DataProductGroupObjectPermission, DataProductUserObjectPermission
-
-    if not user.is_authenticated:
-        return []
-    draft = {"permission__codename": "view_dataproduct", "content_object__status": DataProduct.Status.DRAFT}
-    by_group = DataProductGroupObjectPermission.objects.filter(group__user=user, **draft).values_list("content_object_id", flat=True)
-    by_user = DataProductUserObjectPermission.objects.filter(user=user, **draft).values_list("content_object_id", flat=True)
-    return sorted(set(by_group) | set(by_user))
-
-
 # --- lineage -------------------------------------------------------------------
 
 LINEAGE_DIRECTIONS = ("upstream", "downstream", "both")
@@ -177,7 +160,7 @@ hidden(node_id) AS (
     SELECT n.id FROM catalog_lineagenode n
     JOIN catalog_outputport p ON p.id = n.port_id
     JOIN catalog_dataproduct d ON d.id = p.product_id
-    WHERE {hidden}
+    WHERE NOT ({visible})
 ),
 start(node_id) AS (
     SELECT n.id FROM catalog_lineagenode n JOIN catalog_outputport p ON p.id = n.port_id WHERE p.product_id = %s
@@ -223,27 +206,17 @@ class LineageGraph:
     origins: dict[tuple[int, int], list["EdgeOrigin"]] = field(default_factory=dict)
 
 
-def _hidden_condition(user) -> tuple[str, list]:
-    """SQL on `d` (a data product) that is true for the drafts `user` may not see."""
-    if user.is_superuser:
-        return "1 = 0", []
-    drafts = visible_draft_ids(user)
-    if not drafts:
-        return "d.status = %s", [DataProduct.Status.DRAFT]
-    return f"d.status = %s AND d.id NOT IN ({', '.join(['%s'] * len(drafts))})", [DataProduct.Status.DRAFT, *drafts]
-
-
 def lineage_walk(user, product: DataProduct, *, direction: str = "both", depth: int = 3) -> tuple[dict[int, int], list[tuple[int, int]]]:
     """The node ids reached from `product` with their layer, and the edges
     between them, in one recursive query (LINEAGE_WALK_SQL)."""
     if direction not in LINEAGE_DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(LINEAGE_DIRECTIONS)}")
     depth = max(0, min(depth, LINEAGE_MAX_DEPTH))
-    hidden, hidden_params = _hidden_condition(user)
+    visible, visible_params = visibility_for(user).sql("d")
     down_depth = depth if direction in ("downstream", "both") else 0
     up_depth = depth if direction in ("upstream", "both") else 0
     with connection.cursor() as cursor:
-        cursor.execute(LINEAGE_WALK_SQL.format(hidden=hidden), [*hidden_params, product.pk, down_depth, up_depth])
+        cursor.execute(LINEAGE_WALK_SQL.format(visible=visible), [*visible_params, product.pk, down_depth, up_depth])
         rows = cursor.fetchall()
     layers: dict[int, int] = {}
     edges = []

@@ -21,7 +21,8 @@ from django.db import connection, transaction
 
 from .database import DatabaseBackend
 from .documents import documents_for
-from .types import FACET_NAMES, FACETS, SORT_NAMES, SORTS, SearchQuery, SearchResult, Suggestion, Visibility
+from ..visibility import Visibility, visibility_for
+from .types import FACET_NAMES, FACETS, SORT_NAMES, SORTS, SearchQuery, SearchResult, Suggestion
 
 __all__ = [
     "FACETS", "FACET_NAMES", "SORTS", "SORT_NAMES", "SearchQuery", "SearchResult", "Suggestion", "Visibility",
@@ -68,15 +69,6 @@ def external_backend():
             url=settings.ELASTICSEARCH_URL, index=settings.ELASTICSEARCH_INDEX, timeout=settings.ELASTICSEARCH_TIMEOUT
         )
     return _external
-
-
-def visibility_for(user) -> Visibility:
-    """What `user` may find: the same rule as catalog.queries.visible_products."""
-    from ..queries import visible_draft_ids
-
-    if user.is_authenticated and user.is_superuser:
-        return Visibility(everything=True)
-    return Visibility(draft_ids=frozenset(visible_draft_ids(user)))
 
 
 def _ask(method: str, *args):

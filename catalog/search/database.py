@@ -17,8 +17,9 @@ from django.db import connection
 from django.db.models import Count, F, Max
 
 from ..models import DataProduct, Domain, SearchIndexState, SLOStatus, Tag, Team
+from ..visibility import Visibility
 from .documents import ProductDocument
-from .types import FACET_NAMES, FACET_SIZE, WORD, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, Visibility
+from .types import FACET_NAMES, FACET_SIZE, WORD, FacetValue, Hit, SearchQuery, SearchResult, Suggestion
 
 FACET_CACHE_SECONDS = 600
 WORD_OR_SPACE = re.compile(r"\w+|\W+")
@@ -334,45 +335,38 @@ class Candidates:
 
     filters_sql: str  # the query's filters ("" for none): the same for everyone
     filters_params: tuple
-    draft_ids: tuple[int, ...]  # the person's drafts, besides every non-draft product
-    everything: bool = False  # admins see every draft
+    visibility: Visibility  # what the person searching may see
 
     @classmethod
     def of(cls, query: SearchQuery, visibility: Visibility) -> "Candidates":
         sql, params = filter_condition(query.filters)
-        return cls(filters_sql=sql, filters_params=tuple(params), draft_ids=tuple(sorted(visibility.draft_ids)), everything=visibility.everything)
+        return cls(filters_sql=sql, filters_params=tuple(params), visibility=visibility)
 
     @property
     def sql(self) -> str:
-        return self._and(self._visible_sql())
+        visible, _ = self.visibility.sql("p")
+        return self._and(visible)
 
     @property
     def params(self) -> tuple:
-        return (*self._visible_params(), *self.filters_params)
-
-    def _visible_sql(self) -> str:
-        if self.everything:
-            return ""
-        if not self.draft_ids:
-            return "p.status <> 'draft'"
-        return f"(p.status <> 'draft' OR p.id IN ({placeholders(self.draft_ids)}))"
-
-    def _visible_params(self) -> tuple:
-        return () if self.everything else self.draft_ids
+        _, visible_params = self.visibility.sql("p")
+        return (*visible_params, *self.filters_params)
 
     def _and(self, condition: str) -> str:
-        return " AND ".join(part for part in (condition, self.filters_sql) if part) or "1 = 1"
+        return " AND ".join(part for part in (condition, self.filters_sql) if part and part != "1 = 1") or "1 = 1"
 
     def shared_part(self) -> tuple[str, tuple]:
         """The candidates everybody who searches sees (non-draft products, or
         every product for admins): whose counts can be shared."""
-        return self._and("" if self.everything else "p.status <> 'draft'"), self.filters_params
+        return self._and(self.visibility.shared_sql("p")), self.filters_params
 
     def own_drafts_part(self) -> tuple[str, tuple] | None:
         """The person's own drafts that pass the filters, if any: counted per person."""
-        if self.everything or not self.draft_ids:
+        own = self.visibility.own_drafts_sql("p")
+        if own is None:
             return None
-        return self._and(f"p.status = 'draft' AND p.id IN ({placeholders(self.draft_ids)})"), (*self.draft_ids, *self.filters_params)
+        sql, params = own
+        return self._and(sql), (*params, *self.filters_params)
 
 
 # Facets whose values are a column of the product row, with their choices (the labels).

@@ -32,9 +32,10 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.dsl import Boolean, Completion, Date, Document, Index, Integer, Keyword, MetaField, Text, analyzer, char_filter, token_filter
 
 from ..models import DataProduct, SLOStatus
+from ..visibility import Visibility, suggest_contexts_of
 from . import SearchUnavailable
 from .documents import ProductDocument
-from .types import FACET_SIZE, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, Visibility, terms_of
+from .types import FACET_SIZE, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, terms_of
 
 # --- the mapping ---------------------------------------------------------------
 
@@ -112,18 +113,10 @@ def index_definition() -> dict:
 
 # --- what is written -----------------------------------------------------------
 
-LISTED = "listed"  # visibility context of every product but drafts
-DRAFT = "draft"  # of every draft; plus draft-<id> for the draft itself
 # Completion weights: names that start with the typed words come before names
 # that contain them further on; among each, the most used first.
 NAME_START_WEIGHT = 1_000_000
 MAX_POPULARITY_WEIGHT = NAME_START_WEIGHT - 1
-
-
-def visibility_contexts(document: ProductDocument) -> list[str]:
-    if document.status == DataProduct.Status.DRAFT:
-        return [DRAFT, f"{DRAFT}-{document.product_id}"]
-    return [LISTED]
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")  # some are reserved in completion inputs
@@ -133,7 +126,7 @@ def suggest_inputs(document: ProductDocument) -> list[dict]:
     """The whole name, and the name from each later word on, so "orders"
     suggests "Customer orders" too."""
     popularity = min(max(document.popularity, 0), MAX_POPULARITY_WEIGHT)
-    contexts = {"visibility": visibility_contexts(document)}
+    contexts = {"visibility": suggest_contexts_of(status=document.status, product_id=document.product_id)}
     words = CONTROL_CHARACTERS.sub(" ", document.name).split()
     if not words:
         return []
@@ -278,21 +271,10 @@ def words_query(terms: list[str], location_matches) -> dict:
     return {"bool": {"should": [text_query(terms), by_location], "minimum_should_match": 1}}
 
 
-def visibility_filter(visibility: Visibility) -> dict | None:
-    """Every product but drafts, and the drafts in visibility.draft_ids."""
-    if visibility.everything:
-        return None
-    not_draft = {"bool": {"must_not": [{"term": {"status": DataProduct.Status.DRAFT.value}}]}}
-    if not visibility.draft_ids:
-        return not_draft
-    own_drafts = {"terms": {"product_id": sorted(visibility.draft_ids)}}
-    return {"bool": {"should": [not_draft, own_drafts], "minimum_should_match": 1}}
-
-
 def filter_clauses(query: SearchQuery, visibility: Visibility) -> list[dict]:
     """OR within a facet, AND across facets, and every one of several tags."""
     clauses = []
-    visible = visibility_filter(visibility)
+    visible = visibility.es_filter()
     if visible:
         clauses.append(visible)
     for name in ("domain", "owner_team", "classification", "status", "slo_status", "kind"):
@@ -373,12 +355,6 @@ def search_body(query: SearchQuery, visibility: Visibility) -> dict:
     return body
 
 
-def suggest_contexts(visibility: Visibility) -> list[str]:
-    if visibility.everything:
-        return [LISTED, DRAFT]
-    return [LISTED, *(f"{DRAFT}-{product_id}" for product_id in sorted(visibility.draft_ids))]
-
-
 def suggest_body(prefix: str, visibility: Visibility, limit: int) -> dict | None:
     """The request body for name suggestions, or None when nothing was typed.
     Asks for more than `limit`: one product can match at two of its inputs."""
@@ -394,7 +370,7 @@ def suggest_body(prefix: str, visibility: Visibility, limit: int) -> dict | None
                 "completion": {
                     "field": "suggest",
                     "size": limit * 3,
-                    "contexts": {"visibility": suggest_contexts(visibility)},
+                    "contexts": {"visibility": visibility.suggest_contexts()},
                 },
             }
         },
@@ -481,10 +457,6 @@ def result_from_response(response: dict, query: SearchQuery) -> SearchResult:
     )
 
 
-def may_see(source: dict, visibility: Visibility) -> bool:
-    return visibility.everything or source.get("status") != DataProduct.Status.DRAFT or source.get("product_id") in visibility.draft_ids
-
-
 def suggestions_from_response(response: dict, visibility: Visibility, limit: int) -> list[Suggestion]:
     """Suggestions in the engine's order, each product once; drafts the person
     may not see are dropped even if the index's contexts were stale."""
@@ -492,7 +464,7 @@ def suggestions_from_response(response: dict, visibility: Visibility, limit: int
     for entry in response.get("suggest", {}).get("product", []):
         for option in entry.get("options", []):
             source = option.get("_source", {})
-            if option["_id"] in seen or not may_see(source, visibility):
+            if option["_id"] in seen or not visibility.may_see(status=source.get("status"), product_id=source.get("product_id")):
                 continue
             seen.add(option["_id"])
             suggestions.append(Suggestion(slug=source["slug"], name=source["name"], domain_name=source.get("domain_name", "")))

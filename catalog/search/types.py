@@ -62,15 +62,6 @@ class SearchQuery:
         return (self.page - 1) * self.page_size
 
 
-@dataclass(frozen=True)
-class Visibility:
-    """Which products the person searching may see: everything (admins), or
-    every non-draft product plus the drafts in `draft_ids` (their teams')."""
-
-    everything: bool = False
-    draft_ids: frozenset[int] = frozenset()
-
-
 @dataclass
 class Hit:
     product_id: int

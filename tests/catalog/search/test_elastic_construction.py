@@ -19,10 +19,11 @@ from catalog.search.elastic import (
     suggest_body,
     suggestions_from_response,
 )
-from catalog.search.types import FACET_NAMES, FACET_SIZE, SearchQuery, Visibility
+from catalog.search.types import FACET_NAMES, FACET_SIZE, SearchQuery
+from catalog.visibility import Visibility
 
 EVERYONE = Visibility()
-ADMIN = Visibility(everything=True)
+ADMIN = Visibility(sees_everything=True)
 MEMBER = Visibility(draft_ids=frozenset({7, 3}))
 WEIGHTED_FIELDS = [
     "name^10", "tags^5", "summary^4", "domain_name^3", "owner_team_name^2", "ports^1.5", "description", "fields", "extra_terms",
