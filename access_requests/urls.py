@@ -17,4 +17,5 @@ urlpatterns = [
     path("audit/", views.audit_trail, name="audit"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.mark_notifications_read, name="notifications-read"),
+    path("notifications/<int:pk>/open/", views.open_notification, name="notification-open"),
 ]

@@ -242,18 +242,23 @@ def audit_trail(request):
 
 @login_required
 def notifications(request):
-    opened = request.GET.get("read", "")
-    if opened.isdigit():
-        notification = queries.notifications_of(request.user).filter(pk=int(opened)).first()
-        if notification is None:
-            raise Http404("No such notification.")
-        notification_service.mark_read(request.user, notification_ids=[notification.pk])
-        target = notification.url
-        if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-            return redirect(target)
-        return redirect("access_requests:notifications")
     page = paginate(request, queries.notifications_of(request.user), 25)
     return render(request, "access_requests/notifications.html", {"page": page, "unread": queries.unread_count(request.user)})
+
+
+@login_required
+@require_POST
+def open_notification(request, pk):
+    """Mark one of my notifications read and follow its link. A POST (a
+    button that looks like the link), since opening it changes it."""
+    notification = queries.notifications_of(request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    notification_service.mark_read(request.user, notification_ids=[notification.pk])
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect(target)
+    return redirect("access_requests:notifications")
 
 
 @login_required

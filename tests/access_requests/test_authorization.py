@@ -28,7 +28,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from access_requests import services
-from access_requests.models import ApprovalStep, AuditEvent
+from access_requests.models import ApprovalStep, AuditEvent, Notification
 from tests.factories import Mesh, submit
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,11 @@ def live_grant(mesh: Mesh):
 
 def audit_event(mesh: Mesh) -> AuditEvent:
     return AuditEvent.objects.get(action="request.submitted", object_id=str(submit(mesh).pk))
+
+
+def owners_notification(mesh: Mesh) -> Notification:
+    submit(mesh)
+    return Notification.objects.filter(recipient=mesh.owner).latest("pk")
 
 
 def page(name: str, *args) -> str:
@@ -231,6 +236,11 @@ ENDPOINTS = [
     view("notifications", "notifications", "get", given(pending_request, lambda _: page("notifications")), everyone(200)),
     # Marking one's notifications read redirects back to them.
     view("notifications-read", "notifications-read", "post", given(pending_request, lambda _: page("notifications-read")), everyone(302)),
+    # Opening a notification (marking it read, then following it) is for its recipient alone.
+    view(
+        "notification-open", "notification-open", "post", given(owners_notification, lambda notification: page("notification-open", notification.pk)),
+        codes(requester=404, consumer=404, owner=302, other_owner=404, steward=404, admin=404),
+    ),
 ]
 
 

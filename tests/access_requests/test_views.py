@@ -642,11 +642,37 @@ def test_opening_a_notification_marks_it_read_and_follows_it(as_user):
     submit(mesh)
     notification = Notification.objects.get(recipient=mesh.owner)
 
-    response = as_user(mesh.owner).get(reverse("access_requests:notifications"), {"read": notification.pk})
+    response = as_user(mesh.owner).post(reverse("access_requests:notification-open", args=[notification.pk]))
 
     assert response["Location"] == reverse("access_requests:inbox")
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_the_notifications_page_opens_a_notification_with_a_form_that_posts(as_user):
+    mesh = Mesh()
+    submit(mesh)
+    notification = Notification.objects.get(recipient=mesh.owner)
+
+    html = as_user(mesh.owner).get(reverse("access_requests:notifications")).content.decode()
+
+    opener = reverse("access_requests:notification-open", args=[notification.pk])
+    assert f'id="open-notification-{notification.pk}" class="notification-open" method="post" action="{opener}"' in html
+    assert f'type="submit" form="open-notification-{notification.pk}">{notification.subject}</button>' in html
+
+
+def test_reading_the_notifications_page_marks_nothing_read(as_user):
+    mesh = Mesh()
+    submit(mesh)
+    notification = Notification.objects.get(recipient=mesh.owner)
+
+    list_response = as_user(mesh.owner).get(reverse("access_requests:notifications"), {"read": notification.pk})
+    open_response = as_user(mesh.owner).get(reverse("access_requests:notification-open", args=[notification.pk]))
+
+    assert list_response.status_code == 200
+    assert open_response.status_code == 405
+    notification.refresh_from_db()
+    assert notification.read_at is None
 
 
 def test_one_cannot_open_someone_elses_notification(as_user):
@@ -654,7 +680,7 @@ def test_one_cannot_open_someone_elses_notification(as_user):
     submit(mesh)
     notification = Notification.objects.get(recipient=mesh.owner)
 
-    response = as_user(mesh.consumer).get(reverse("access_requests:notifications"), {"read": notification.pk})
+    response = as_user(mesh.consumer).post(reverse("access_requests:notification-open", args=[notification.pk]))
 
     assert response.status_code == 404
     notification.refresh_from_db()
