@@ -118,10 +118,6 @@ def add_team_member(team: Team, *, user, role: str = TeamMembership.Role.DEVELOP
     return membership
 
 
-def remove_team_member(team: Team, *, user) -> None:
-    TeamMembership.objects.filter(team=team, user=user).delete()
-
-
 # --- products --------------------------------------------------------------
 
 

@@ -617,7 +617,3 @@ def hits_for(page_ids: list[int], scores: dict[int, float], highlights: dict[int
             )
         )
     return hits
-
-
-def vendor() -> str:
-    return connection.vendor
