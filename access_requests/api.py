@@ -60,7 +60,7 @@ class AccessRequestFilter(StrictFilterSet):
         if scope == "mine":
             return requests.filter(requester=user)
         if scope == "awaiting-me":
-            return requests.filter(pk__in=queries.steps_decidable_by(user).values("request_id"))
+            return requests.filter(pk__in=queries.requests_awaiting(user).values("pk"))
         return requests  # "visible": the queryset is already what the user may read
 
 

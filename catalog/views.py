@@ -34,9 +34,9 @@ def product_list(request):
     status = 200
     if products.is_bound and not products.is_valid():
         status = 400
-        page = paginate(request, DataProduct.objects.none(), 24)
+        page = paginate(request, DataProduct.objects.none(), settings.CATALOG_PAGE_SIZE)
     else:
-        page = paginate(request, products.qs, 24)
+        page = paginate(request, products.qs, settings.CATALOG_PAGE_SIZE)
     template = "catalog/_product_results.html" if request.htmx and not request.htmx.boosted else "catalog/product_list.html"
     return render(request, template, {"filter": products, "page": page}, status=status)
 
@@ -220,7 +220,7 @@ def port_sample(request, slug, port_id):
 def domain_detail(request, slug):
     domain = get_object_or_404(Domain.objects.select_related("owner_team"), slug=slug)
     products = queries.product_list(request.user).filter(domain=domain).order_by("name")
-    return render(request, "catalog/domain_detail.html", {"domain": domain, "page": paginate(request, products, 24)})
+    return render(request, "catalog/domain_detail.html", {"domain": domain, "page": paginate(request, products, settings.CATALOG_PAGE_SIZE)})
 
 
 @login_required
@@ -233,4 +233,4 @@ def team_detail(request, slug):
     members = TeamMembership.objects.select_related("user").order_by("role", "user__username")
     team = get_object_or_404(Team.objects.prefetch_related(Prefetch("memberships", members), "domains"), slug=slug)
     products = queries.product_list(request.user).filter(owner_team=team).order_by("name")
-    return render(request, "catalog/team_detail.html", {"team": team, "page": paginate(request, products, 24)})
+    return render(request, "catalog/team_detail.html", {"team": team, "page": paginate(request, products, settings.CATALOG_PAGE_SIZE)})

@@ -334,3 +334,19 @@ def test_edit_form_counts_a_repeated_tag_once(signed_in):
 
     assert response.status_code == 302
     assert product.tags.count() == 20
+
+
+def test_product_domain_and_team_lists_show_catalog_page_size_products_a_page(signed_in, settings):
+    settings.CATALOG_PAGE_SIZE = 2
+    domain = DomainFactory(slug="finance")
+    author = member_of(domain.owner_team)
+    for number in range(3):
+        ProductFactory(domain=domain, owner_team=domain.owner_team, by=author, slug=f"royalties-{number}", name=f"Royalties {number}")
+    client = signed_in()
+
+    pages = [
+        client.get(url).context["page"]
+        for url in ("/products/?domain=finance", f"/domains/{domain.slug}/", f"/teams/{domain.owner_team.slug}/")
+    ]
+
+    assert [(len(page.object_list), page.paginator.num_pages) for page in pages] == [(2, 2), (2, 2), (2, 2)]
