@@ -75,7 +75,10 @@ class ReadOnlyInlineMixin:
 
 
 def product_edit_link(product: DataProduct) -> str:
-    return format_html('<a href="{}">Edit the output ports and their schemas on the product\'s page</a>', reverse("catalog:product_edit", args=[product.slug]))
+    return format_html(
+        '<a href="{}">Edit the output ports and their schemas on the product\'s page</a>',
+        reverse("catalog:product_edit", args=[product.slug]),
+    )
 
 
 class OutputPortInline(ReadOnlyInlineMixin, admin.StackedInline):
