@@ -4,6 +4,8 @@ after commit (eager in the embedded default). Signals, rather than calls in
 each service, because the admin, cascades and bulk edits write too."""
 
 import logging
+import threading
+import weakref
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -16,8 +18,8 @@ logger = logging.getLogger(__name__)
 class _PendingIndexing:
     """Product ids changed in one transaction, sent to the task on commit."""
 
-    def __init__(self):
-        self.product_ids: set[int] = set()
+    def __init__(self, product_ids: set[int]):
+        self.product_ids = product_ids
         self.sent = False
 
     def __call__(self) -> None:
@@ -34,19 +36,26 @@ class _PendingIndexing:
             index_products(product_ids, external=False)
 
 
+# This thread's open transaction's pending indexing, held weakly: Django holds
+# the callback until the transaction commits (then it is sent) or until the
+# transaction, or the savepoint it was registered in, rolls back (then Django
+# drops it and the weak reference dies). So a live, unsent one still runs on
+# commit, and more ids can join it: one task per transaction.
+_current = threading.local()
+
+
 def schedule_indexing(product_ids) -> None:
     """Index these products once the current transaction commits (now, outside one)."""
     product_ids = {product_id for product_id in product_ids if product_id is not None}
     if not product_ids:
         return
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _savepoints, callback, _robust in connection.run_on_commit:
-            if isinstance(callback, _PendingIndexing) and not callback.sent:
-                callback.product_ids |= product_ids
-                return
-    pending = _PendingIndexing()
-    pending.product_ids = set(product_ids)
+    reference = getattr(_current, "pending", None)
+    pending = reference() if reference is not None else None
+    if pending is not None and not pending.sent and transaction.get_connection().in_atomic_block:
+        pending.product_ids |= product_ids
+        return
+    pending = _PendingIndexing(product_ids)
+    _current.pending = weakref.ref(pending)
     transaction.on_commit(pending)
 
 

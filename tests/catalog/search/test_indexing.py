@@ -2,9 +2,11 @@
 
 
 import pytest
+from django.db import transaction
 
 from catalog import search
 from catalog.search import SearchQuery
+from catalog.search.indexing import schedule_indexing
 from marketplace.celery import app as celery_app
 from tests.net import free_port as closed_port
 from tests.factories import ProductFactory, UserFactory
@@ -87,3 +89,51 @@ def test_cached_facet_counts_are_never_served_after_the_index_changed():
 
     assert (first.total, second.total) == (1, 2)
     assert [v.count for v in second.facets["tag"]] == [2]
+
+
+def _pending_ids(callbacks) -> list[set[int]]:
+    return [set(callback.product_ids) for callback in callbacks]
+
+
+def test_writes_in_one_transaction_queue_one_indexing_task_with_every_product(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            schedule_indexing([1])
+            with transaction.atomic():  # a savepoint that is kept
+                schedule_indexing([2, 3])
+            schedule_indexing([3, 4])
+
+    assert _pending_ids(callbacks) == [{1, 2, 3, 4}]
+
+
+def test_products_written_after_a_rolled_back_savepoint_are_still_indexed(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                schedule_indexing([1])
+                raise RuntimeError("rolled back")
+            schedule_indexing([2])
+
+    assert _pending_ids(callbacks) == [{2}]
+
+
+def test_a_rolled_back_transaction_leaves_nothing_to_the_next_one(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            schedule_indexing([1])
+            raise RuntimeError("rolled back")
+        with transaction.atomic():
+            schedule_indexing([2])
+
+    assert _pending_ids(callbacks) == [{2}]
+
+
+def test_a_transaction_after_a_committed_one_queues_its_own_indexing_task(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        product = ProductFactory(name="Play events")
+    with django_capture_on_commit_callbacks(execute=False) as second:
+        with transaction.atomic():
+            schedule_indexing([product.pk])
+
+    assert first[0].sent is True
+    assert _pending_ids(second) == [{product.pk}]
