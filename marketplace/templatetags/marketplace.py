@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 
 register = template.Library()
@@ -17,7 +19,7 @@ def toggle_filter(context, name: str, value: str) -> str:
 def without_filters(context) -> str:
     """The current search's words alone."""
     params = context["request"].GET
-    return "?" + (f"q={params.get('q', '')}" if params.get("q") else "")
+    return "?" + (urlencode({"q": params["q"]}) if params.get("q") else "")
 
 
 @register.filter

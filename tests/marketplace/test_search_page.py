@@ -92,3 +92,10 @@ def test_suggestions_fragment_lists_products_as_links(signed_in, catalog):
 
 def test_search_page_needs_sign_in(client):
     assert client.get("/search/?q=x").status_code == 302
+
+
+def test_the_clear_filters_link_keeps_words_with_ampersands_hashes_and_spaces_whole(signed_in, catalog):
+    html = signed_in.get("/search/", {"q": "royalty & co #1", "tag": "royalties"}).content.decode()
+
+    assert 'href="?q=royalty+%26+co+%231"' in html
+    assert 'href="?q=royalty & co #1"' not in html
