@@ -28,6 +28,10 @@ from .notifications import notify
 ACCESS_PERMISSION = "catalog.access_dataproduct"
 MAX_COMMENT_LENGTH = 2000
 MAX_REASON_LENGTH = 2000
+# The periodic tasks (expire_grants, send_reminders) take at most this many
+# grants or steps a run, one transaction each: a backlog (after an outage)
+# cannot hold a worker for long, and the next run, minutes later, takes the rest.
+MAX_PER_RUN = 5000
 
 
 class AccessRequestError(ServiceError):
@@ -436,7 +440,7 @@ def expire_grants(*, now=None) -> int:
     now = now or timezone.now()
     ended = 0
     due = Grant.objects.filter(revoked_at=None, expired_at=None, ends_at__lte=now).values_list("pk", flat=True)
-    for grant_id in list(due[:5000]):
+    for grant_id in list(due[:MAX_PER_RUN]):
         with transaction.atomic():
             grant = Grant.objects.select_for_update().select_related("product", "user").get(pk=grant_id)
             if grant.revoked_at or grant.expired_at or grant.ends_at > now:
@@ -472,7 +476,7 @@ def send_reminders(*, now=None) -> tuple[int, int]:
     open_steps = ApprovalStep.objects.filter(
         status=ApprovalStep.Status.PENDING, request__status=AccessRequest.Status.PENDING
     ).filter(escalated_at=None).select_related("request__product")
-    for step_id, product_id in list(open_steps.values_list("pk", "request__product_id")[:5000]):
+    for step_id, product_id in list(open_steps.values_list("pk", "request__product_id")[:MAX_PER_RUN]):
         with transaction.atomic():
             step = open_steps.select_for_update(of=("self",)).filter(pk=step_id).first()
             if step is None:
