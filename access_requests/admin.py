@@ -7,21 +7,10 @@ the grant action below calls."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from catalog.admin import ReadOnlyAdmin
+
 from . import services
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, filter, search; never add, change or delete by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Policy)

@@ -59,10 +59,9 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ReadOnlyInlineMixin:
-    """Shown, never written here: the product's edit page writes these through catalog.services."""
-
-    can_delete = False
+class ReadOnlyMixin:
+    """Look, filter, search; never add, change or delete here. Writes go
+    through the services, from the pages, the API or another admin form."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -72,6 +71,16 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInlineMixin(ReadOnlyMixin):
+    """Shown, never written here: the product's edit page writes these through catalog.services."""
+
+    can_delete = False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Look, filter, search; writes go through the services elsewhere."""
 
 
 def product_edit_link(product: DataProduct) -> str:
@@ -162,19 +171,6 @@ class SchemaFieldInline(ReadOnlyInlineMixin, admin.TabularInline):
     extra = 0
     fields = ["position", "name", "data_type", "description", "required", "primary_key", "classification", "is_pii"]
     readonly_fields = fields
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, filter, search; writes go through catalog.services elsewhere."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutputPort)

@@ -141,13 +141,19 @@ def django_db_modify_db_settings(request):
     assert connection.vendor == "postgresql", "the PostgreSQL pass must not run on SQLite"
 
 
-@pytest.fixture(autouse=True)
-def postgres_only(request):
-    """Tests marked `postgres` run in the `--postgres` pass only. On SQLite
-    they are skipped as not applicable (a plain skip, not a missing service,
-    so REQUIRE_SERVICES=1 lets it through: the PostgreSQL pass runs them)."""
-    if request.node.get_closest_marker("postgres") and not request.config.getoption("--postgres"):
-        pytest.skip("PostgreSQL only: runs in the --postgres pass")
+def pytest_collection_modifyitems(config, items):
+    """Each pass runs what belongs to it, and leaves the rest out (deselected,
+    not skipped): tests marked `postgres` run in the `--postgres` pass only;
+    the API fuzz test (marked `fuzz`) serves its own SQLite copy of the demo
+    whatever the pass, so it runs once, in the SQLite pass."""
+    on_postgres = config.getoption("--postgres")
+    kept, left_out = [], []
+    for item in items:
+        elsewhere = item.get_closest_marker("fuzz") if on_postgres else item.get_closest_marker("postgres")
+        (left_out if elsewhere else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 # --- Redis, Celery, SMTP -----------------------------------------------------

@@ -68,12 +68,8 @@ def _wait_for(url: str, server: subprocess.Popen, *, timeout: float = 60) -> Non
 
 
 @pytest.fixture
-def demo_server(request):
+def demo_server():
     """The demo mesh served from a throwaway database; yields (base URL, alice's token, its directory)."""
-    if request.config.getoption("--postgres"):
-        # Its server has a database of its own (SQLite), whatever the pass: once is enough.
-        # The bad-input and schema tests run in both passes.
-        pytest.skip("runs in the SQLite pass")
     directory = Path(tempfile.mkdtemp(prefix="marketplace-fuzz-"))
     env = {
         **os.environ,
