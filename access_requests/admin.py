@@ -7,7 +7,7 @@ the grant action below calls."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from catalog.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from . import services
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy

@@ -1,7 +1,7 @@
 """The access request flow's REST API. Reads come from
 access_requests.queries, every change goes through access_requests.services;
 this module only translates HTTP. The API exception handler
-(marketplace.api) turns a refused change into 400 naming the field, a
+(core.api) turns a refused change into 400 naming the field, a
 forbidden one into 403 and a refused transition into 409.
 
 Objects are looked up among those the caller may read, so another user's
@@ -14,7 +14,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog.filters import StrictFilterSet
+from core.filters import StrictFilterSet
 
 from . import queries, services
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant

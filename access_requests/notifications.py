@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from marketplace import queueing
+from core import queueing
 
 from .models import AccessRequest, Notification
 

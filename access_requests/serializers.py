@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import queries as catalog_queries
-from marketplace.serializers import StrictStrings
+from core.serializers import StrictStrings
 
 from .models import AccessRequest, ApprovalStep, AuditEvent, Grant
 

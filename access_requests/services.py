@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from catalog.models import DataProduct, OutputPort
 from catalog.queries import is_team_member
 from catalog.services import refresh_consumer_counts
-from marketplace.errors import Conflict, Forbidden, ServiceError
+from core.errors import Conflict, Forbidden, ServiceError
 
 from . import audit, queries
 from .models import AccessRequest, ApprovalStep, Grant, Notification, Policy

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from catalog import queries as catalog_queries
-from marketplace.pagination import paginate
+from core.pagination import paginate
 
 from . import notifications as notification_service
 from . import queries, services

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from guardian.admin import GuardedModelAdmin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInlineMixin
+
 from . import services
 from .models import (
     DataProduct,
@@ -57,30 +59,6 @@ class DomainAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
-
-
-class ReadOnlyMixin:
-    """Look, filter, search; never add, change or delete here. Writes go
-    through the services, from the pages, the API or another admin form."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInlineMixin(ReadOnlyMixin):
-    """Shown, never written here: the product's edit page writes these through catalog.services."""
-
-    can_delete = False
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Look, filter, search; writes go through the services elsewhere."""
 
 
 def product_edit_link(product: DataProduct) -> str:

@@ -15,8 +15,8 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api import refuse_empty_parameters
-from marketplace.parsers import JSONParser
+from core.api import refuse_empty_parameters
+from core.parsers import JSONParser
 
 from . import openlineage, queries, search, services, slo as slo_rules
 from .filters import ProductFilter

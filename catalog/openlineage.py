@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from django.utils.dateparse import parse_datetime
 
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 MAX_EVENT_BYTES = 1_000_000

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 
-from marketplace import parsers as bounded_json
+from core import parsers as bounded_json
 
 from .models import DataProduct, Sample, SchemaField
 

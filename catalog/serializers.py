@@ -7,10 +7,10 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.serializers import StrictStrings
+from core.serializers import StrictStrings
 
 from . import queries, slo as slo_rules
-from .markdown import render_markdown
+from core.markdown import render_markdown
 from .models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, ServiceLevelObjective, SLOStatus, Team, TeamMembership, slug_validator
 from .services import FieldSpec, InputSpec, PortSpec
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagLimitError, clean_tags

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from marketplace.errors import Conflict, Forbidden, ServiceError
+from core.errors import Conflict, Forbidden, ServiceError
 
 from . import openlineage, samples, slo as slo_rules
 from .models import (

@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from access_requests import queries as access_queries
 from access_requests.models import ApprovalStep
 from access_requests.services import policy_for
-from marketplace.errors import ServiceError
-from marketplace.pagination import paginate
+from core.errors import ServiceError
+from core.pagination import paginate
 
 from . import queries, services, slo as slo_rules, slo_chart
 from .filters import ProductFilter
 from .forms import LineageForm, ProductForm, SampleForm, SLOForm, SLOFormSet
 from .lineage_layout import layout
-from .markdown import render_markdown
+from core.markdown import render_markdown
 from .models import DataProduct, Domain, OutputPort, Team, TeamMembership
 
 

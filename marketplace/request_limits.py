@@ -13,7 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from .api import too_large_message
+from core.api import too_large_message
 
 
 def _too_large(request) -> HttpResponse:

@@ -55,7 +55,7 @@ class AutoSchema(SpectacularAutoSchema):
         for parameter in operation.get("parameters", []):
             schema = parameter.get("schema", {})
             if parameter["in"] == "query" and schema.get("type") == "string" and "enum" not in schema:
-                # The API refuses `?name=` without a value (marketplace.api.refuse_empty_parameters);
+                # The API refuses `?name=` without a value (core.api.refuse_empty_parameters);
                 # a parameter that may be empty says so with its own minLength.
                 schema.setdefault("minLength", 1)
         return operation

@@ -396,17 +396,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_FILTER_BACKENDS": ["marketplace.api.FilterBackend"],  # django-filter's, refusing `?name=` without a value
-    # JSON nested deeper than marketplace.parsers.MAX_JSON_DEPTH is a 400, not a RecursionError.
+    "DEFAULT_FILTER_BACKENDS": ["core.api.FilterBackend"],  # django-filter's, refusing `?name=` without a value
+    # JSON nested deeper than core.parsers.MAX_JSON_DEPTH is a 400, not a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
-        "marketplace.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # DRF's browsable API allows inline styles on its own pages only (marketplace/renderers.py).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "marketplace.renderers.BrowsableAPIRenderer"],
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
@@ -425,7 +425,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Bodies are documented as JSON (the token endpoint and sample uploads list their other types themselves):
     # nested fields cannot be sent as a form, so a form's schema would promise what is refused.
-    "PARSER_WHITELIST": ["marketplace.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["core.parsers.JSONParser"],
     # Three models have a `status` with different choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "AccessRequestStatusEnum": "access_requests.models.AccessRequest.Status",

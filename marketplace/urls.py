@@ -9,7 +9,9 @@ from rest_framework.routers import DefaultRouter
 from access_requests import api as access_api
 from catalog import api as catalog_api
 
-from . import api, views
+from core import api
+
+from . import views
 from .signin import ObtainToken
 
 

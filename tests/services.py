@@ -309,6 +309,6 @@ def _drop_connections(app) -> None:
     # the configuration as it is now.
     app.__dict__.pop("amqp", None)
     # A new broker: what the queueing breaker learnt about the old one no longer holds.
-    from marketplace import queueing
+    from core import queueing
 
     queueing.breaker.close()

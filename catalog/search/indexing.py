@@ -10,7 +10,7 @@ import weakref
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from marketplace import queueing
+from core import queueing
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from access_requests import notifications, tasks
 from access_requests.models import Notification
-from marketplace import queueing
+from core import queueing
 from tests.factories import Mesh, ProductFactory, TeamFactory, member_of, submit
 from tests.net import SilentBroker
 from tests.services import CeleryWorker, SmtpSink, celery_publishing_to, database_url, wait_until

@@ -1,4 +1,4 @@
-from catalog.markdown import render_markdown
+from core.markdown import render_markdown
 
 
 def test_markdown_is_rendered():

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import SLOMeasurement
-from marketplace.parsers import MAX_JSON_DEPTH
+from core.parsers import MAX_JSON_DEPTH
 from tests.factories import Mesh, define_slo, live_grant, submit
 
 pytestmark = pytest.mark.django_db

@@ -46,7 +46,7 @@ from catalog.models import (
     TeamMembership,
 )
 from catalog.openlineage import dataset_identity
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 
 User = get_user_model()
 
