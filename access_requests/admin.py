@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
+from .models import AccessRequest, ApprovalStep, Grant, Policy
 
 
 @admin.register(Policy)
@@ -90,26 +90,3 @@ class GrantAdmin(ReadOnlyAdmin):
             except services.AccessRequestError as error:
                 self.message_user(request, f"Grant {grant.pk}: {error}", messages.ERROR)
         self.message_user(request, f"Revoked {revoked} grant(s).", messages.SUCCESS)
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["id", "recipient", "kind", "subject", "created_at", "read_at", "delivered_at", "delivery_attempts"]
-    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter), ("read_at", admin.EmptyFieldListFilter)]
-    search_fields = ["recipient__username", "subject", "body"]
-    list_select_related = ["recipient"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["sequence", "occurred_at", "actor_name", "action", "object_type", "object_id", "product_id", "short_hash"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["actor_name", "action", "object_id"]
-    date_hierarchy = "occurred_at"
-    readonly_fields = ["sequence", "occurred_at", "actor", "actor_name", "action", "object_type", "object_id", "product", "payload", "prev_hash", "hash"]
-    show_full_result_count = False
-
-    @admin.display(description="hash")
-    def short_hash(self, event):
-        return event.hash[:12]

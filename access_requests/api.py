@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from core.filters import StrictFilterSet
 
 from . import queries, services
-from .models import AccessRequest, ApprovalStep, AuditEvent, Grant
+from .models import AccessRequest, ApprovalStep, Grant
+from audit.models import AuditEvent
 from .serializers import (
     AccessRequestCreateSerializer,
     AccessRequestSerializer,

@@ -4,6 +4,8 @@ link applies. Computed lazily: a page that never shows them never asks."""
 
 from django.utils.functional import cached_property
 
+from notifications import queries as notification_queries
+
 from . import queries
 
 
@@ -13,7 +15,7 @@ class AccessNavigation:
 
     @cached_property
     def unread_notifications(self) -> int:
-        return queries.unread_count(self.user)
+        return notification_queries.unread_count(self.user)
 
     @cached_property
     def steps_awaiting(self) -> int:

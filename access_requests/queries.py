@@ -12,7 +12,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from catalog.models import DataProduct, Domain, Team, TeamMembership
 from catalog.queries import is_steward
 
-from .models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification
+from .models import AccessRequest, ApprovalStep, Grant
+
+from audit.models import AuditEvent
+
 
 User = get_user_model()
 
@@ -175,18 +178,6 @@ def may_read_audit(user) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or is_steward(user) or TeamMembership.objects.filter(user=user, role=TeamMembership.Role.OWNER).exists()
-
-
-def notifications_of(user) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(recipient=user)
-
-
-def unread_count(user) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(recipient=user, read_at=None).count()
 
 
 def open_request(user, product: DataProduct) -> AccessRequest | None:

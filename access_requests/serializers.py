@@ -9,7 +9,9 @@ from rest_framework import serializers
 from catalog import queries as catalog_queries
 from core.serializers import StrictStrings
 
-from .models import AccessRequest, ApprovalStep, AuditEvent, Grant
+from .models import AccessRequest, ApprovalStep, Grant
+
+from audit.models import AuditEvent
 
 
 class ApprovalStepSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ call these; none repeats a rule written here. Each function runs in one
 transaction, locks the request or grant it changes, writes its audit
 events and its notifications in that same transaction, and keeps the
 django-guardian permission `catalog.access_dataproduct` in step with the
-grants. E-mail goes out after commit (access_requests.notifications).
+grants. E-mail goes out after commit (notifications.services).
 """
 
 from dataclasses import dataclass
@@ -21,9 +21,12 @@ from catalog.queries import is_team_member
 from catalog.services import refresh_consumer_counts
 from core.errors import Conflict, Forbidden, ServiceError
 
-from . import audit, queries
-from .models import AccessRequest, ApprovalStep, Grant, Notification, Policy
-from .notifications import notify
+from audit import trail
+
+from . import queries
+from .models import AccessRequest, ApprovalStep, Grant, Policy
+from notifications.models import Notification
+from notifications.services import notify
 
 ACCESS_PERMISSION = "catalog.access_dataproduct"
 MAX_COMMENT_LENGTH = 2000
@@ -123,7 +126,7 @@ def create_policy(*, by, applies_to: str, **values) -> Policy:
     policy = Policy(applies_to=applies_to, **values)
     policy.full_clean()
     policy.save()
-    audit.record("policy.created", actor=by, obj=policy, payload={name: getattr(policy, name) for name in POLICY_FIELDS})
+    trail.record("policy.created", actor=by, obj=policy, payload={name: getattr(policy, name) for name in POLICY_FIELDS})
     return policy
 
 
@@ -144,7 +147,7 @@ def update_policy(policy: Policy, *, by, **changes) -> Policy:
         return policy
     policy.full_clean()
     policy.save()
-    audit.record("policy.changed", actor=by, obj=policy, payload={"applies_to": policy.applies_to, "changes": changed})
+    trail.record("policy.changed", actor=by, obj=policy, payload={"applies_to": policy.applies_to, "changes": changed})
     return policy
 
 
@@ -154,7 +157,7 @@ def delete_policy(policy: Policy, *, by) -> None:
     FALLBACK_POLICY). Writes a `policy.deleted` audit event with the settings
     it had, in this transaction."""
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
-    audit.record("policy.deleted", actor=by, obj=policy, payload={name: getattr(policy, name) for name in POLICY_FIELDS})
+    trail.record("policy.deleted", actor=by, obj=policy, payload={name: getattr(policy, name) for name in POLICY_FIELDS})
     policy.delete()
 
 
@@ -246,7 +249,7 @@ def submit_request(
         "contains_pii": product.contains_pii,
         "policies": list(policy.applies),
     }
-    audit.record("request.submitted", actor=by, obj=request, product=product, payload=payload)
+    trail.record("request.submitted", actor=by, obj=request, product=product, payload=payload)
 
     if is_team_member(by, product.owner_team):
         _approve(request, by=None, auto=True)
@@ -302,7 +305,7 @@ def approve_step(step: ApprovalStep, *, by, comment: str = "") -> AccessRequest:
         raise DecisionError("You approved another step of this request already: a second approver must be someone else.")
     step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.APPROVED, by, comment, timezone.now()
     step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
-    audit.record("step.approved", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
+    trail.record("step.approved", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
     if not request.steps.exclude(status=ApprovalStep.Status.APPROVED).exists():
         _approve(request, by=by, auto=False)
     return request
@@ -325,8 +328,8 @@ def reject_step(step: ApprovalStep, *, by, comment: str) -> AccessRequest:
     request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
     request.status, request.decided_at = AccessRequest.Status.REJECTED, now
     request.save(update_fields=["status", "decided_at"])
-    audit.record("step.rejected", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
-    audit.record("request.rejected", actor=by, obj=request, product=request.product, payload={"comment": comment})
+    trail.record("step.rejected", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
+    trail.record("request.rejected", actor=by, obj=request, product=request.product, payload={"comment": comment})
     notify(
         [request.requester],
         kind=Notification.Kind.REQUEST_REJECTED,
@@ -353,10 +356,10 @@ def _approve(request: AccessRequest, *, by, auto: bool) -> Grant:
     )
     assign_perm(ACCESS_PERMISSION, request.requester, request.product)
     action = "request.auto_approved" if auto else "request.approved"
-    audit.record(action, actor=request.requester if auto else by, obj=request, product=request.product, payload={
+    trail.record(action, actor=request.requester if auto else by, obj=request, product=request.product, payload={
         "reason": "the requester is a member of the owning team" if auto else "every step approved",
     })
-    audit.record("grant.created", actor=by, obj=grant, product=request.product, payload={
+    trail.record("grant.created", actor=by, obj=grant, product=request.product, payload={
         "user": request.requester.get_username(),
         "starts_at": grant.starts_at.isoformat(),
         "ends_at": grant.ends_at.isoformat(),
@@ -386,7 +389,7 @@ def withdraw_request(request: AccessRequest, *, by) -> AccessRequest:
     request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
     request.status, request.decided_at = AccessRequest.Status.WITHDRAWN, timezone.now()
     request.save(update_fields=["status", "decided_at"])
-    audit.record("request.withdrawn", actor=by, obj=request, product=request.product)
+    trail.record("request.withdrawn", actor=by, obj=request, product=request.product)
     notify(
         [approver for step in open_steps for approver in queries.approvers_of(step)],
         kind=Notification.Kind.REQUEST_WITHDRAWN,
@@ -422,7 +425,7 @@ def revoke_grant(grant: Grant, *, by, reason: str) -> Grant:
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = timezone.now(), by, reason[:MAX_REASON_LENGTH]
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     _end_grant(grant)
-    audit.record("grant.revoked", actor=by, obj=grant, product=grant.product, payload={"user": grant.user.get_username(), "reason": grant.revoke_reason})
+    trail.record("grant.revoked", actor=by, obj=grant, product=grant.product, payload={"user": grant.user.get_username(), "reason": grant.revoke_reason})
     notify(
         [grant.user],
         kind=Notification.Kind.GRANT_REVOKED,
@@ -448,7 +451,7 @@ def expire_grants(*, now=None) -> int:
             grant.expired_at = now
             grant.save(update_fields=["expired_at"])
             _end_grant(grant)
-            audit.record("grant.expired", obj=grant, product=grant.product, at=now, payload={
+            trail.record("grant.expired", obj=grant, product=grant.product, at=now, payload={
                 "user": grant.user.get_username(), "ended_at": grant.ends_at.isoformat(),
             })
             notify(
@@ -488,7 +491,7 @@ def send_reminders(*, now=None) -> tuple[int, int]:
                 step.escalated_at = now
                 step.reminded_at = step.reminded_at or now
                 step.save(update_fields=["escalated_at", "reminded_at"])
-                audit.record("step.escalated", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role, "open_hours": int(age.total_seconds() // 3600)})
+                trail.record("step.escalated", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role, "open_hours": int(age.total_seconds() // 3600)})
                 notify(
                     queries.domain_owners(product.domain),
                     kind=Notification.Kind.STEP_ESCALATED,
@@ -500,7 +503,7 @@ def send_reminders(*, now=None) -> tuple[int, int]:
             elif age >= policy.reminder_after and step.reminded_at is None:
                 step.reminded_at = now
                 step.save(update_fields=["reminded_at"])
-                audit.record("step.reminded", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role})
+                trail.record("step.reminded", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role})
                 notify(
                     queries.approvers_of(step),
                     kind=Notification.Kind.STEP_REMINDER,

@@ -15,7 +15,4 @@ urlpatterns = [
     path("products/<slug:slug>/request-access/", views.request_access, name="request-access"),
     path("products/<slug:slug>/consumers/", views.consumers, name="consumers"),
     path("audit/", views.audit_trail, name="audit"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.mark_notifications_read, name="notifications-read"),
-    path("notifications/<int:pk>/open/", views.open_notification, name="notification-open"),
 ]

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from catalog import queries as catalog_queries
 from core.pagination import paginate
 
-from . import notifications as notification_service
 from . import queries, services
 from .forms import AuditFilterForm, DecisionForm, RequestAccessForm, RevokeForm
 from .models import AccessRequest, ApprovalStep
@@ -235,38 +234,3 @@ def audit_trail(request):
     for event in page.object_list:
         event.summary = _payload_summary(event.payload)
     return render(request, "access_requests/audit.html", {"form": form, "page": page}, status=status)
-
-
-# --- notifications -------------------------------------------------------------------
-
-
-@login_required
-def notifications(request):
-    page = paginate(request, queries.notifications_of(request.user), 25)
-    return render(request, "access_requests/notifications.html", {"page": page, "unread": queries.unread_count(request.user)})
-
-
-@login_required
-@require_POST
-def open_notification(request, pk):
-    """Mark one of my notifications read and follow its link. A POST (a
-    button that looks like the link), since opening it changes it."""
-    notification = queries.notifications_of(request.user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404("No such notification.")
-    notification_service.mark_read(request.user, notification_ids=[notification.pk])
-    target = notification.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        return redirect(target)
-    return redirect("access_requests:notifications")
-
-
-@login_required
-@require_POST
-def mark_notifications_read(request):
-    marked = notification_service.mark_read(request.user)
-    if marked:
-        messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} read.")
-    else:
-        messages.info(request, "Nothing was unread.")
-    return redirect("access_requests:notifications")

@@ -265,7 +265,7 @@ def update_product(
 
 def _audit_governance_changes(product: DataProduct, before: dict, *, by) -> None:
     """Changes that decide who may use a product, and how, go into the audit trail."""
-    from access_requests import audit
+    from audit import trail
 
     after = {"owner_team": product.owner_team.slug, "status": product.status, "classification": product.classification, "contains_pii": product.contains_pii}
     actions = {"owner_team": "product.owner_changed", "status": "product.status_changed", "classification": "product.classification_changed", "contains_pii": "product.classification_changed"}
@@ -274,7 +274,7 @@ def _audit_governance_changes(product: DataProduct, before: dict, *, by) -> None
         if before[name] != after[name]:
             changed.setdefault(action, {})[name] = {"from": before[name], "to": after[name]}
     for action, payload in changed.items():
-        audit.record(action, actor=by, obj=product, product=product, payload=payload)
+        trail.record(action, actor=by, obj=product, product=product, payload=payload)
 
 
 def _apply_status(product: DataProduct, status: str) -> None:
@@ -923,8 +923,8 @@ def _refresh_slo_batch(product_ids: list[int], now: datetime) -> list[int]:
 
 
 def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective]) -> None:
-    from access_requests.models import Notification
-    from access_requests.notifications import notify
+    from notifications.models import Notification
+    from notifications.services import notify
     from access_requests.queries import consumers_of, product_owners
 
     for product in DataProduct.objects.filter(pk__in=product_ids).order_by("pk"):

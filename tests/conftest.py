@@ -254,10 +254,10 @@ def audit_signing_key(tmp_path_factory):
     Returns the private key's path."""
     from django.test import override_settings
 
-    from access_requests import audit_checkpoints
+    from audit import checkpoints
 
     directory = tmp_path_factory.mktemp("audit-key")
-    private_pem, public_pem = audit_checkpoints.new_key_pair()
+    private_pem, public_pem = checkpoints.new_key_pair()
     (directory / "signing.pem").write_bytes(private_pem)
     (directory / "signing.pub").write_bytes(public_pem)
     values = {
@@ -309,7 +309,7 @@ def committing_tests_start_clean(request):
     request.getfixturevalue("transactional_db")
     from django.core.cache import cache
 
-    from access_requests import audit
+    from audit import trail
     from access_requests.models import Policy
     from access_requests.policies import create_default_policies
     from catalog import search
@@ -317,6 +317,6 @@ def committing_tests_start_clean(request):
     search.database_backend().clear()
     cache.clear()  # the flush restarted the index generation that cached facet counts are keyed by
     create_default_policies(Policy)
-    audit.create_triggers()
+    trail.create_triggers()
     yield
-    audit.drop_triggers()
+    trail.drop_triggers()

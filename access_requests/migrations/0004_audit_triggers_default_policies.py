@@ -5,14 +5,14 @@ from django.db import migrations
 
 
 def create_triggers(apps, schema_editor):
-    from access_requests.audit import TRIGGERS_SQL
+    from audit.trail import TRIGGERS_SQL
 
     for statement in TRIGGERS_SQL[schema_editor.connection.vendor]:
         schema_editor.execute(statement, params=None)
 
 
 def drop_triggers(apps, schema_editor):
-    from access_requests.audit import DROP_TRIGGERS_SQL
+    from audit.trail import DROP_TRIGGERS_SQL
 
     for statement in DROP_TRIGGERS_SQL[schema_editor.connection.vendor]:
         schema_editor.execute(statement, params=None)

@@ -7,13 +7,13 @@ from django.db import migrations
 
 
 def create_chain_triggers(apps, schema_editor):
-    from access_requests.audit import CHAIN_TRIGGERS, create_triggers
+    from audit.trail import CHAIN_TRIGGERS, create_triggers
 
     create_triggers(schema_editor.connection, names=CHAIN_TRIGGERS)
 
 
 def drop_chain_triggers(apps, schema_editor):
-    from access_requests.audit import CHAIN_TRIGGERS, drop_triggers
+    from audit.trail import CHAIN_TRIGGERS, drop_triggers
 
     drop_triggers(schema_editor.connection, names=CHAIN_TRIGGERS)
 

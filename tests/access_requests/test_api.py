@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 
 from access_requests import services
 from access_requests import queries
-from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant
+from access_requests.models import AccessRequest, ApprovalStep, Grant
+from audit.models import AuditEvent
 from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from access_requests import audit, services
-from access_requests.models import AccessRequest, AuditEvent
+from access_requests import services
+from audit import trail as audit
+from access_requests.models import AccessRequest
+from audit.models import AuditEvent
 from tests.factories import Mesh, submit
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,13 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from access_requests import audit, audit_checkpoints, services, tasks
-from access_requests.models import AuditChainHead, AuditEvent
+from audit import tasks as audit_tasks
+from audit import trail
+
+from audit import checkpoints as audit_checkpoints
+
+from access_requests import services, tasks
+from audit.models import AuditChainHead, AuditEvent
 from tests.factories import Mesh, UserFactory, submit
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +39,7 @@ def append(count: int) -> list[AuditEvent]:
     events = []
     for number in range(count):
         with transaction.atomic():
-            events.append(audit.record("test.note", actor=user, obj=user, payload={"note": number}))
+            events.append(trail.record("test.note", actor=user, obj=user, payload={"note": number}))
     return events
 
 
@@ -46,12 +51,12 @@ def execute(sql: str, params=()) -> None:
 def tamper(*statements: tuple[str, list]) -> None:
     """Write behind the application's back, as someone with database access
     would: drop every trigger, write, put the triggers back."""
-    audit.drop_triggers()
+    trail.drop_triggers()
     try:
         for sql, params in statements:
             execute(sql, params)
     finally:
-        audit.create_triggers()
+        trail.create_triggers()
 
 
 def recomputed_from(sequence: int, change) -> list[tuple[str, list]]:
@@ -59,11 +64,11 @@ def recomputed_from(sequence: int, change) -> list[tuple[str, list]]:
     `change(event)` applied and every hash recomputed, and move the head:
     a chain that is internally perfect."""
     statements = []
-    prev_hash = AuditEvent.objects.get(sequence=sequence - 1).hash if sequence > 1 else audit.GENESIS_HASH
+    prev_hash = AuditEvent.objects.get(sequence=sequence - 1).hash if sequence > 1 else trail.GENESIS_HASH
     for event in AuditEvent.objects.filter(sequence__gte=sequence).order_by("sequence"):
         change(event)
         event.prev_hash = prev_hash
-        event.hash = audit.compute_hash(event, prev_hash)
+        event.hash = trail.compute_hash(event, prev_hash)
         statements.append(
             (f"UPDATE {EVENTS} SET actor_name = %s, payload = %s, prev_hash = %s, hash = %s WHERE sequence = %s",
              [event.actor_name, json.dumps(event.payload), event.prev_hash, event.hash, event.sequence])
@@ -108,7 +113,7 @@ def test_intact_trail_with_checkpoints_verifies_and_counts_unanchored_events(anc
 
 def test_events_after_the_last_checkpoint_are_not_a_failure():
     append(3)
-    report = audit.verify_trail()
+    report = trail.verify_trail()
     assert (report.broken, report.unanchored, report.checked) == (None, 3, 3)
     assert "Not yet anchored: 3 events (#1–#3)" in verify_output()
 
@@ -135,7 +140,7 @@ def test_deleted_tail_with_the_head_moved_back_is_found_through_the_checkpoint(a
         (f"DELETE FROM {EVENTS} WHERE sequence > 8", []),
         (f"UPDATE {HEAD} SET sequence = 8, hash = %s WHERE id = 1", [eight.hash]),
     )
-    assert audit.verify_trail().broken.sequence == 9
+    assert trail.verify_trail().broken.sequence == 9
     message = verify_fails()
     assert "event #9: missing: checkpoint #1" in message
     assert "signs the chain through event #10, but the last event is #8 (the trail was truncated)" in message
@@ -156,7 +161,7 @@ def test_recomputed_chain_without_any_checkpoint_is_the_limit_of_the_hash_chain(
     """Without a checkpoint the hash chain alone cannot tell: this is why checkpoints exist."""
     append(6)
     tamper(*recomputed_from(2, lambda event: setattr(event, "actor_name", "mallory")))
-    assert audit.verify_trail().broken is None
+    assert trail.verify_trail().broken is None
 
 
 def test_replacing_insert_is_refused_by_the_database(anchored_trail):
@@ -292,9 +297,9 @@ def test_checkpoint_refuses_to_sign_a_head_behind_the_last_checkpoint(three_chec
 
 def test_hourly_task_writes_a_checkpoint_when_events_came():
     append(2)
-    assert tasks.checkpoint_audit_trail() == 1
-    assert tasks.checkpoint_audit_trail() is None
-    assert django_settings.CELERY_BEAT_SCHEDULE["checkpoint-audit-trail"]["task"] == "access_requests.tasks.checkpoint_audit_trail"
+    assert audit_tasks.checkpoint_audit_trail() == 1
+    assert audit_tasks.checkpoint_audit_trail() is None
+    assert django_settings.CELERY_BEAT_SCHEDULE["checkpoint-audit-trail"]["task"] == "audit.tasks.checkpoint_audit_trail"
 
 
 def test_checkpoint_audit_command_signs_the_head():
@@ -311,7 +316,7 @@ def test_verify_key_alone_checks_checkpoints(three_checkpoints, settings, audit_
     settings.AUDIT_SIGNING_KEY_FILE = ""
     settings.AUDIT_VERIFY_KEY = audit_signing_key.with_suffix(".pub").read_text()
     settings.AUDIT_VERIFY_KEY_FILE = ""
-    assert audit.verify_trail().broken is None
+    assert trail.verify_trail().broken is None
 
 
 # --- every N events, after commit ----------------------------------------------
@@ -426,7 +431,7 @@ def test_concurrent_writers_never_fork_the_checkpoint_chain(settings):
     results = at_once(*[lambda consumer=consumer: submit(mesh, by=consumer) for consumer in consumers])
 
     assert not [result for result in results if isinstance(result, Exception)]
-    report = audit.verify_trail()
+    report = trail.verify_trail()
     assert report.broken is None
     assert report.checkpoints, "at least one writer won"
     assert sorted(os.listdir(checkpoint_path(""))) == [audit_checkpoints.file_name(n) for n in range(1, len(report.checkpoints) + 1)]

@@ -11,8 +11,11 @@ import threading
 import pytest
 from django.db import connection
 
-from access_requests import audit, services
-from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant
+from audit import trail
+
+from access_requests import services
+from access_requests.models import AccessRequest, ApprovalStep, Grant
+from audit.models import AuditEvent
 from catalog.models import TeamMembership
 from tests.factories import Mesh, UserFactory, member_of, submit
 
@@ -47,7 +50,7 @@ def at_once(*actions) -> list:
 
 
 def chain_holds() -> None:
-    checked, broken = audit.verify()
+    checked, broken = trail.verify()
     assert (checked, broken) == (AuditEvent.objects.count(), None)
     sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, len(sequences) + 1))

@@ -18,8 +18,11 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from access_requests import notifications, tasks
-from access_requests.models import Notification
+from notifications import tasks as notification_tasks
+from notifications import delivery, services as notification_services
+
+from access_requests import tasks
+from notifications.models import Notification
 from core import queueing
 from tests.factories import Mesh, ProductFactory, TeamFactory, member_of, submit
 from tests.net import SilentBroker
@@ -68,7 +71,7 @@ def test_a_mail_server_that_stalls_for_30_seconds_neither_delays_nor_fails_a_req
 
     def deliver(notification_id: int) -> None:
         try:
-            outcome.append(notifications.deliver(notification_id))
+            outcome.append(delivery.deliver(notification_id))
         finally:
             connections.close_all()  # this thread's own connections
 
@@ -84,7 +87,7 @@ def test_a_mail_server_that_stalls_for_30_seconds_neither_delays_nor_fails_a_req
 
             notification.refresh_from_db()
             being_sent = (notification.delivered_at, notification.claimed_until is not None)
-            swept = list(notifications.undelivered().values_list("pk", flat=True))
+            swept = list(delivery.undelivered().values_list("pk", flat=True))
     finally:
         answer.set()
         sender.join(timeout=15)
@@ -98,7 +101,7 @@ def test_a_mail_server_that_stalls_for_30_seconds_neither_delays_nor_fails_a_req
     notification.refresh_from_db()
     assert notification.delivered_at is not None
     assert (notification.delivery_attempts, notification.claimed_until, notification.claim_token) == (1, None, "")
-    assert message_ids(stalling) == [notifications.message_id(notification)]
+    assert message_ids(stalling) == [delivery.message_id(notification)]
 
 
 @pytest.mark.django_db
@@ -108,16 +111,16 @@ def test_a_notification_claimed_by_a_live_sender_is_not_sent_again_until_its_cla
     # Another sender claimed it a moment ago and is talking to the mail server.
     Notification.objects.filter(pk=notification.pk).update(claimed_until=timezone.now() + timezone.timedelta(seconds=60), claim_token="another")
 
-    assert notifications.deliver(notification.pk) is False
-    assert list(notifications.undelivered()) == []
+    assert delivery.deliver(notification.pk) is False
+    assert list(delivery.undelivered()) == []
     assert mailoutbox == []
 
     # That sender died: its claim lapses.
     Notification.objects.filter(pk=notification.pk).update(claimed_until=timezone.now() - timezone.timedelta(seconds=1))
 
-    assert notifications.deliver(notification.pk) is True
+    assert delivery.deliver(notification.pk) is True
     assert [message.to for message in mailoutbox] == [[mesh.owner.email]]
-    assert mailoutbox[0].extra_headers["Message-ID"] == notifications.message_id(notification)
+    assert mailoutbox[0].extra_headers["Message-ID"] == delivery.message_id(notification)
 
 
 def test_a_lease_no_longer_than_the_smtp_timeout_is_refused():
@@ -157,7 +160,7 @@ def test_a_silent_broker_answers_requests_within_half_a_second_and_their_mail_go
             broker.answer_from(redis_server.port)  # the broker is back, at the same address
             time.sleep(settings.TASK_QUEUE_BREAKER_RESET_SECONDS)  # the breaker lets one publish try again
             third = request_access(client, mesh.other_owner, mesh.product)
-            sweep = tasks.sweep_notifications.delay()
+            sweep = notification_tasks.sweep_notifications.delay()
         wait_until(
             lambda: not Notification.objects.filter(delivered_at=None).exists(), timeout=20, message=f"every notification delivered (sweep {sweep.id})"
         )
@@ -229,10 +232,10 @@ def test_a_worker_killed_after_the_mail_server_took_the_mail_leads_to_a_second_c
         sink.before_reply = None
         notification = Notification.objects.get(request=request)
         left = (notification.delivered_at, notification.delivery_attempts, notification.claimed_until is not None)
-        while_claimed = tasks.sweep_notifications()
+        while_claimed = notification_tasks.sweep_notifications()
 
         time.sleep(max(0.0, (notification.claimed_until - timezone.now()).total_seconds()) + 0.2)
-        after_the_claim_lapsed = tasks.sweep_notifications()
+        after_the_claim_lapsed = notification_tasks.sweep_notifications()
     finally:
         worker.stop()
         sink.stop()
@@ -243,7 +246,7 @@ def test_a_worker_killed_after_the_mail_server_took_the_mail_leads_to_a_second_c
     notification.refresh_from_db()
     assert (notification.delivered_at is not None, notification.delivery_attempts) == (True, 2)
     assert [message["to"] for message in sink.messages] == [[mesh.owner.email]] * 2
-    assert message_ids(sink) == [notifications.message_id(notification)] * 2
+    assert message_ids(sink) == [delivery.message_id(notification)] * 2
 
     client.force_login(mesh.owner)
     inbox = client.get("/notifications/")

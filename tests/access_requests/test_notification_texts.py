@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from access_requests import services
-from access_requests.models import Notification
+from notifications.models import Notification
 from tests.factories import Mesh, submit
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,9 @@ import pytest
 from django.utils import timezone
 
 from access_requests import services
-from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
+from access_requests.models import AccessRequest, ApprovalStep, Grant, Policy
+from audit.models import AuditEvent
+from notifications.models import Notification
 from catalog import queries as catalog_queries
 from catalog import services as catalog_services
 from catalog.models import DataProduct

@@ -12,9 +12,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from notifications import tasks as notification_tasks
 from access_requests import services, tasks
-from access_requests.models import AccessRequest, Notification
-from access_requests.notifications import DeliveryFailed
+from access_requests.models import AccessRequest
+from notifications.models import Notification
+from notifications.delivery import DeliveryFailed
 from tests.factories import Mesh, submit
 from tests.net import free_port
 from tests.services import celery_publishing_to, wait_until
@@ -61,7 +63,7 @@ def test_notifications_are_written_with_the_change_and_queued_only_after_commit(
             assert queue.llen("celery") == 0
         assert queue.llen("celery") == 1
     message = json.loads(queue.lpop("celery"))
-    assert message["headers"]["task"] == "access_requests.tasks.deliver_notifications"
+    assert message["headers"]["task"] == "notifications.tasks.deliver_notifications"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,8 +119,8 @@ def test_delivering_twice_sends_once():
     request = submit(mesh)  # in this rolled-back test nothing runs on commit
     ids = list(Notification.objects.filter(request=request).values_list("pk", flat=True))
 
-    first = tasks.deliver_notifications(notification_ids=ids)
-    second = tasks.deliver_notifications(notification_ids=ids)
+    first = notification_tasks.deliver_notifications(notification_ids=ids)
+    second = notification_tasks.deliver_notifications(notification_ids=ids)
 
     assert (first, second) == (1, 0)
     assert [message.to for message in mail.outbox] == [[mesh.owner.email]]
@@ -134,8 +136,8 @@ def test_worker_running_the_same_delivery_twice_sends_once(celery_worker, redis_
 
     with celery_publishing_to(redis_server.url(0)):
         # As when the broker redelivers a task whose acknowledgement was lost.
-        first = tasks.deliver_notifications.delay(notification_ids=ids)
-        second = tasks.deliver_notifications.delay(notification_ids=ids)
+        first = notification_tasks.deliver_notifications.delay(notification_ids=ids)
+        second = notification_tasks.deliver_notifications.delay(notification_ids=ids)
 
     assert (task_result(celery_worker, first.id), task_result(celery_worker, second.id)) == ("1", "0")
     assert recipients(smtp_outbox) == [mesh.owner.email]
@@ -143,7 +145,7 @@ def test_worker_running_the_same_delivery_twice_sends_once(celery_worker, redis_
 
 
 def test_tasks_are_acknowledged_late_and_rejected_when_the_worker_is_lost():
-    for task in (tasks.deliver_notifications, tasks.sweep_notifications, tasks.expire_grants, tasks.send_reminders):
+    for task in (notification_tasks.deliver_notifications, notification_tasks.sweep_notifications, tasks.expire_grants, tasks.send_reminders):
         assert (task.name, task.acks_late, task.reject_on_worker_lost) == (task.name, True, True)
 
 
@@ -173,7 +175,7 @@ def test_broker_outage_neither_blocks_decisions_nor_loses_notifications(celery_w
     assert smtp_outbox.messages == []
 
     with celery_publishing_to(redis_server.url(0)):  # the broker is back
-        sweep = tasks.sweep_notifications.delay()
+        sweep = notification_tasks.sweep_notifications.delay()
 
     assert task_result(celery_worker, sweep.id) == "3"
     wait_for_delivery(celery_worker, request=request)
@@ -193,19 +195,19 @@ def test_failing_mail_server_counts_the_attempt_and_the_sweep_tries_again(settin
     notification = Notification.objects.get(request=request)
 
     with pytest.raises(DeliveryFailed):
-        tasks.deliver_notifications(notification_ids=[notification.pk])
+        notification_tasks.deliver_notifications(notification_ids=[notification.pk])
     notification.refresh_from_db()
     assert (notification.delivered_at, notification.delivery_attempts) == (None, 1)
     assert notification.last_error.startswith("ConnectionRefusedError")
 
-    assert tasks.sweep_notifications() == 0  # still down: counted again, kept for the next sweep
+    assert notification_tasks.sweep_notifications() == 0  # still down: counted again, kept for the next sweep
     notification.refresh_from_db()
     assert (notification.delivered_at, notification.delivery_attempts) == (None, 2)
 
     settings.EMAIL_PORT = smtp_outbox.port  # the mail server is back
-    assert tasks.sweep_notifications() == 1
+    assert notification_tasks.sweep_notifications() == 1
     notification.refresh_from_db()
     assert notification.delivered_at is not None
     assert (notification.delivery_attempts, notification.last_error) == (3, "")
     assert recipients(smtp_outbox) == [mesh.owner.email]
-    assert tasks.sweep_notifications() == 0
+    assert notification_tasks.sweep_notifications() == 0

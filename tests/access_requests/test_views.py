@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_requests import services
-from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification
+from access_requests.models import AccessRequest, ApprovalStep, Grant
+from audit.models import AuditEvent
+from notifications.models import Notification
 from catalog.models import DataProduct
 from tests.factories import Mesh, ProductFactory, submit
 
@@ -47,10 +49,10 @@ def approved(mesh, **kwargs) -> Grant:
 
 
 @pytest.mark.parametrize("name, args", [
-    ("my-access", []), ("inbox", []), ("audit", []), ("notifications", []), ("request", [1]),
+    ("my-access", []), ("inbox", []), ("audit", []), ("notifications:list", []), ("request", [1]),
 ])
 def test_anonymous_users_are_sent_to_sign_in(client, name, args):
-    url = reverse(f"access_requests:{name}", args=args)
+    url = reverse(name if ":" in name else f"access_requests:{name}", args=args)
 
     response = client.get(url)
 
@@ -81,7 +83,7 @@ def test_anonymous_posts_change_nothing_and_are_sent_to_sign_in(client, name):
 
 
 def test_anonymous_post_to_mark_notifications_read_is_sent_to_sign_in(client):
-    assert client.post(reverse("access_requests:notifications-read"))["Location"].startswith("/accounts/login/")
+    assert client.post(reverse("notifications:read"))["Location"].startswith("/accounts/login/")
 
 
 # --- requesting -------------------------------------------------------------------
@@ -616,7 +618,7 @@ def test_notifications_page_lists_mine_with_unread_highlighted(as_user):
     submit(mesh)
     submit(Mesh())  # notifies another owner
 
-    response = as_user(mesh.owner).get(reverse("access_requests:notifications"))
+    response = as_user(mesh.owner).get(reverse("notifications:list"))
 
     html = response.content.decode()
     assert [n.recipient for n in response.context["page"]] == [mesh.owner]
@@ -629,9 +631,9 @@ def test_mark_all_read(as_user):
     submit(mesh)
     submit(Mesh(), by=mesh.requester)
 
-    response = as_user(mesh.owner).post(reverse("access_requests:notifications-read"))
+    response = as_user(mesh.owner).post(reverse("notifications:read"))
 
-    assert response["Location"] == reverse("access_requests:notifications")
+    assert response["Location"] == reverse("notifications:list")
     assert flashed(response) == ["Marked 1 notification read."]
     assert Notification.objects.filter(recipient=mesh.owner, read_at=None).count() == 0
     assert Notification.objects.filter(read_at=None).count() == 1  # the other owner's stays unread
@@ -642,7 +644,7 @@ def test_opening_a_notification_marks_it_read_and_follows_it(as_user):
     submit(mesh)
     notification = Notification.objects.get(recipient=mesh.owner)
 
-    response = as_user(mesh.owner).post(reverse("access_requests:notification-open", args=[notification.pk]))
+    response = as_user(mesh.owner).post(reverse("notifications:open", args=[notification.pk]))
 
     assert response["Location"] == reverse("access_requests:inbox")
     notification.refresh_from_db()
@@ -654,9 +656,9 @@ def test_the_notifications_page_opens_a_notification_with_a_form_that_posts(as_u
     submit(mesh)
     notification = Notification.objects.get(recipient=mesh.owner)
 
-    html = as_user(mesh.owner).get(reverse("access_requests:notifications")).content.decode()
+    html = as_user(mesh.owner).get(reverse("notifications:list")).content.decode()
 
-    opener = reverse("access_requests:notification-open", args=[notification.pk])
+    opener = reverse("notifications:open", args=[notification.pk])
     assert f'id="open-notification-{notification.pk}" class="notification-open" method="post" action="{opener}"' in html
     assert f'type="submit" form="open-notification-{notification.pk}">{notification.subject}</button>' in html
 
@@ -666,8 +668,8 @@ def test_reading_the_notifications_page_marks_nothing_read(as_user):
     submit(mesh)
     notification = Notification.objects.get(recipient=mesh.owner)
 
-    list_response = as_user(mesh.owner).get(reverse("access_requests:notifications"), {"read": notification.pk})
-    open_response = as_user(mesh.owner).get(reverse("access_requests:notification-open", args=[notification.pk]))
+    list_response = as_user(mesh.owner).get(reverse("notifications:list"), {"read": notification.pk})
+    open_response = as_user(mesh.owner).get(reverse("notifications:open", args=[notification.pk]))
 
     assert list_response.status_code == 200
     assert open_response.status_code == 405
@@ -680,7 +682,7 @@ def test_one_cannot_open_someone_elses_notification(as_user):
     submit(mesh)
     notification = Notification.objects.get(recipient=mesh.owner)
 
-    response = as_user(mesh.consumer).post(reverse("access_requests:notification-open", args=[notification.pk]))
+    response = as_user(mesh.consumer).post(reverse("notifications:open", args=[notification.pk]))
 
     assert response.status_code == 404
     notification.refresh_from_db()

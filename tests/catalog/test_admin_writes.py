@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from access_requests.models import AuditEvent
+from audit.models import AuditEvent
 from catalog.models import DataProduct, LineageNode, OutputPort, SchemaField, Tag
 from tests.factories import DomainFactory, Mesh, TeamFactory, member_of
 

@@ -14,8 +14,10 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from access_requests import audit
-from access_requests.models import AccessRequest, ApprovalStep, AuditEvent, Grant, Notification, Policy
+from audit import trail
+from access_requests.models import AccessRequest, ApprovalStep, Grant, Policy
+from audit.models import AuditEvent
+from notifications.models import Notification
 from catalog import queries
 from catalog.models import (
     DataProduct,
@@ -245,7 +247,7 @@ def test_access_requests_cover_every_status_and_fill_most_requested():
 
 def test_demo_access_history_went_through_the_services():
     """Steps, grants, the permission and the audit chain are what the real flow writes."""
-    assert audit.verify() == (AuditEvent.objects.count(), None)
+    assert trail.verify() == (AuditEvent.objects.count(), None)
     states = Counter(grant.state for grant in Grant.objects.all())
     assert states["live"] >= 5 and states["expired"] >= 1 and states["revoked"] >= 1
     for request in AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED, auto_approved=False):

@@ -22,7 +22,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from access_requests import services as access_services
-from access_requests.models import AccessRequest, Notification
+from access_requests.models import AccessRequest
+from notifications.models import Notification
 from catalog import queries, search
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, SLOStatus, Team

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from access_requests.models import Notification
+from notifications.models import Notification
 from catalog import services
 from catalog.models import DataProduct, SLOMeasurement
 from tests.access_requests.test_concurrency import ROUNDS, at_once

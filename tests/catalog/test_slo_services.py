@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework.exceptions import ValidationError
 
 from access_requests import services as access_services
-from access_requests.models import Notification
+from notifications.models import Notification
 from catalog import services
 from catalog.models import DataProduct, ServiceLevelObjective, SLOMeasurement, SLOStatus
 from catalog.serializers import MeasurementSerializer

@@ -2,7 +2,8 @@ import pytest
 from django.contrib import admin
 
 from access_requests import services
-from access_requests.models import AuditEvent, Policy
+from audit.models import AuditEvent
+from access_requests.models import Policy
 from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +60,10 @@ def test_audit_events_are_read_only_in_the_admin(client):
     submit(mesh)
     client.force_login(mesh.admin)
     event = AuditEvent.objects.get()
-    page = client.get(f"/admin/access_requests/auditevent/{event.pk}/change/")
+    page = client.get(f"/admin/audit/auditevent/{event.pk}/change/")
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
-    assert client.post(f"/admin/access_requests/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.count() == 1
 
 

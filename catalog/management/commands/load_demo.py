@@ -29,9 +29,12 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from access_requests import notifications as access_notifications, queries as access_queries, services as access_services
-from access_requests.models import AccessRequest, Notification
-from access_requests.notifications import mark_read
+from notifications import delivery
+
+from access_requests import queries as access_queries, services as access_services
+from access_requests.models import AccessRequest
+from notifications.models import Notification
+from notifications.services import mark_read
 from catalog import demo_data, samples, services, slo as slo_rules
 from catalog.models import (
     DataProduct,
@@ -88,8 +91,8 @@ class Command(BaseCommand):
             self.mark_old_notifications_read(users)
             services.refresh_consumer_counts(product.pk for product in products.values())
             # Before commit, so that a worker (with a real broker) finds them delivered too.
-            for notification_id in access_notifications.undelivered().values_list("pk", flat=True):
-                access_notifications.deliver(notification_id)
+            for notification_id in delivery.undelivered().values_list("pk", flat=True):
+                delivery.deliver(notification_id)
         if self.verbose:
             self.print_sign_ins(seconds=time.monotonic() - started)
 

@@ -26,8 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import audit_checkpoints
-from .audit_checkpoints import Checkpoint, CheckpointInvalid
+from . import checkpoints
+from .checkpoints import Checkpoint, CheckpointInvalid
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -215,7 +215,7 @@ def record(action: str, *, actor=None, obj, product=None, payload: dict | None =
     if event.sequence % settings.AUDIT_CHECKPOINT_EVERY == 0:
         # After the commit, never inside it: signing and storing must not hold
         # the chain's lock, and a failure must not undo the change recorded.
-        transaction.on_commit(audit_checkpoints.write_checkpoint_after_commit)
+        transaction.on_commit(checkpoints.write_checkpoint_after_commit)
     return event
 
 
@@ -267,7 +267,7 @@ def verify_trail(*, batch_size: int = 2000, progress=None, now=None) -> Report:
     last checkpoint are reported as not yet anchored, which is no break."""
     report = Report()
     try:
-        report.checkpoints = audit_checkpoints.load_verified()
+        report.checkpoints = checkpoints.load_verified()
     except CheckpointInvalid as error:
         report.broken = Break(None, str(error))
         return report

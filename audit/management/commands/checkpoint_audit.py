@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from access_requests import audit_checkpoints
+from audit import checkpoints
 
 
 class Command(BaseCommand):
@@ -12,9 +12,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        checkpoint = audit_checkpoints.write_checkpoint()
+        checkpoint = checkpoints.write_checkpoint()
         if checkpoint is None:
-            latest = audit_checkpoints.latest()
+            latest = checkpoints.latest()
             where = f"{latest} covers event #{latest.sequence}" if latest else "the trail has no events"
             self.stdout.write(f"No checkpoint written: nothing new to sign ({where}).")
             return

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from access_requests import audit_checkpoints
+from audit import checkpoints
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if private_path.exists():
             self.stdout.write(f"Audit signing key kept: {private_path} exists (public key: {public_path}).")
             return
-        private_pem, public_pem = audit_checkpoints.new_key_pair()
+        private_pem, public_pem = checkpoints.new_key_pair()
         private_path.parent.mkdir(parents=True, exist_ok=True)
         # Created with mode 0600 from the start: never readable by others, not even for a moment.
         descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -6,8 +6,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from access_requests import audit, audit_checkpoints
-from access_requests.models import AuditEvent
+from audit import checkpoints, trail
+from audit.models import AuditEvent
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             if verbose and total > 10_000:
                 self.stdout.write(f"  checked {checked:,} of {total:,} events")
 
-        report = audit.verify_trail(progress=progress)
+        report = trail.verify_trail(progress=progress)
         if report.broken is not None:
             intact = report.checked if report.broken.intact is None else report.broken.intact
             raise CommandError(f"Audit trail broken at {report.broken} ({intact:,} events before it are intact).")
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             last = report.checkpoints[-1]
             self.stdout.write(
                 f"Checkpoints: {len(report.checkpoints):,} signed, in order, checked with the key "
-                f"{audit_checkpoints.key_id(audit_checkpoints.verify_key())}; the last, {last} of {last.created_at}, "
+                f"{checkpoints.key_id(checkpoints.verify_key())}; the last, {last} of {last.created_at}, "
                 f"anchors events #1–#{last.sequence}."
             )
         else:
