@@ -4,14 +4,12 @@ ranking, snippets and typo correction are the engine's own (sqlite.py,
 postgresql.py)."""
 
 import difflib
-import functools
 import hashlib
 import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import snowballstemmer
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Max
@@ -35,24 +33,20 @@ def marked_to_html(text: str) -> str:
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
-_stemmer = snowballstemmer.stemmer("english")
-
-
-@functools.lru_cache(maxsize=65536)
-def stem_of(word: str) -> str:
-    return _stemmer.stemWord(word)
 SNIPPET_WORDS = 24
 
 
-def _marker(match: "Match"):
+def _marker(match: "Match", stem):
     """A test for whether a word of a product's text matches the query: the
-    same stem as one of the words it stands for, or typed in part."""
-    stems = {stem_of(word) for term in match.terms for word in match.options(term)}
+    same stem as one of the words it stands for, or typed in part. `stem` is
+    the engine's own stemming, so that what it matches is what gets marked."""
+    # A word the engine keeps no token of ("") stands for nothing.
+    stems = {stem(word) for term in match.terms for word in match.options(term)} - {""}
     prefixes = tuple(term for term in match.terms if len(term) >= 3)
 
     def matches(word: str) -> bool:
         word = word.lower()
-        return word.startswith(prefixes) or stem_of(word) in stems
+        return word.startswith(prefixes) or stem(word) in stems
 
     return matches
 
@@ -84,11 +78,12 @@ def snippet(text: str, matches) -> str | None:
     return None
 
 
-def python_highlights(match: "Match", rows) -> dict[int, dict[str, str]]:
+def python_highlights(match: "Match", rows, stem) -> dict[int, dict[str, str]]:
     """Highlights for (product id, name, summary, other text) rows, marked in
-    Python with the same stemming the engines use: cheaper than asking an FTS
-    engine to find the matches again in each document."""
-    matches = _marker(match)
+    Python with `stem`, the stemming the engine matched with (a word to its
+    stem): cheaper than asking an FTS engine to find the matches again in
+    each document."""
+    matches = _marker(match, stem)
     highlights = {}
     for product_id, name, summary, text in rows:
         marked_name, in_name = mark(name, matches)

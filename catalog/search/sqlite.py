@@ -1,6 +1,10 @@
 """SQLite FTS5: bm25 with column weights, porter stemming, prefix matching of
 every word, and a trigram table of the catalog's words for typos."""
 
+import functools
+import sqlite3
+import threading
+
 from django.db import connection
 
 from .database import (
@@ -28,6 +32,40 @@ BM25 = f"bm25({FTS}, {', '.join(str(weight) for weight in WEIGHTS.values())})"
 # Above this share of the catalog, a match's facets are counted from the
 # products that do not match (see SQLiteBackend.count_rows).
 BROAD_MATCH = 0.6
+# The index's tokenizer, as migration 0003 created it.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+@functools.cache
+def _tokenizer() -> sqlite3.Connection:
+    """A private in-memory FTS5 table with the index's tokenizer, to stem
+    with: its fts5vocab table lists the tokens of the one row it holds."""
+    tokenizer = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    tokenizer.execute(f"CREATE VIRTUAL TABLE words USING fts5(word, tokenize = '{TOKENIZE}')")
+    tokenizer.execute("CREATE VIRTUAL TABLE tokens USING fts5vocab(words, 'instance')")
+    return tokenizer
+
+
+_tokenizer_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """`word` as the index holds it (its tokens, space-separated), from FTS5
+    itself (the same SQLite library as Django's connection), so that the
+    highlights mark what the index matched. Python's stemmers do not quite
+    agree with FTS5's: Snowball english keeps "general" and "generate" apart;
+    Snowball's "porter" follows the published algorithm where FTS5 follows
+    Porter's C code ("possibly" and "possible" are one stem only in FTS5),
+    and FTS5 leaves words under three letters unstemmed ("as") and folds
+    diacritics ("café")."""
+    with _tokenizer_lock:
+        tokenizer = _tokenizer()
+        tokenizer.execute("INSERT INTO words (rowid, word) VALUES (1, ?)", [word])
+        try:
+            return " ".join(token for (token,) in tokenizer.execute("SELECT term FROM tokens ORDER BY offset"))
+        finally:
+            tokenizer.execute("DELETE FROM words")
 
 
 def fts_string(term: str) -> str:
@@ -161,7 +199,7 @@ class SQLiteBackend(DatabaseBackend):
                 f"SELECT rowid, name, summary, description || ' ' || ports || ' ' || fields FROM {FTS} WHERE rowid IN ({placeholders})",
                 list(product_ids),
             )
-            return python_highlights(match, cursor.fetchall())
+            return python_highlights(match, cursor.fetchall(), stem)
 
     def suggest_ids(self, terms, candidates: Candidates, limit):
         expression = match_expression(self.match(terms), column="name")

@@ -316,6 +316,21 @@ def test_snippets_escape_the_products_own_html(backend, make_product):
     assert "<mark>" in hit.highlights["name"]
 
 
+def test_a_word_found_through_its_stem_is_marked(backend, make_product):
+    """Every engine stems "possibly" as "possible" (the published Porter
+    algorithm alone does not): what found the hit is what is marked."""
+    make_product(name="Every possible listener", summary="One row per listener.")
+    make_product(name="Possibly duplicated plays", summary="Plays seen twice.")  # so "possibly" is not corrected
+
+    result = find(UserFactory(), "possibly")
+
+    assert result.corrections == {}
+    assert {hit.name: hit.highlights["name"] for hit in result.hits} == {
+        "Every possible listener": "Every <mark>possible</mark> listener",
+        "Possibly duplicated plays": "<mark>Possibly</mark> duplicated plays",
+    }
+
+
 def test_sorts_by_name_newest_and_most_used(backend, make_product):
     first = make_product(name="Bravo royalty")
     second = make_product(name="Alpha royalty")

@@ -1,7 +1,9 @@
 """What only the database backends (SQLite FTS5, PostgreSQL) do: the words
-table behind typo correction, and facet counts shared between people."""
+table behind typo correction, highlights stemmed as the engine stems, and
+facet counts shared between people."""
 
 import importlib
+import sqlite3
 
 import pytest
 from django.core.cache import cache
@@ -9,7 +11,8 @@ from django.db import connection, transaction
 
 from catalog import search, services
 from catalog.models import DataProduct
-from catalog.search import SearchQuery
+from catalog.search import SearchQuery, sqlite
+from catalog.search.database import Match, python_highlights
 from catalog.search.indexing import schedule_indexing
 from tests.factories import ProductFactory, UserFactory, member_of, port
 
@@ -74,6 +77,51 @@ def test_the_migration_replaces_identifiers_in_the_words_table_by_their_words():
     migration.split_identifiers(None, connection.schema_editor())
 
     assert words_table() == {"listener", "segment"}
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "marked"),
+    [
+        ("Generated playlists", "general", "<mark>Generated</mark> playlists"),  # Snowball english: generat, general
+        ("Every possible listener", "possibly", "Every <mark>possible</mark> listener"),  # Snowball porter: possibl, possibli
+        ("Café sessions", "cafe", "<mark>Café</mark> sessions"),  # diacritics folded
+    ],
+)
+def test_sqlite_highlights_mark_a_word_fts5_matches_through_its_stem(text, query, marked):
+    """Checked against FTS5 itself, an in-memory table with the index's
+    tokenizer, whatever database this pass runs on."""
+    index = sqlite3.connect(":memory:")
+    index.execute(f"CREATE VIRTUAL TABLE t USING fts5(name, tokenize = '{sqlite.TOKENIZE}')")
+    index.execute("INSERT INTO t (rowid, name) VALUES (1, ?)", [text])
+    assert index.execute("SELECT rowid FROM t WHERE t MATCH ?", [f'"{query}"']).fetchall() == [(1,)]
+
+    highlights = python_highlights(Match(terms=[query], corrections={}, exact_name=query), [(1, text, "", "")], sqlite.stem)
+
+    assert highlights[1]["name"] == marked
+
+
+def test_sqlite_stems_with_the_tokenizer_the_index_was_created_with():
+    migration = importlib.import_module("catalog.migrations.0003_search_index")
+
+    assert f"tokenize = '{sqlite.TOKENIZE}'" in migration.SQLITE[0]
+
+
+def test_general_finds_and_marks_generated_where_the_engine_stems_them_alike(django_capture_on_commit_callbacks):
+    """Porter (SQLite FTS5) stems both words "gener": the hit is found and the
+    word marked. Snowball english (PostgreSQL) keeps them apart. ("General" is
+    in the catalog, so the query is not corrected into "generated".)"""
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="Generated playlists", summary="Playlists made for each listener.")
+        ProductFactory(name="General ledger", summary="One row per booking.")
+
+    result = search.search(SearchQuery(text="general"), user=UserFactory())
+
+    assert result.corrections == {}
+    marked = {hit.name: hit.highlights["name"] for hit in result.hits}
+    if connection.vendor == "sqlite":
+        assert marked == {"General ledger": "<mark>General</mark> ledger", "Generated playlists": "<mark>Generated</mark> playlists"}
+    else:
+        assert marked == {"General ledger": "<mark>General</mark> ledger"}
 
 
 @pytest.mark.django_db(transaction=True)
