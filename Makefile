@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-test migrate demo serve bench clean
+.PHONY: run test lint test-sqlite test-postgres install install-test migrate demo serve bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,10 +33,17 @@ demo: migrate
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## Run the whole suite: on SQLite (with the browser tests), then on PostgreSQL
-test: install-test
+## Run the whole suite: the layering contract and ruff, then the tests on
+## SQLite (with the browser tests), then on PostgreSQL
+test: install-test lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) -m pytest --postgres -m "not browser" $(PYTEST_ARGS)
+
+## The apps' imports run one way (pyproject.toml); ruff's lint, format and complexity rules
+lint: install-test
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-sqlite: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -15,6 +15,11 @@ from catalog.queries import is_steward
 from .models import AccessRequest, ApprovalStep, Grant
 
 from audit.models import AuditEvent
+from catalog.models import OutputPort
+from catalog.queries import can_edit
+
+from .models import Grant
+from .models import AccessRequest
 
 
 User = get_user_model()
@@ -185,3 +190,56 @@ def open_request(user, product: DataProduct) -> AccessRequest | None:
         return None
     return AccessRequest.objects.filter(requester=user, product=product, status=AccessRequest.Status.PENDING).first()
 
+
+def may_use(user, product: DataProduct) -> bool:
+    """May `user` use `product` now: see its ports' locations and real sample
+    values. Its owning team and admins may; others need a live grant (the
+    one function every page, endpoint and task asks)."""
+    if not user.is_authenticated:
+        return False
+    if can_edit(user, product):
+        return True
+    return has_live_grant(user, product)
+
+
+def _granted_port_ids(user, product: DataProduct, port_ids: set, **grant_filters) -> set:
+    """Of `port_ids`, those a live grant of `user` on `product` covers (a
+    grant without a port covers every port). Checked against the guardian
+    permission too, as has_live_grant does."""
+    if not user.has_perm("catalog.access_dataproduct", product):
+        return set()
+    covered = set(Grant.objects.live().filter(user=user, product=product, **grant_filters).values_list("port_id", flat=True))
+    return port_ids if None in covered else port_ids & covered
+
+
+def usable_port_ids(user, product: DataProduct, port_ids) -> set:
+    """Of these ports of `product`, those `user` may use now and whose
+    location they see: every port for its team and admins; for others, the
+    ports their live grants cover (a grant for one port shows that port's)."""
+    port_ids = set(port_ids)
+    if not user.is_authenticated or not port_ids:
+        return set()
+    if can_edit(user, product):
+        return port_ids
+    return _granted_port_ids(user, product, port_ids)
+
+
+def revealed_port_ids(user, product: DataProduct, port_ids) -> set:
+    """Of these ports of `product`, those whose sensitive sample columns
+    `user` may see unmasked: all of them for its team, admins and stewards
+    (who govern it); for others, the ports a live grant with full read
+    access covers (a read-masked grant covers none). Everyone else sees
+    them masked (slos.samples)."""
+    port_ids = set(port_ids)
+    if not user.is_authenticated or not port_ids:
+        return set()
+    if is_steward(user) or can_edit(user, product):
+        return port_ids
+    return _granted_port_ids(user, product, port_ids, access=AccessRequest.Access.READ)
+
+
+def sees_real_values(user, product: DataProduct, port: OutputPort | None = None) -> bool:
+    """May `user` see the real values of the sensitive sample columns of
+    `port` (without one: of every port, as a grant for the whole product
+    allows)? See revealed_port_ids."""
+    return bool(revealed_port_ids(user, product, [port.pk if port is not None else None]))

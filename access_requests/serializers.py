@@ -6,12 +6,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog import queries as catalog_queries
 from core.serializers import StrictStrings
 
 from .models import AccessRequest, ApprovalStep, Grant
 
 from audit.models import AuditEvent
+from catalog import queries as catalog_queries
 
 
 class ApprovalStepSerializer(serializers.ModelSerializer):

@@ -18,7 +18,6 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from catalog.models import DataProduct, OutputPort
 from catalog.queries import is_team_member
-from catalog.services import refresh_consumer_counts
 from core.errors import Conflict, Forbidden, ServiceError
 
 from audit import trail
@@ -27,6 +26,8 @@ from . import queries
 from .models import AccessRequest, ApprovalStep, Grant, Policy
 from notifications.models import Notification
 from notifications.services import notify
+from django.db.models import Count
+from typing import Iterable
 
 ACCESS_PERMISSION = "catalog.access_dataproduct"
 MAX_COMMENT_LENGTH = 2000
@@ -519,3 +520,20 @@ def _age(age: timedelta) -> str:
     hours = int(age.total_seconds() // 3600)
     return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
 
+
+def refresh_consumer_counts(product_ids: Iterable[int]) -> None:
+    """Recount each product's consumers: distinct people holding a live
+    grant. Search ranks "most used" by it."""
+    product_ids = list(product_ids)
+    counts = dict(
+        Grant.objects.live()
+        .filter(product_id__in=product_ids)
+        .values("product")
+        .annotate(consumers=Count("user", distinct=True))
+        .values_list("product", "consumers")
+    )
+    for product in DataProduct.objects.filter(pk__in=product_ids).only("pk", "consumer_count"):
+        count = counts.get(product.pk, 0)
+        if product.consumer_count != count:
+            product.consumer_count = count
+            product.save(update_fields=["consumer_count"])

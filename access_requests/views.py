@@ -5,18 +5,17 @@ service's own message (403 forbidden, 409 conflict, 400 bad input)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from catalog import queries as catalog_queries
 from core.pagination import paginate
 
 from . import queries, services
 from .forms import AuditFilterForm, DecisionForm, RequestAccessForm, RevokeForm
 from .models import AccessRequest, ApprovalStep
+from catalog import queries as catalog_queries
 
 AUDIT_PAGE_SIZE = 50
 

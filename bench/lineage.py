@@ -8,7 +8,7 @@ datasets, wired as a layered graph (most edges go one layer down, some two,
 so that a walk fans out as pipelines do), then measures, for --samples start
 products chosen at random, p50/p95 of:
 
-- (a) the depth-5 downstream traversal: catalog.queries.lineage_walk, the one
+- (a) the depth-5 downstream traversal: lineage.queries.lineage_walk, the one
   recursive query (node ids, their distance, and the edges between them);
 - (b) the same traversal done naively, one query per node visited (the ORM's
   `node.downstream_edges.all()` in a breadth-first loop), checked to reach the
@@ -33,6 +33,7 @@ import warnings
 from pathlib import Path
 
 from environment import ROOT, configure_environment  # bench/environment.py, beside this script
+from lineage import queries as lineage_queries
 
 
 def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
@@ -43,7 +44,9 @@ def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from catalog.models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, Team
+    from catalog.models import DataProduct, Domain, OutputPort, Team
+
+    from lineage.models import LineageEdge, LineageNode
 
     rng = random.Random(seed)
     with transaction.atomic():
@@ -98,7 +101,7 @@ def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
 
 def naive_downstream(product, depth: int) -> set[int]:
     """Breadth-first, one query per node visited: what the ORM invites."""
-    from catalog.models import LineageNode
+    from lineage.models import LineageNode
 
     seen = set(LineageNode.objects.filter(port__product=product).values_list("pk", flat=True))
     frontier = list(seen)
@@ -186,12 +189,12 @@ def main() -> int:
 
         cte, naive, page, reached = [], [], [], []
         for product in starts:
-            layers, _ = queries.lineage_walk(viewer, product, direction="downstream", depth=args.depth)
+            layers, _ = lineage_queries.lineage_walk(viewer, product, direction="downstream", depth=args.depth)
             assert set(layers) == naive_downstream(product, args.depth), f"the two traversals disagree for {product.slug}"
             reached.append(len(layers))
             url = f"/products/{product.slug}/lineage/?direction=downstream&depth={args.depth}"
             assert client.get(url).status_code == 200  # warm-up
-            cte += timed(lambda: queries.lineage_walk(viewer, product, direction="downstream", depth=args.depth), args.runs)
+            cte += timed(lambda: lineage_queries.lineage_walk(viewer, product, direction="downstream", depth=args.depth), args.runs)
             naive += timed(lambda: naive_downstream(product, args.depth), args.runs)
             page += timed(lambda: client.get(url), args.runs)
 

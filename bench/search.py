@@ -6,7 +6,7 @@ For each backend (SQLite FTS5, PostgreSQL full text) it makes a database (a
 temporary SQLite file, or a throwaway PostgreSQL cluster started from the
 installed binaries as tests/conftest.py does), migrates it, runs
 `generate_catalog --products N --seed 0` and `reindex` (both timed), then runs
-a fixed set of about 60 queries built from catalog.vocabulary and times, per
+a fixed set of about 60 queries built from demo.vocabulary and times, per
 query, 1 warm-up and 5 timed runs of:
 
   (a) search.search(SearchQuery(...), user=...): the service the page and the
@@ -88,7 +88,7 @@ def build_queries(domains: list[str], tags: list[str]) -> list[BenchQuery]:
     asked at every catalog size and on every backend. Filter values come from
     the catalog (`domains`: slugs by product count, largest first; `tags`: names
     by product count) so that they exist."""
-    from catalog import vocabulary
+    from demo import vocabulary
 
     terms = vocabulary.terms()
     known = set(terms)
@@ -418,10 +418,10 @@ def measure_backend(args, backend: str, reuse: bool) -> dict:
     from django.db.models import Count, Q
     from django.test import Client
 
-    from catalog import search
+    from search import engines as search
     from catalog.models import DataProduct, Domain, Tag
     from catalog.queries import visible_products
-    from catalog.search.types import SearchQuery, terms_of
+    from search.types import SearchQuery, terms_of
 
     vendor = connection.vendor
     assert vendor == backend, f"asked for {backend}, Django talks to {vendor}"

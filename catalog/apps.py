@@ -6,7 +6,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (team membership keeps its group in step)
-        from .search import indexing
-
-        indexing.connect()
+        from . import signals  # noqa: F401  (receivers connect on import: team membership keeps its group in step)

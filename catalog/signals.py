@@ -1,15 +1,27 @@
-"""Keep a team's auth group in step with its memberships, and a deleted
-port's lineage node from keeping its location's name.
+"""Keep a team's auth group in step with its memberships, and tell the apps
+above the catalog what changed without the catalog importing them.
 
 Memberships are edited through catalog.services, the admin's inlines, and
-deleted by cascades when a user or team goes; the signals cover all three.
+deleted by cascades when a user or team goes; the receivers cover all three.
+
+`ports_changed` and `products_changed` are the catalog's own announcements:
+lineage renames a port's node when its location changes (ports_changed), and
+search re-indexes products whose stored fields were changed in bulk, which
+model signals do not see (products_changed). The apps listening connect in
+their AppConfig.ready, so arrows still run one way.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete
-from django.dispatch import receiver
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal, receiver
 
-from .models import OutputPort, TeamMembership
-from .services import forget_port_location
+from .models import TeamMembership
+
+# Sent with `product=` after catalog.services.set_output_ports replaced its ports.
+ports_changed = Signal()
+
+# Sent with `product_ids=` after an update() changed products' stored fields
+# (their SLO status, say) without saving the models one by one.
+products_changed = Signal()
 
 
 @receiver(post_save, sender=TeamMembership)
@@ -23,11 +35,3 @@ def remove_member_from_team_group(sender, instance: TeamMembership, **kwargs) ->
         instance.team.group.user_set.remove(instance.user_id)
     except TeamMembership.team.RelatedObjectDoesNotExist:
         pass  # the team itself is being deleted
-
-
-@receiver(pre_delete, sender=OutputPort)
-def forget_deleted_port_location(sender, instance: OutputPort, **kwargs) -> None:
-    """A deleted port's lineage node stays as an external dataset: not under
-    its location's name. Ports go through catalog.services and by cascades
-    when their product is deleted (the admin); the signal covers both."""
-    forget_port_location(instance)

@@ -24,7 +24,7 @@ from .models import DataProduct, DataProductGroupObjectPermission, DataProductUs
 
 DRAFT = DataProduct.Status.DRAFT.value
 
-# Elasticsearch completion contexts (catalog.search.elastic): every product but
+# Elasticsearch completion contexts (search.elastic): every product but
 # drafts is indexed as LISTED; a draft as DRAFT and as draft-<id>.
 LISTED_CONTEXT = "listed"
 DRAFT_CONTEXT = DRAFT

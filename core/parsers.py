@@ -2,7 +2,7 @@
 MAX_JSON_DEPTH is refused with a 400 that says so, instead of exhausting the
 interpreter's recursion limit (a 500) in the decoder or in the code that
 walks the data afterwards. The same bound applies to JSON read from an
-uploaded file (catalog.samples), through `loads`."""
+uploaded file (slos.samples), through `loads`."""
 
 import json
 

@@ -8,30 +8,36 @@ from rest_framework.routers import DefaultRouter
 
 from access_requests import api as access_api
 from catalog import api as catalog_api
+from lineage import api as lineage_api
+from search import api as search_api
+from slos import api as slo_api
 
 from core import api
 
 from . import views
+from .storefront import api as storefront_api
 from .signin import ObtainToken
 
 
 router = DefaultRouter()
-router.register("products", catalog_api.ProductViewSet, basename="product")
+router.register("products", storefront_api.ProductViewSet, basename="product")
 router.register("domains", catalog_api.DomainViewSet, basename="domain")
 router.register("teams", catalog_api.TeamViewSet, basename="team")
 router.register("access-requests", access_api.AccessRequestViewSet, basename="access-request")
 router.register("grants", access_api.GrantViewSet, basename="grant")
-router.register("slos", catalog_api.SLOViewSet, basename="slo")
+router.register("slos", slo_api.SLOViewSet, basename="slo")
 router.register("audit-events", access_api.AuditEventViewSet, basename="audit-event")
 
 api_urls = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
     # No trailing slash: the OpenLineage HTTP transport posts to <url>/api/v1/lineage.
-    path("lineage", catalog_api.LineageEventView.as_view(), name="lineage"),
-    path("slo-measurements/", catalog_api.SLOMeasurementView.as_view(), name="slo-measurements"),
-    path("products/<str:slug>/ports/<str:port_name>/sample/", catalog_api.SampleView.as_view(), name="port-sample"),
-    path("search/", catalog_api.SearchView.as_view(), name="search"),
-    path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
+    path("lineage", lineage_api.LineageEventView.as_view(), name="lineage"),
+    path("products/<str:slug>/lineage/", lineage_api.ProductLineageView.as_view(), name="product-lineage"),
+    path("products/<str:slug>/impact/", lineage_api.ProductImpactView.as_view(), name="product-impact"),
+    path("slo-measurements/", slo_api.SLOMeasurementView.as_view(), name="slo-measurements"),
+    path("products/<str:slug>/ports/<str:port_name>/sample/", slo_api.SampleView.as_view(), name="port-sample"),
+    path("search/", search_api.SearchView.as_view(), name="search"),
+    path("search/suggest/", search_api.SuggestView.as_view(), name="search-suggest"),
     path("", include(router.urls)),
     # Last: any other address under /api/v1/ is a JSON 404, not Django's HTML page.
     re_path(r"^", api.not_found),
@@ -45,7 +51,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("access_requests.urls")),
     path("", include("notifications.urls")),
-    path("", include("catalog.urls")),
+    path("", include("marketplace.storefront.urls")),
     path("api/v1/", include((api_urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, not inline (Content-Security-Policy).

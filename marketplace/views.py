@@ -4,17 +4,18 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.http import urlencode
 
-from catalog import queries, search
-from catalog.search.forms import SearchForm, SuggestForm
+from search import engines
+from search.forms import SearchForm, SuggestForm
+from catalog import queries as catalog_queries
 
 
 @login_required
 def home(request):
     context = {
-        "domains": queries.domains_with_counts(request.user).order_by("name"),
-        "newest": queries.newest_products(request.user),
-        "most_requested": queries.most_requested_products(request.user),
-        "my_teams": queries.teams_of(request.user),
+        "domains": catalog_queries.domains_with_counts(request.user).order_by("name"),
+        "newest": catalog_queries.newest_products(request.user),
+        "most_requested": catalog_queries.most_requested_products(request.user),
+        "my_teams": catalog_queries.teams_of(request.user),
     }
     return render(request, "marketplace/home.html", context)
 
@@ -24,10 +25,10 @@ def search_page(request):
     form = SearchForm(request.GET)
     result = None
     if form.is_valid():
-        result = search.search(form.search_query(), user=request.user)
-    context = {"form": form, "result": result, "facet_labels": dict(search.FACETS), "sorts": search.SORTS}
+        result = engines.search(form.search_query(), user=request.user)
+    context = {"form": form, "result": result, "facet_labels": dict(engines.FACETS), "sorts": engines.SORTS}
     if result is not None and result.total == 0:
-        context["popular_tags"] = queries.popular_tags(request.user)
+        context["popular_tags"] = catalog_queries.popular_tags(request.user)
     template = "marketplace/_search_results.html" if request.htmx and not request.htmx.boosted else "marketplace/search.html"
     return render(request, template, context, status=200 if result is not None else 400)
 
@@ -38,6 +39,6 @@ def search_suggestions(request):
     form = SuggestForm(request.GET)
     suggestions = []
     if form.is_valid() and form.cleaned_data["q"]:
-        suggestions, _ = search.suggest(form.cleaned_data["q"], user=request.user)
+        suggestions, _ = engines.suggest(form.cleaned_data["q"], user=request.user)
     query = urlencode({"q": form.cleaned_data.get("q", "")}) if form.is_valid() else ""
     return render(request, "marketplace/_suggestions.html", {"suggestions": suggestions, "query": query})

@@ -14,7 +14,6 @@ drop the duplicate; the in-app inbox shows the notification's one row."""
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone

@@ -312,7 +312,7 @@ def committing_tests_start_clean(request):
     from audit import trail
     from access_requests.models import Policy
     from access_requests.policies import create_default_policies
-    from catalog import search
+    from search import engines as search
 
     search.database_backend().clear()
     cache.clear()  # the flush restarted the index generation that cached facet counts are keyed by

@@ -3,8 +3,9 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from catalog import services
 from catalog.models import DataProduct, Domain, Team, TeamMembership
+from catalog import services as catalog_services
+from slos import services as slo_services
 
 User = get_user_model()
 
@@ -40,12 +41,12 @@ class DomainFactory(factory.django.DjangoModelFactory):
 
 def member_of(team: Team, *, role: str = TeamMembership.Role.DEVELOPER, **user_fields) -> User:
     user = UserFactory(**user_fields)
-    services.add_team_member(team, user=user, role=role)
+    catalog_services.add_team_member(team, user=user, role=role)
     return user
 
 
 class ProductFactory(factory.Factory):
-    """A data product created by services.create_product, by a member of its team."""
+    """A data product created by catalog_services.create_product, by a member of its team."""
 
     class Meta:
         model = DataProduct
@@ -63,14 +64,14 @@ class ProductFactory(factory.Factory):
     def _create(cls, model_class, *, owner_team, by=None, **kwargs):
         if by is None:
             by = owner_team.memberships.first().user if owner_team.memberships.exists() else member_of(owner_team, role="owner")
-        return services.create_product(by=by, owner_team=owner_team, **kwargs)
+        return catalog_services.create_product(by=by, owner_team=owner_team, **kwargs)
 
 
-def port(name: str = "daily", *, fields: int = 3, location: str = "bigquery://demo/ds.table", **kwargs) -> services.PortSpec:
-    return services.PortSpec(
+def port(name: str = "daily", *, fields: int = 3, location: str = "bigquery://demo/ds.table", **kwargs) -> catalog_services.PortSpec:
+    return catalog_services.PortSpec(
         name=name,
         location=location,
-        fields=[services.FieldSpec(name=f"field_{i}", data_type="string") for i in range(fields)],
+        fields=[catalog_services.FieldSpec(name=f"field_{i}", data_type="string") for i in range(fields)],
         **kwargs,
     )
 
@@ -123,7 +124,7 @@ def dataset(namespace: str, name: str, **facets) -> dict:
 
 def port_dataset(product: DataProduct, port_name: str) -> dict:
     """The OpenLineage dataset of one of `product`'s output ports."""
-    from catalog.openlineage import dataset_identity
+    from lineage.openlineage import dataset_identity
 
     identity = dataset_identity(product.output_ports.get(name=port_name))
     return dataset(identity.namespace, identity.name)
@@ -150,9 +151,9 @@ def run_event(*, inputs=(), outputs=(), event_type: str = "COMPLETE", run_id: st
 
 
 def define_slo(product: DataProduct, *, by=None, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, window_days: int = 28, **fields):
-    """An objective of `product`, defined through catalog.services.define_slo by a member of its team."""
+    """An objective of `product`, defined through slos.services.define_slo by a member of its team."""
     by = by or product.owner_team.memberships.order_by("pk").first().user
-    return services.define_slo(product, by=by, indicator=indicator, threshold=threshold, target=target, window_days=window_days, **fields)
+    return slo_services.define_slo(product, by=by, indicator=indicator, threshold=threshold, target=target, window_days=window_days, **fields)
 
 
 def live_grant(mesh: Mesh, *, user=None, **kwargs):

@@ -21,8 +21,8 @@ BATCH = 1000
 def rebuild_without_locations(apps, schema_editor):
     if schema_editor.connection.vendor not in ("sqlite", "postgresql"):
         return
-    from catalog import search
-    from catalog.search.documents import documents_for
+    from search import engines as search
+    from search.documents import documents_for
 
     backend = search.database_backend()
     backend.clear()

@@ -10,6 +10,7 @@ from audit import trail as audit
 from access_requests.models import AccessRequest
 from audit.models import AuditEvent
 from tests.factories import Mesh, submit
+from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,6 @@ def test_verify_audit_finds_a_deleted_last_event(trail):
 
 
 def test_governance_changes_of_a_product_are_audited():
-    from catalog import services as catalog_services
 
     mesh = Mesh()
     catalog_services.update_product(mesh.product, by=mesh.admin, owner_team=mesh.other_team, classification="restricted")

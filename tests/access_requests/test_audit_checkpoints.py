@@ -23,7 +23,7 @@ from audit import trail
 
 from audit import checkpoints as audit_checkpoints
 
-from access_requests import services, tasks
+from access_requests import services
 from audit.models import AuditChainHead, AuditEvent
 from tests.factories import Mesh, UserFactory, submit
 

@@ -32,6 +32,7 @@ from access_requests.models import ApprovalStep
 from audit.models import AuditEvent
 from notifications.models import Notification
 from tests.factories import Mesh, submit
+from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -316,7 +317,6 @@ def searched_for(role: str, mesh: Mesh, text: str) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("role", ["anonymous", "consumer", "other_owner", "steward", "requester"])
 def test_searching_for_a_ports_location_finds_nothing_and_shows_no_part_of_it(role, django_capture_on_commit_callbacks):
-    from catalog import services as catalog_services
     from tests.factories import port
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -338,7 +338,6 @@ def test_searching_for_a_ports_location_finds_nothing_and_shows_no_part_of_it(ro
 
 @pytest.mark.parametrize("role", ["owner", "admin"])
 def test_the_owning_team_and_admins_find_the_product_by_its_location_without_seeing_it_in_the_answer(role, django_capture_on_commit_callbacks):
-    from catalog import services as catalog_services
     from tests.factories import port
 
     with django_capture_on_commit_callbacks(execute=True):

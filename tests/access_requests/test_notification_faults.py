@@ -19,14 +19,14 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from notifications import tasks as notification_tasks
-from notifications import delivery, services as notification_services
+from notifications import delivery
 
-from access_requests import tasks
 from notifications.models import Notification
 from core import queueing
 from tests.factories import Mesh, ProductFactory, TeamFactory, member_of, submit
 from tests.net import SilentBroker
 from tests.services import CeleryWorker, SmtpSink, celery_publishing_to, database_url, wait_until
+from catalog import services as catalog_services
 
 REQUESTS = "/api/v1/access-requests/"
 
@@ -178,7 +178,6 @@ def test_a_silent_broker_answers_requests_within_half_a_second_and_their_mail_go
 
 @pytest.mark.django_db(transaction=True)
 def test_a_silent_broker_holds_a_product_edit_under_half_a_second_and_search_finds_the_change(client, redis_server):
-    from catalog import services as catalog_services
 
     team = TeamFactory()
     owner = member_of(team, role="owner", username=f"owner-{team.slug}")

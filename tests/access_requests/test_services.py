@@ -11,10 +11,10 @@ from access_requests import services
 from access_requests.models import AccessRequest, ApprovalStep, Grant, Policy
 from audit.models import AuditEvent
 from notifications.models import Notification
-from catalog import queries as catalog_queries
-from catalog import services as catalog_services
 from catalog.models import DataProduct
-from tests.factories import Mesh, member_of, submit
+from tests.factories import Mesh, submit
+from access_requests import queries as access_queries
+from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -144,13 +144,13 @@ def test_team_member_is_approved_automatically_and_audited_as_such():
 def test_owner_approval_creates_a_grant_and_gives_access():
     mesh = Mesh()
     request = submit(mesh, duration_days=30)
-    assert not catalog_queries.may_use(mesh.requester, mesh.product)
+    assert not access_queries.may_use(mesh.requester, mesh.product)
     services.approve_step(step(request), by=mesh.owner, comment="Enjoy")
     request.refresh_from_db()
     assert request.status == AccessRequest.Status.APPROVED
     grant = request.grant
     assert (grant.ends_at - grant.starts_at) == timedelta(days=30)
-    assert catalog_queries.may_use(type(mesh.requester).objects.get(pk=mesh.requester.pk), mesh.product)
+    assert access_queries.may_use(type(mesh.requester).objects.get(pk=mesh.requester.pk), mesh.product)
     assert actions(request) == ["request.submitted", "step.approved", "request.approved", "grant.created"]
     mesh.product.refresh_from_db()
     assert mesh.product.consumer_count == 1
@@ -302,9 +302,9 @@ def fresh(user):
 def test_revoked_grant_denies_access_on_next_request():
     mesh = Mesh()
     grant = approved(mesh)
-    assert catalog_queries.may_use(fresh(mesh.requester), mesh.product)
+    assert access_queries.may_use(fresh(mesh.requester), mesh.product)
     services.revoke_grant(grant, by=mesh.owner, reason="Left the project")
-    assert not catalog_queries.may_use(fresh(mesh.requester), mesh.product)
+    assert not access_queries.may_use(fresh(mesh.requester), mesh.product)
     grant.refresh_from_db()
     assert grant.state == "revoked"
     assert actions(grant.request)[-1] == "grant.revoked"
@@ -331,7 +331,7 @@ def test_grant_past_its_end_denies_access_before_the_expiry_task_runs():
     grant = approved(mesh)
     Grant.objects.filter(pk=grant.pk).update(starts_at=timezone.now() - timedelta(days=30), ends_at=timezone.now() - timedelta(seconds=1))
     assert fresh(mesh.requester).has_perm("catalog.access_dataproduct", mesh.product)  # the task has not run
-    assert not catalog_queries.may_use(fresh(mesh.requester), mesh.product)
+    assert not access_queries.may_use(fresh(mesh.requester), mesh.product)
 
 
 def test_expiry_ends_grants_once_and_takes_the_permission():
@@ -352,9 +352,9 @@ def test_expiry_ends_grants_once_and_takes_the_permission():
 
 def test_team_members_use_their_products_without_a_grant():
     mesh = Mesh()
-    assert catalog_queries.may_use(mesh.developer, mesh.product)
-    assert not catalog_queries.may_use(mesh.consumer, mesh.product)
-    assert not catalog_queries.may_use(mesh.other_owner, mesh.product)
+    assert access_queries.may_use(mesh.developer, mesh.product)
+    assert not access_queries.may_use(mesh.consumer, mesh.product)
+    assert not access_queries.may_use(mesh.other_owner, mesh.product)
 
 
 # --- reminders --------------------------------------------------------------------

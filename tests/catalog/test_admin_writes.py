@@ -9,7 +9,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from audit.models import AuditEvent
-from catalog.models import DataProduct, LineageNode, OutputPort, SchemaField, Tag
+from catalog.models import DataProduct, OutputPort, SchemaField, Tag
+from lineage.models import LineageNode
 from tests.factories import DomainFactory, Mesh, TeamFactory, member_of
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 """An output port's location reaches only people who may use the port
-(catalog.queries.usable_port_ids), by every path: search (API and page, hits,
+(access_requests.queries.usable_port_ids), by every path: search (API and page, hits,
 snippets, highlights, corrections, facets), suggestions, the product list,
 team and domain pages, the lineage tab and API, SLO and sample pages, the
 access pages, audit trail and notifications, and e-mails.
@@ -24,11 +24,15 @@ from rest_framework.test import APIClient
 from access_requests import services as access_services
 from access_requests.models import AccessRequest
 from notifications.models import Notification
-from catalog import queries, search
-from catalog import services as catalog_services
-from catalog.models import DataProduct, Domain, LineageEdge, LineageNode, OutputPort, SchemaField, SLOStatus, Team
-from catalog.openlineage import dataset_identity
+from search import engines as search
+from catalog.models import DataProduct, Domain, OutputPort, SchemaField, SLOStatus, Team
+from lineage.models import LineageEdge, LineageNode
+from lineage.openlineage import dataset_identity
 from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
+from access_requests import queries as access_queries
+from catalog import queries as catalog_queries
+from catalog import services as catalog_services
+from lineage import services as lineage_services
 
 ROLES = ["anonymous", "consumer_without_grant", "owner_of_another_team", "steward", "consumer_with_a_grant_for_another_port"]
 # Who plays each role in the demo mesh: alice owns the Playback team's
@@ -95,7 +99,7 @@ def secrets_of(user, public: str) -> dict[str, set[str]]:
     usable_locations, hidden_locations = set(), set()
     for product in DataProduct.objects.prefetch_related("output_ports"):
         ports = [p for p in product.output_ports.all() if p.location]
-        usable = queries.usable_port_ids(user, product, [p.pk for p in ports]) if user is not None else set()
+        usable = access_queries.usable_port_ids(user, product, [p.pk for p in ports]) if user is not None else set()
         for p in ports:
             (usable_locations if p.pk in usable else hidden_locations).add(p.location)
     known = public + "\n".join(usable_locations).lower()
@@ -200,7 +204,7 @@ def test_catalog_team_domain_and_lineage_pages_show_no_location_to_people_who_ma
                 identity = dataset_identity(p)
                 secrets[f"{identity.namespace}/{identity.name}"] = {identity.name.lower()} - {part for part in [identity.name.lower()] if part in public}
     page_client, api_client = clients_of(role)
-    products = list((queries.visible_products(user) if user is not None else DataProduct.objects.filter(status="published")).prefetch_related("output_ports"))
+    products = list((catalog_queries.visible_products(user) if user is not None else DataProduct.objects.filter(status="published")).prefetch_related("output_ports"))
     requests = AccessRequest.objects.filter(requester=user) if user is not None else AccessRequest.objects.none()
     urls = [
         "/", "/products/", "/domains/", "/api/v1/products/", "/api/v1/products/?page=2", "/api/v1/domains/", "/api/v1/teams/",
@@ -253,7 +257,7 @@ def a_port_read_by_another_team():
     """`ledgers` has a port at SECRET; `reports` of another team declares it as its input."""
     ledgers = ProductFactory(slug="ledgers", ports=[port("table", location=SECRET), port("other", location="")])
     reports = ProductFactory(slug="reports", ports=[port("daily", location="")])
-    catalog_services.set_product_inputs(reports, by=UserFactory(is_superuser=True), inputs=[catalog_services.InputSpec(product="ledgers", port="table")])
+    lineage_services.set_product_inputs(reports, by=UserFactory(is_superuser=True), inputs=[lineage_services.InputSpec(product="ledgers", port="table")])
     return ledgers, reports
 
 
@@ -303,8 +307,8 @@ def test_a_port_removed_twice_under_one_name_keeps_both_nodes_apart(a_port_read_
 
 @pytest.mark.django_db
 def test_no_search_document_holds_a_location_in_any_field():
-    from catalog.search.documents import documents_for
-    from catalog.search.elastic import document_source
+    from search.documents import documents_for
+    from search.elastic import document_source
 
     product = ProductFactory(ports=[port("daily", location=SECRET), port("weekly", location="kafka://vault.internal/ledgers-v2")])
 

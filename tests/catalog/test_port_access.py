@@ -2,8 +2,8 @@
 
 import pytest
 
-from catalog import services
 from tests.factories import Mesh, live_grant, port
+from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ WEEKLY = "bigquery://demo/secret.weekly"
 @pytest.fixture
 def mesh_with_two_ports():
     mesh = Mesh()
-    services.set_output_ports(mesh.product, ports=[port("daily", location=DAILY), port("weekly", location=WEEKLY)])
+    catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=DAILY), port("weekly", location=WEEKLY)])
     return mesh
 
 

@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from catalog import services
 from catalog.models import DataProduct, DataProductGroupObjectPermission, Tag, TeamMembership
 from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFactory, member_of, port
+from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ def test_team_member_can_create_a_draft_their_team_may_edit():
     author = member_of(domain.owner_team)
     teammate = member_of(domain.owner_team)
 
-    product = services.create_product(by=author, domain=domain, owner_team=domain.owner_team, slug="play-events", name="Play events", summary="Plays.")
+    product = catalog_services.create_product(by=author, domain=domain, owner_team=domain.owner_team, slug="play-events", name="Play events", summary="Plays.")
 
     assert product.status == DataProduct.Status.DRAFT
     assert product.product_owner == author
@@ -25,8 +25,8 @@ def test_outsider_cannot_create_a_product_for_another_team():
     domain = DomainFactory()
     outsider = UserFactory()
 
-    with pytest.raises(services.NotTeamMember):
-        services.create_product(by=outsider, domain=domain, owner_team=domain.owner_team, slug="x", name="X", summary="X")
+    with pytest.raises(catalog_services.NotTeamMember):
+        catalog_services.create_product(by=outsider, domain=domain, owner_team=domain.owner_team, slug="x", name="X", summary="X")
 
     assert DataProduct.objects.count() == 0
 
@@ -40,7 +40,7 @@ def test_address_is_built_from_domain_and_product_slugs():
 def test_duplicate_slug_is_refused_naming_the_field():
     first = ProductFactory(slug="play-events")
 
-    with pytest.raises(services.CatalogError) as error:
+    with pytest.raises(catalog_services.CatalogError) as error:
         ProductFactory(slug="play-events", domain=first.domain)
 
     assert error.value.field == "slug"
@@ -63,7 +63,7 @@ def test_lifecycle_allows_forward_transitions(start, target):
     DataProduct.objects.filter(pk=product.pk).update(status=start)
     product.refresh_from_db()
 
-    services.change_status(product, by=product.product_owner, status=target)
+    catalog_services.change_status(product, by=product.product_owner, status=target)
 
     product.refresh_from_db()
     assert product.status == target
@@ -75,15 +75,15 @@ def test_lifecycle_refuses_other_transitions(start, target):
     DataProduct.objects.filter(pk=product.pk).update(status=start)
     product.refresh_from_db()
 
-    with pytest.raises(services.TransitionError):
-        services.change_status(product, by=product.product_owner, status=target)
+    with pytest.raises(catalog_services.TransitionError):
+        catalog_services.change_status(product, by=product.product_owner, status=target)
 
     product.refresh_from_db()
     assert product.status == start
 
 
 def test_new_product_cannot_start_retired():
-    with pytest.raises(services.CatalogError):
+    with pytest.raises(catalog_services.CatalogError):
         ProductFactory(status="retired")
 
 
@@ -92,9 +92,9 @@ def test_changing_owner_team_moves_edit_permission_to_the_new_team():
     old_member = product.product_owner
     new_team = TeamFactory()
     new_member = member_of(new_team)
-    services.add_team_member(new_team, user=old_member)
+    catalog_services.add_team_member(new_team, user=old_member)
 
-    services.update_product(product, by=old_member, owner_team=new_team)
+    catalog_services.update_product(product, by=old_member, owner_team=new_team)
 
     product = DataProduct.objects.get(pk=product.pk)
     assert new_member.has_perm("catalog.change_dataproduct", product)
@@ -104,8 +104,8 @@ def test_changing_owner_team_moves_edit_permission_to_the_new_team():
 def test_cannot_hand_a_product_to_a_team_one_is_not_in():
     product = ProductFactory()
 
-    with pytest.raises(services.NotTeamMember):
-        services.update_product(product, by=product.product_owner, owner_team=TeamFactory())
+    with pytest.raises(catalog_services.NotTeamMember):
+        catalog_services.update_product(product, by=product.product_owner, owner_team=TeamFactory())
 
 
 def test_removed_member_loses_edit_permission():
@@ -132,7 +132,7 @@ def test_setting_ports_replaces_schema_and_keeps_port_identity():
     product = ProductFactory(ports=[port("daily", fields=3), port("stream", fields=2)])
     daily_id = product.output_ports.get(name="daily").pk
 
-    services.update_product(product, by=product.product_owner, ports=[port("daily", fields=5)])
+    catalog_services.update_product(product, by=product.product_owner, ports=[port("daily", fields=5)])
 
     assert list(product.output_ports.values_list("name", flat=True)) == ["daily"]
     assert product.output_ports.get().pk == daily_id
@@ -140,7 +140,7 @@ def test_setting_ports_replaces_schema_and_keeps_port_identity():
 
 
 def test_duplicate_port_names_are_refused():
-    with pytest.raises(services.CatalogError) as error:
+    with pytest.raises(catalog_services.CatalogError) as error:
         ProductFactory(ports=[port("daily"), port("daily")])
 
     assert error.value.field == "output_ports"
@@ -150,5 +150,5 @@ def test_duplicate_port_names_are_refused():
 def test_slug_cannot_be_changed_through_update():
     product = ProductFactory()
 
-    with pytest.raises(services.CatalogError):
-        services.update_product(product, by=product.product_owner, slug="other")
+    with pytest.raises(catalog_services.CatalogError):
+        catalog_services.update_product(product, by=product.product_owner, slug="other")

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection
 
-from catalog import queries, search
+from search import engines as search
 from catalog.models import DataProduct
 from catalog.visibility import Visibility, suggest_contexts_of, visibility_for
 from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFactory, member_of
+from catalog import queries as catalog_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_an_anonymous_person_is_kept_to_products_that_are_not_drafts_and_sees_no
     forms = every_form(visibility_for(AnonymousUser()))
 
     assert forms == dict.fromkeys(forms, catalog.listed)
-    assert set(queries.visible_products(AnonymousUser())) == set()
+    assert set(catalog_queries.visible_products(AnonymousUser())) == set()
 
 
 def test_a_consumer_sees_every_product_but_drafts_in_every_form():
@@ -133,7 +134,7 @@ def test_a_consumer_sees_every_product_but_drafts_in_every_form():
     forms = every_form(visibility_for(catalog.consumer))
 
     assert forms == dict.fromkeys(forms, catalog.listed)
-    assert {product.pk for product in queries.visible_products(catalog.consumer)} == catalog.listed
+    assert {product.pk for product in catalog_queries.visible_products(catalog.consumer)} == catalog.listed
 
 
 def test_a_team_member_sees_their_teams_drafts_and_no_other_in_every_form():
@@ -144,7 +145,7 @@ def test_a_team_member_sees_their_teams_drafts_and_no_other_in_every_form():
 
     assert visibility == Visibility(draft_ids=frozenset({catalog.our_draft.pk}))
     assert forms == dict.fromkeys(forms, {*catalog.listed, catalog.our_draft.pk})
-    assert {product.pk for product in queries.visible_products(catalog.member)} == {*catalog.listed, catalog.our_draft.pk}
+    assert {product.pk for product in catalog_queries.visible_products(catalog.member)} == {*catalog.listed, catalog.our_draft.pk}
 
 
 def test_a_steward_sees_no_draft_of_a_team_they_are_not_in():
@@ -174,7 +175,7 @@ def test_the_global_view_permission_shows_every_draft_as_to_a_superuser():
     forms = every_form(visibility_for(auditor))
 
     assert forms == dict.fromkeys(forms, catalog.everything)
-    assert {product.pk for product in queries.visible_products(auditor)} == catalog.everything
+    assert {product.pk for product in catalog_queries.visible_products(auditor)} == catalog.everything
 
 
 def test_a_draft_published_later_is_seen_by_everyone_at_once():

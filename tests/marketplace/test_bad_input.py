@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from catalog.models import SLOMeasurement
+from slos.models import SLOMeasurement
 from core.parsers import MAX_JSON_DEPTH
 from tests.factories import Mesh, define_slo, live_grant, submit
 

@@ -265,7 +265,7 @@ def fill_old_schema(old_apps) -> None:
             port=ports[0], position=position, name=name, data_type=data_type, required=True, primary_key=position == 0,
             classification="confidential" if pii else "", is_pii=pii,
         )
-    # One row, pk 1 (catalog.search.database; the conftest's clearing of the index may have made it).
+    # One row, pk 1 (search.database; the conftest's clearing of the index may have made it).
     model("catalog", "SearchIndexState").objects.update_or_create(pk=1, defaults={"generation": 7})
     LineageNode = model("catalog", "LineageNode")
     nodes = [

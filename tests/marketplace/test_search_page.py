@@ -1,6 +1,6 @@
 import pytest
 
-from catalog import search
+from search import engines as search
 from catalog.models import DataProduct
 from tests.factories import DomainFactory, ProductFactory, UserFactory
 

@@ -1,0 +1,113 @@
+from access_requests import queries as access_queries
+from catalog import queries as catalog_queries
+from lineage import queries as lineage_queries
+from slos import queries as slo_queries
+from catalog.services import FieldSpec
+from lineage.serializers import InputSerializer
+from lineage.services import InputSpec
+from catalog.models import OutputPort
+from catalog.serializers import OutputPortSerializer
+from slos.serializers import SampleTableSerializer
+from catalog.services import PortSpec
+from catalog.serializers import ProductSerializer
+from slos.serializers import SLOSerializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from core.markdown import render_markdown
+from rest_framework import serializers
+from catalog.models import slug_validator
+@extend_schema_serializer(component_name="OutputPort")  # the API's name for it since before the storefront had it
+class ProductPortSerializer(OutputPortSerializer):
+    """An output port on its product's page: its location for those who may
+    use it (OutputPortSerializer), and its sample as the reader may see it."""
+
+    def to_representation(self, port):
+        data = super().to_representation(port)
+        sample = self.context.get("samples", {}).get(port.pk)
+        data["sample"] = SampleTableSerializer(sample).data if sample is not None else None
+        return data
+
+
+class ProductDetailSerializer(ProductSerializer):
+    """A product with its description, ports and schemas; also the shape written by owners."""
+
+    description_html = serializers.SerializerMethodField()
+    output_ports = ProductPortSerializer(many=True, required=False)
+    inputs = serializers.ListField(
+        child=serializers.DictField(), required=False, write_only=True, max_length=200,
+        help_text="Declared inputs (lineage): {product, port?} or an external dataset {namespace, name}. Replaces the declared ones.",
+    )
+    can_edit = serializers.SerializerMethodField()
+    slos = serializers.SerializerMethodField(help_text="The service level objectives with their stored status.")
+
+    class Meta(ProductSerializer.Meta):
+        fields = ProductSerializer.Meta.fields + [
+            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "inputs", "can_edit", "slos",
+        ]
+        extra_kwargs = {"slug": {"validators": [slug_validator]}}
+
+    def get_description_html(self, product) -> str:
+        return render_markdown(product.description)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_edit(self, product) -> bool:
+        return catalog_queries.can_edit(self.context["request"].user, product)
+
+    @extend_schema_field(SLOSerializer(many=True))
+    def get_slos(self, product) -> list:
+        return SLOSerializer(slo_queries.slos_of(product).select_related("product"), many=True, context=self.context).data
+
+    def to_representation(self, product):
+        request = self.context["request"]
+        port_context = self.fields["output_ports"].child.context
+        ports = product.output_ports.all()
+        port_context["usable_ports"] = access_queries.usable_port_ids(request.user, product, [port.pk for port in ports])
+        port_context["samples"] = slo_queries.visible_samples(request.user, product, ports=ports)
+        data = super().to_representation(product)
+        data["inputs"] = InputSerializer(lineage_queries.declared_inputs(request.user, product), many=True).data
+        return data
+
+    def validate_inputs(self, value):
+        specs = []
+        for index, item in enumerate(value):
+            serializer = InputSerializer(data=item)
+            if not serializer.is_valid():
+                raise serializers.ValidationError({index: serializer.errors})
+            specs.append(InputSpec(**serializer.validated_data))
+        return specs
+
+    def validate_slug(self, value):
+        if self.instance is not None and value != self.instance.slug:
+            raise serializers.ValidationError("A product's slug cannot change: it is part of its address.")
+        return value
+
+    def port_specs(self) -> list[PortSpec] | None:
+        ports = self.validated_data.get("output_ports")
+        if ports is None:
+            return None
+        return [
+            PortSpec(
+                name=port["name"],
+                port_type=port.get("port_type", OutputPort.PortType.TABLE),
+                format=port.get("format", ""),
+                location=port.get("location", ""),
+                version=port.get("version", "1.0.0"),
+                description=port.get("description", ""),
+                fields=[
+                    FieldSpec(
+                        name=f["name"], data_type=f["data_type"], description=f.get("description", ""),
+                        required=f.get("required", False), primary_key=f.get("primary_key", False),
+                        classification=f.get("classification", ""), is_pii=f.get("is_pii", False),
+                    )
+                    for f in port.get("fields", [])
+                ],
+            )
+            for port in ports
+        ]
+
+    def service_arguments(self) -> dict:
+        """validated_data as keyword arguments for storefront.services.create_product / update_product."""
+        data = dict(self.validated_data)
+        data.pop("output_ports", None)
+        data["ports"] = self.port_specs()
+        data["inputs"] = data.get("inputs")
+        return data

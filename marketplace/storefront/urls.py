@@ -1,0 +1,26 @@
+"""The catalog's pages, whichever app draws them, under one namespace
+("catalog:…"): a product's page, its edit page, its lineage and SLO tabs and
+samples sit side by side at /products/<slug>/…."""
+
+from django.urls import path
+
+from catalog import views as catalog_views
+from lineage import views as lineage_views
+from slos import views as slo_views
+
+from . import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("products/", catalog_views.product_list, name="product_list"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/<str:slug>/", views.product_detail, name="product"),
+    path("products/<str:slug>/edit/", views.product_edit, name="product_edit"),
+    path("products/<str:slug>/lineage/", lineage_views.product_lineage, name="product_lineage"),
+    path("products/<str:slug>/slos/", slo_views.product_slos, name="product_slos"),
+    path("products/<str:slug>/ports/<int:port_id>/sample/", slo_views.port_sample, name="port_sample"),
+    path("domains/", catalog_views.domain_list, name="domain_list"),
+    path("domains/<str:slug>/", catalog_views.domain_detail, name="domain"),
+    path("teams/<str:slug>/", catalog_views.team_detail, name="team"),
+]
