@@ -83,14 +83,14 @@ class PortSpec:
 # --- popularity ------------------------------------------------------------
 
 
-def refresh_consumer_counts(product_ids: Iterable[int]) -> None:
-    """Recount each product's consumers: distinct people holding a live
-    grant. Search ranks "most used" by it."""
+def refresh_consumer_counts(product_ids: Iterable[int], *, now: datetime | None = None) -> None:
+    """Recount each product's consumers: distinct people holding a grant
+    live at `now` (default: the current time). Search ranks "most used" by it."""
     from access_requests.models import Grant
 
     product_ids = list(product_ids)
     counts = dict(
-        Grant.objects.live()
+        Grant.objects.live(now)
         .filter(product_id__in=product_ids)
         .values("product")
         .annotate(consumers=Count("user", distinct=True))
@@ -918,23 +918,24 @@ def _refresh_slo_batch(product_ids: list[int], now: datetime) -> list[int]:
         schedule_indexing(pk for pks in changed.values() for pk in pks)
     breached = sorted(changed.get(SLOStatus.BREACHED, []))
     if breached:
-        _notify_breaches(breached, slos)
+        _notify_breaches(breached, slos, now=now)
     return breached
 
 
-def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective]) -> None:
+def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective], *, now: datetime) -> None:
     from notifications.models import Notification
     from notifications.services import notify
     from access_requests.queries import consumers_of, product_owners
 
     for product in DataProduct.objects.filter(pk__in=product_ids).order_by("pk"):
         missed = [slo for slo in slos if slo.product_id == product.pk and slo.status == SLOStatus.BREACHED]
-        recipients = [*product_owners(product), product.product_owner, *(grant.user for grant in consumers_of(product))]
+        recipients = [*product_owners(product), product.product_owner, *(grant.user for grant in consumers_of(product, now=now))]
         notify(
             recipients,
             kind=Notification.Kind.SLO_BREACHED,
             context={"product": product, "missed": missed},
             url=reverse("catalog:product_slos", args=[product.slug]),
+            now=now,
         )
 
 
