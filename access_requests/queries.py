@@ -18,8 +18,6 @@ from audit.models import AuditEvent
 from catalog.models import OutputPort
 from catalog.queries import can_edit
 
-from .models import Grant
-from .models import AccessRequest
 
 
 User = get_user_model()
@@ -151,9 +149,9 @@ def live_grant(user, product: DataProduct) -> Grant | None:
     return Grant.objects.live().filter(user=user, product=product).first()
 
 
-def consumers_of(product: DataProduct) -> QuerySet[Grant]:
-    """Live grants on a product (its "Consumers" tab)."""
-    return Grant.objects.live().filter(product=product).select_related("user", "port").order_by("ends_at")
+def consumers_of(product: DataProduct, *, now=None) -> QuerySet[Grant]:
+    """Grants on a product live at `now` (default: the current time; its "Consumers" tab)."""
+    return Grant.objects.live(now).filter(product=product).select_related("user", "port").order_by("ends_at")
 
 
 def has_live_grant(user, product: DataProduct, *, now=None) -> bool:

@@ -9,7 +9,7 @@ grants. E-mail goes out after commit (notifications.services).
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -202,6 +202,7 @@ def submit_request(
     duration_days: int,
     port: OutputPort | None = None,
     access: str = AccessRequest.Access.READ,
+    now: datetime | None = None,
 ) -> AccessRequest:
     """`by` asks to use `product` (optionally one of its output ports) for a
     purpose and a number of days, both bounded by the product's policy. The
@@ -209,7 +210,10 @@ def submit_request(
     its approvers a notification. A member of the owning team is approved
     at once (audited as such) and gets a grant. Writes audit events.
     Refuses: anonymous users, products that are not published, a second
-    open request, a request while a live grant exists."""
+    open request, a request while a live grant exists.
+    `now` (default: the current time) is when it is submitted: the time on
+    the request, its steps, its audit events, its notifications and any grant."""
+    now = now or timezone.now()
     if by is None or not by.is_authenticated:
         raise NotAllowed("Sign in to request access.")
     product = DataProduct.objects.select_related("owner_team", "domain").get(pk=product.pk)
@@ -225,7 +229,7 @@ def submit_request(
     policy = policy_for(product)
     purpose = _check_purpose(purpose, policy)
     duration_days = _check_duration(duration_days, policy)
-    live = Grant.objects.live().filter(user=by, product=product).first()
+    live = Grant.objects.live(now).filter(user=by, product=product).first()
     if live is not None:
         raise DecisionError(
             f"You already have access to {product.name} until {timezone.localtime(live.ends_at):%Y-%m-%d}.", field="product"
@@ -236,7 +240,7 @@ def submit_request(
     try:
         with transaction.atomic():  # the unique constraint catches a racing second submission
             request = AccessRequest.objects.create(
-                requester=by, product=product, port=port, purpose=purpose, duration_days=duration_days, access=access
+                requester=by, product=product, port=port, purpose=purpose, duration_days=duration_days, access=access, created_at=now
             )
     except IntegrityError:
         raise DecisionError(f"You already have an open request for {product.name}.", field="product") from None
@@ -250,14 +254,14 @@ def submit_request(
         "contains_pii": product.contains_pii,
         "policies": list(policy.applies),
     }
-    trail.record("request.submitted", actor=by, obj=request, product=product, payload=payload)
+    trail.record("request.submitted", actor=by, obj=request, product=product, payload=payload, at=now)
 
     if is_team_member(by, product.owner_team):
-        _approve(request, by=None, auto=True)
+        _approve(request, by=None, auto=True, now=now)
         return request
 
     for role in policy.roles:
-        ApprovalStep.objects.create(request=request, role=role)
+        ApprovalStep.objects.create(request=request, role=role, created_at=now)
     for step in request.steps.all():
         notify(
             queries.approvers_of(step),
@@ -265,6 +269,7 @@ def submit_request(
             context={"by": by, "product": product, "duration_days": duration_days, "purpose": purpose, "step": step},
             url=reverse("access_requests:inbox"),
             request=request,
+            now=now,
         )
     return request
 
@@ -294,56 +299,61 @@ def _check_may_decide(request: AccessRequest, step: ApprovalStep, by) -> None:
 
 
 @transaction.atomic
-def approve_step(step: ApprovalStep, *, by, comment: str = "") -> AccessRequest:
+def approve_step(step: ApprovalStep, *, by, comment: str = "", now: datetime | None = None) -> AccessRequest:
     """Record `by`'s approval of `step`. When it is the last open step the
     request is approved and a grant created (with the guardian permission).
     One person cannot approve two steps of one request. Writes audit events
-    and notifications in this transaction; e-mail goes out after commit."""
+    and notifications in this transaction; e-mail goes out after commit.
+    `now` (default: the current time) is when the decision is taken: the
+    time on the step, the request, the grant, audit events and notifications."""
+    now = now or timezone.now()
     request, step = _lock(step)
     _check_may_decide(request, step, by)
     comment = (comment or "").strip()[:MAX_COMMENT_LENGTH]
     if request.steps.filter(status=ApprovalStep.Status.APPROVED, decided_by=by).exists():
         raise DecisionError("You approved another step of this request already: a second approver must be someone else.")
-    step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.APPROVED, by, comment, timezone.now()
+    step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.APPROVED, by, comment, now
     step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
-    trail.record("step.approved", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
+    trail.record("step.approved", actor=by, obj=step, product=request.product, at=now, payload={"request": request.pk, "role": step.role, "comment": comment})
     if not request.steps.exclude(status=ApprovalStep.Status.APPROVED).exists():
-        _approve(request, by=by, auto=False)
+        _approve(request, by=by, auto=False, now=now)
     return request
 
 
 @transaction.atomic
-def reject_step(step: ApprovalStep, *, by, comment: str) -> AccessRequest:
+def reject_step(step: ApprovalStep, *, by, comment: str, now: datetime | None = None) -> AccessRequest:
     """Record `by`'s rejection of `step`: the request is rejected and its
     other open steps cancelled. A comment is required (the requester reads
-    it). Writes audit events and notifications in this transaction."""
+    it). Writes audit events and notifications in this transaction.
+    `now` (default: the current time) is when the decision is taken: the
+    time on the step, the request, audit events and notifications."""
+    now = now or timezone.now()
     request, step = _lock(step)
     _check_may_decide(request, step, by)
     comment = (comment or "").strip()
     if not comment:
         raise AccessRequestError("Say why you reject the request: the requester reads it.", field="comment")
     comment = comment[:MAX_COMMENT_LENGTH]
-    now = timezone.now()
     step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.REJECTED, by, comment, now
     step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
     request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
     request.status, request.decided_at = AccessRequest.Status.REJECTED, now
     request.save(update_fields=["status", "decided_at"])
-    trail.record("step.rejected", actor=by, obj=step, product=request.product, payload={"request": request.pk, "role": step.role, "comment": comment})
-    trail.record("request.rejected", actor=by, obj=request, product=request.product, payload={"comment": comment})
+    trail.record("step.rejected", actor=by, obj=step, product=request.product, at=now, payload={"request": request.pk, "role": step.role, "comment": comment})
+    trail.record("request.rejected", actor=by, obj=request, product=request.product, at=now, payload={"comment": comment})
     notify(
         [request.requester],
         kind=Notification.Kind.REQUEST_REJECTED,
         context={"by": by, "product": request.product, "comment": comment},
         url=request.get_absolute_url(),
         request=request,
+        now=now,
     )
     return request
 
 
-def _approve(request: AccessRequest, *, by, auto: bool) -> Grant:
-    """The request is approved: create the grant and give the permission."""
-    now = timezone.now()
+def _approve(request: AccessRequest, *, by, auto: bool, now: datetime) -> Grant:
+    """The request is approved at `now`: create the grant, starting then, and give the permission."""
     request.status, request.decided_at, request.auto_approved = AccessRequest.Status.APPROVED, now, auto
     request.save(update_fields=["status", "decided_at", "auto_approved"])
     grant = Grant.objects.create(
@@ -357,30 +367,35 @@ def _approve(request: AccessRequest, *, by, auto: bool) -> Grant:
     )
     assign_perm(ACCESS_PERMISSION, request.requester, request.product)
     action = "request.auto_approved" if auto else "request.approved"
-    trail.record(action, actor=request.requester if auto else by, obj=request, product=request.product, payload={
+    trail.record(action, actor=request.requester if auto else by, obj=request, product=request.product, at=now, payload={
         "reason": "the requester is a member of the owning team" if auto else "every step approved",
     })
-    trail.record("grant.created", actor=by, obj=grant, product=request.product, payload={
+    trail.record("grant.created", actor=by, obj=grant, product=request.product, at=now, payload={
         "user": request.requester.get_username(),
         "starts_at": grant.starts_at.isoformat(),
         "ends_at": grant.ends_at.isoformat(),
         "access": grant.access,
     })
-    refresh_consumer_counts([request.product_id])
+    refresh_consumer_counts([request.product_id], now=now)
     notify(
         [request.requester],
         kind=Notification.Kind.REQUEST_APPROVED,
         context={"product": request.product, "grant": grant, "auto": auto},
         url=request.product.get_absolute_url(),
         request=request,
+        now=now,
     )
     return grant
 
 
 @transaction.atomic
-def withdraw_request(request: AccessRequest, *, by) -> AccessRequest:
+def withdraw_request(request: AccessRequest, *, by, now: datetime | None = None) -> AccessRequest:
     """The requester takes back a pending request; its open steps are
-    cancelled and their approvers told. Only the requester may."""
+    cancelled and their approvers told. Only the requester may. Writes an
+    audit event and notifications in this transaction. `now` (default: the
+    current time) is when it is withdrawn: the time on the request, the
+    audit event and the notifications."""
+    now = now or timezone.now()
     request = AccessRequest.objects.select_for_update().select_related("product").get(pk=request.pk)
     if by is None or by.pk != request.requester_id:
         raise NotAllowed("Only the person who made a request may withdraw it.")
@@ -388,15 +403,16 @@ def withdraw_request(request: AccessRequest, *, by) -> AccessRequest:
         raise DecisionError(f"This request is {request.get_status_display().lower()} already.")
     open_steps = list(request.steps.filter(status=ApprovalStep.Status.PENDING))
     request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
-    request.status, request.decided_at = AccessRequest.Status.WITHDRAWN, timezone.now()
+    request.status, request.decided_at = AccessRequest.Status.WITHDRAWN, now
     request.save(update_fields=["status", "decided_at"])
-    trail.record("request.withdrawn", actor=by, obj=request, product=request.product)
+    trail.record("request.withdrawn", actor=by, obj=request, product=request.product, at=now)
     notify(
         [approver for step in open_steps for approver in queries.approvers_of(step)],
         kind=Notification.Kind.REQUEST_WITHDRAWN,
         context={"by": by, "product": request.product},
         url=request.get_absolute_url(),
         request=request,
+        now=now,
     )
     return request
 
@@ -404,43 +420,51 @@ def withdraw_request(request: AccessRequest, *, by) -> AccessRequest:
 # --- ending grants -----------------------------------------------------------------
 
 
-def _end_grant(grant: Grant) -> None:
-    """Take the permission away unless another live grant still gives it."""
-    if not Grant.objects.live().filter(user_id=grant.user_id, product_id=grant.product_id).exclude(pk=grant.pk).exists():
+def _end_grant(grant: Grant, *, now: datetime) -> None:
+    """Take the permission away unless another grant live at `now` still gives it."""
+    if not Grant.objects.live(now).filter(user_id=grant.user_id, product_id=grant.product_id).exclude(pk=grant.pk).exists():
         remove_perm(ACCESS_PERMISSION, grant.user, grant.product)
-    refresh_consumer_counts([grant.product_id])
+    refresh_consumer_counts([grant.product_id], now=now)
 
 
 @transaction.atomic
-def revoke_grant(grant: Grant, *, by, reason: str) -> Grant:
+def revoke_grant(grant: Grant, *, by, reason: str, now: datetime | None = None) -> Grant:
     """An owner of the product's team (or an admin) ends `grant` now, with a
-    reason the grantee is told. Access is gone on the very next request."""
+    reason the grantee is told. Access is gone on the very next request.
+    Writes an audit event and a notification in this transaction. `now`
+    (default: the current time) is when it is revoked: the time on the
+    grant, the audit event and the notification."""
+    now = now or timezone.now()
     grant = Grant.objects.select_for_update().select_related("product", "user").get(pk=grant.pk)
     if not queries.may_manage_grants(by, grant.product):
         raise NotAllowed("Only an owner of the product's team or an admin may revoke its grants.")
     reason = (reason or "").strip()
     if not reason:
         raise AccessRequestError("Give a reason: the person losing access is told.", field="reason")
-    if not grant.is_live():
+    if not grant.is_live(now):
         raise DecisionError(f"This grant has {grant.state == 'revoked' and 'been revoked' or 'expired'} already.")
-    grant.revoked_at, grant.revoked_by, grant.revoke_reason = timezone.now(), by, reason[:MAX_REASON_LENGTH]
+    grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, by, reason[:MAX_REASON_LENGTH]
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    _end_grant(grant)
-    trail.record("grant.revoked", actor=by, obj=grant, product=grant.product, payload={"user": grant.user.get_username(), "reason": grant.revoke_reason})
+    _end_grant(grant, now=now)
+    trail.record("grant.revoked", actor=by, obj=grant, product=grant.product, at=now, payload={"user": grant.user.get_username(), "reason": grant.revoke_reason})
     notify(
         [grant.user],
         kind=Notification.Kind.GRANT_REVOKED,
         context={"by": by, "product": grant.product, "grant": grant},
         url=grant.product.get_absolute_url(),
         request=grant.request,
+        now=now,
     )
     return grant
 
 
-def expire_grants(*, now=None) -> int:
+def expire_grants(*, now: datetime | None = None) -> int:
     """End every grant past its end that is not marked yet (the beat task;
     access checks do not wait for it). One transaction per grant, so one
-    failure does not hold back the others. Returns how many ended."""
+    failure does not hold back the others; each writes an audit event and a
+    notification. `now` (default: the current time) is when they expire:
+    which grants are past their end, and the time on the grants, the audit
+    events and the notifications. Returns how many ended."""
     now = now or timezone.now()
     ended = 0
     due = Grant.objects.filter(revoked_at=None, expired_at=None, ends_at__lte=now).values_list("pk", flat=True)
@@ -451,7 +475,7 @@ def expire_grants(*, now=None) -> int:
                 continue  # ended meanwhile by someone else
             grant.expired_at = now
             grant.save(update_fields=["expired_at"])
-            _end_grant(grant)
+            _end_grant(grant, now=now)
             trail.record("grant.expired", obj=grant, product=grant.product, at=now, payload={
                 "user": grant.user.get_username(), "ended_at": grant.ends_at.isoformat(),
             })
@@ -461,6 +485,7 @@ def expire_grants(*, now=None) -> int:
                 context={"product": grant.product, "grant": grant},
                 url=grant.product.get_absolute_url(),
                 request=grant.request,
+                now=now,
             )
             ended += 1
     return ended
@@ -469,12 +494,15 @@ def expire_grants(*, now=None) -> int:
 # --- reminders ------------------------------------------------------------------------
 
 
-def send_reminders(*, now=None) -> tuple[int, int]:
+def send_reminders(*, now: datetime | None = None) -> tuple[int, int]:
     """Remind the approvers of steps open longer than their policy's reminder
     delay, and escalate those open longer than its escalation delay to the
     owners of the product's domain. Each step is reminded and escalated once
     (the timestamps are set under the request's lock), so running this twice
-    sends nothing twice. Returns (reminded, escalated)."""
+    sends nothing twice. Writes an audit event and notifications per step.
+    `now` (default: the current time) is when it runs: how long steps have
+    waited, and the time on the steps, the audit events and the
+    notifications. Returns (reminded, escalated)."""
     now = now or timezone.now()
     reminded = escalated = 0
     open_steps = ApprovalStep.objects.filter(
@@ -499,6 +527,7 @@ def send_reminders(*, now=None) -> tuple[int, int]:
                     context={"product": product, "step": step, "waited": _age(age)},
                     url=request.get_absolute_url(),
                     request=request,
+                    now=now,
                 )
                 escalated += 1
             elif age >= policy.reminder_after and step.reminded_at is None:
@@ -511,6 +540,7 @@ def send_reminders(*, now=None) -> tuple[int, int]:
                     context={"product": product, "waited": _age(age)},
                     url=reverse("access_requests:inbox"),
                     request=request,
+                    now=now,
                 )
                 reminded += 1
     return reminded, escalated
@@ -521,12 +551,12 @@ def _age(age: timedelta) -> str:
     return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
 
 
-def refresh_consumer_counts(product_ids: Iterable[int]) -> None:
-    """Recount each product's consumers: distinct people holding a live
-    grant. Search ranks "most used" by it."""
+def refresh_consumer_counts(product_ids: Iterable[int], *, now: datetime | None = None) -> None:
+    """Recount each product's consumers: distinct people holding a grant
+    live at `now` (default: the current time). Search ranks "most used" by it."""
     product_ids = list(product_ids)
     counts = dict(
-        Grant.objects.live()
+        Grant.objects.live(now)
         .filter(product_id__in=product_ids)
         .values("product")
         .annotate(consumers=Count("user", distinct=True))

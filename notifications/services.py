@@ -13,6 +13,7 @@ drop the duplicate; the in-app inbox shows the notification's one row."""
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -37,16 +38,20 @@ def render(kind: str, context: dict) -> tuple[str, str]:
     return subject, body
 
 
-def notify(recipients: Iterable, *, kind: str, context: dict, url: str = "", request=None) -> list[Notification]:
+def notify(
+    recipients: Iterable, *, kind: str, context: dict, url: str = "", request=None, now: datetime | None = None
+) -> list[Notification]:
     """Write one notification per recipient (each once, however often named)
     in the current transaction, its subject and body rendered from the
     templates of `kind` with `context` (see `render`), and queue their
     e-mail for after commit. `request` links them to the access request
-    they are about (an access_requests.AccessRequest), if any."""
+    they are about (an access_requests.AccessRequest), if any. `now`
+    (default: the current time) is their `created_at`."""
+    now = now or timezone.now()
     subject, body = render(kind, context)
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
     notifications = Notification.objects.bulk_create(
-        Notification(recipient=user, kind=kind, subject=subject[:200], body=body, url=url, request=request)
+        Notification(recipient=user, kind=kind, subject=subject[:200], body=body, url=url, request=request, created_at=now)
         for user in unique.values()
     )
     ids = [notification.pk for notification in notifications]

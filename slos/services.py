@@ -291,19 +291,20 @@ def _refresh_slo_batch(product_ids: list[int], now: datetime) -> list[int]:
         signals.products_changed.send(sender=DataProduct, product_ids=[pk for pks in changed.values() for pk in pks])
     breached = sorted(changed.get(SLOStatus.BREACHED, []))
     if breached:
-        _notify_breaches(breached, slos)
+        _notify_breaches(breached, slos, now=now)
     return breached
 
 
-def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective]) -> None:
+def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective], *, now: datetime) -> None:
     for product in DataProduct.objects.filter(pk__in=product_ids).order_by("pk"):
         missed = [slo for slo in slos if slo.product_id == product.pk and slo.status == SLOStatus.BREACHED]
-        recipients = [*product_owners(product), product.product_owner, *(grant.user for grant in consumers_of(product))]
+        recipients = [*product_owners(product), product.product_owner, *(grant.user for grant in consumers_of(product, now=now))]
         notify(
             recipients,
             kind=Notification.Kind.SLO_BREACHED,
             context={"product": product, "missed": missed},
             url=reverse("catalog:product_slos", args=[product.slug]),
+            now=now,
         )
 
 

@@ -1,8 +1,9 @@
 """The access request state machine, exhaustively: every allowed and refused
 transition, the policy routing, the self-approval ban, auto-approval for
-team members, grants, expiry, revocation and reminders."""
+team members, grants, expiry, revocation and reminders; and each of them
+at a given time (`now=`), as the demo loader replays its history."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -394,3 +395,150 @@ def test_changing_the_owning_team_keeps_grants_but_moves_the_owner_step():
     with pytest.raises(services.NotAllowed):
         services.approve_step(step(request), by=mesh.owner)
     services.approve_step(step(request), by=mesh.other_owner)
+
+
+# --- at a given time (now=) -------------------------------------------------------------
+# The demo loader replays a history through these services, each step at the
+# time it happened: every timestamp a step writes is the `now` it is given.
+
+WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+
+
+def event_times(request, *actions_wanted) -> dict[str, datetime]:
+    events = AuditEvent.objects.filter(product=request.product, action__in=actions_wanted)
+    return dict(events.values_list("action", "occurred_at"))
+
+
+def notification_times(**filters) -> list[datetime]:
+    return list(Notification.objects.filter(**filters).values_list("created_at", flat=True))
+
+
+def test_request_submitted_at_a_given_time_records_that_time_on_the_request_its_steps_its_audit_event_and_its_notifications():
+    mesh = Mesh(classification="confidential")
+
+    request = submit(mesh, now=WHEN)
+
+    request.refresh_from_db()
+    assert request.created_at == WHEN
+    assert list(request.steps.values_list("created_at", flat=True)) == [WHEN, WHEN]
+    assert event_times(request, "request.submitted") == {"request.submitted": WHEN}
+    assert notification_times(request=request, kind=Notification.Kind.REQUEST_SUBMITTED) == [WHEN, WHEN]
+
+
+def test_team_member_auto_approved_at_a_given_time_gets_a_grant_from_that_time():
+    mesh = Mesh()
+
+    request = submit(mesh, by=mesh.developer, duration_days=30, now=WHEN)
+
+    request.refresh_from_db()
+    assert (request.created_at, request.decided_at) == (WHEN, WHEN)
+    assert (request.grant.starts_at, request.grant.ends_at) == (WHEN, WHEN + timedelta(days=30))
+    assert event_times(request, "request.submitted", "request.auto_approved", "grant.created") == {
+        "request.submitted": WHEN, "request.auto_approved": WHEN, "grant.created": WHEN,
+    }
+    assert notification_times(request=request, kind=Notification.Kind.REQUEST_APPROVED) == [WHEN]
+
+
+def test_request_approved_at_a_given_time_records_that_time_on_the_step_the_request_the_grant_the_audit_events_and_the_notification():
+    mesh = Mesh()
+    request = submit(mesh, duration_days=30, now=WHEN)
+    decided = WHEN + timedelta(days=2)
+
+    services.approve_step(step(request), by=mesh.owner, now=decided)
+
+    request.refresh_from_db()
+    assert step(request).decided_at == decided
+    assert request.decided_at == decided
+    assert (request.grant.starts_at, request.grant.ends_at) == (decided, decided + timedelta(days=30))
+    assert event_times(request, "step.approved", "request.approved", "grant.created") == {
+        "step.approved": decided, "request.approved": decided, "grant.created": decided,
+    }
+    assert notification_times(request=request, kind=Notification.Kind.REQUEST_APPROVED) == [decided]
+
+
+def test_request_rejected_at_a_given_time_records_that_time_on_the_step_the_request_the_audit_events_and_the_notification():
+    mesh = Mesh()
+    request = submit(mesh, now=WHEN)
+    decided = WHEN + timedelta(hours=5)
+
+    services.reject_step(step(request), by=mesh.owner, comment="Not for this purpose.", now=decided)
+
+    request.refresh_from_db()
+    assert (step(request).decided_at, request.decided_at) == (decided, decided)
+    assert event_times(request, "step.rejected", "request.rejected") == {"step.rejected": decided, "request.rejected": decided}
+    assert notification_times(request=request, kind=Notification.Kind.REQUEST_REJECTED) == [decided]
+
+
+def test_request_withdrawn_at_a_given_time_records_that_time_on_the_request_the_audit_event_and_the_notifications():
+    mesh = Mesh()
+    request = submit(mesh, now=WHEN)
+    withdrawn = WHEN + timedelta(hours=1)
+
+    services.withdraw_request(request, by=mesh.requester, now=withdrawn)
+
+    request.refresh_from_db()
+    assert request.decided_at == withdrawn
+    assert event_times(request, "request.withdrawn") == {"request.withdrawn": withdrawn}
+    assert notification_times(request=request, kind=Notification.Kind.REQUEST_WITHDRAWN) == [withdrawn]
+
+
+def test_grant_revoked_at_a_given_time_records_that_time_on_the_grant_the_audit_event_and_the_notification():
+    mesh = Mesh()
+    grant = services.approve_step(step(submit(mesh, duration_days=30, now=WHEN)), by=mesh.owner, now=WHEN).grant
+    revoked = WHEN + timedelta(days=3)
+
+    services.revoke_grant(grant, by=mesh.owner, reason="Left the project", now=revoked)
+
+    grant.refresh_from_db()
+    assert grant.revoked_at == revoked
+    assert event_times(grant.request, "grant.revoked") == {"grant.revoked": revoked}
+    assert notification_times(request=grant.request, kind=Notification.Kind.GRANT_REVOKED) == [revoked]
+
+
+def test_grant_that_had_ended_by_the_given_time_cannot_be_revoked_at_that_time():
+    mesh = Mesh()
+    grant = approved(mesh, duration_days=10)
+
+    with pytest.raises(services.DecisionError):
+        services.revoke_grant(grant, by=mesh.owner, reason="Too late", now=grant.ends_at + timedelta(seconds=1))
+
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+
+
+def test_request_submitted_at_a_given_time_is_refused_while_a_grant_was_live_then():
+    mesh = Mesh()
+    services.approve_step(step(submit(mesh, duration_days=10, now=WHEN)), by=mesh.owner, now=WHEN)
+
+    with pytest.raises(services.DecisionError) as error:
+        submit(mesh, now=WHEN + timedelta(days=9))
+
+    assert "already have access" in str(error.value)
+    assert submit(mesh, now=WHEN + timedelta(days=11)).status == AccessRequest.Status.PENDING
+
+
+def test_grants_expired_at_a_given_time_carry_that_time_on_the_grant_the_audit_event_and_the_notification():
+    mesh = Mesh()
+    grant = services.approve_step(step(submit(mesh, duration_days=10, now=WHEN)), by=mesh.owner, now=WHEN).grant
+    expired = grant.ends_at + timedelta(hours=1)
+
+    assert services.expire_grants(now=expired) == 1
+
+    grant.refresh_from_db()
+    assert grant.expired_at == expired
+    assert event_times(grant.request, "grant.expired") == {"grant.expired": expired}
+    assert notification_times(request=grant.request, kind=Notification.Kind.GRANT_EXPIRED) == [expired]
+
+
+def test_reminders_and_escalations_at_a_given_time_carry_that_time_on_the_steps_the_audit_events_and_the_notifications():
+    mesh = Mesh(classification="confidential")  # reminder after 24 h, escalation after 72 h
+    request = submit(mesh, now=WHEN)
+    reminded, escalated = WHEN + timedelta(hours=25), WHEN + timedelta(hours=73)
+
+    assert services.send_reminders(now=reminded) == (2, 0)
+    assert services.send_reminders(now=escalated) == (0, 2)
+
+    assert set(request.steps.values_list("reminded_at", "escalated_at")) == {(reminded, escalated)}
+    assert event_times(request, "step.reminded", "step.escalated") == {"step.reminded": reminded, "step.escalated": escalated}
+    assert notification_times(request=request, kind=Notification.Kind.STEP_REMINDER) == [reminded, reminded]
+    assert set(notification_times(request=request, kind=Notification.Kind.STEP_ESCALATED)) == {escalated}

@@ -746,6 +746,18 @@ def test_breach_notifies_the_owners_and_live_grant_holders_once():
     assert notification.url == reverse("catalog:product_slos", args=[mesh.product.slug])
 
 
+def test_breach_recorded_at_a_given_time_notifies_at_that_time_those_holding_a_grant_then(clock):
+    mesh = Mesh()
+    live_grant(mesh, duration_days=10)  # from NOW, the clock's time
+    slo = define_slo(mesh.product, threshold=6, target=99)
+    clock.move_to(NOW + timedelta(days=30))  # the grant has ended by the time the batch is recorded
+
+    send(slo, [9], by=mesh.owner, now=NOW)
+
+    assert breach_notifications() == sorted([mesh.owner.username, mesh.requester.username])
+    assert set(Notification.objects.filter(kind=Notification.Kind.SLO_BREACHED).values_list("created_at", flat=True)) == {NOW}
+
+
 def test_breach_does_not_notify_developers_stewards_other_teams_or_people_without_a_grant():
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=99)

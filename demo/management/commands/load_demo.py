@@ -19,8 +19,6 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import time_machine
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.conf import settings
@@ -291,9 +289,9 @@ class Command(BaseCommand):
 
     def load_access_requests(self, users: dict[str, User], products: dict[str, DataProduct]) -> None:
         """Replay the demo's access history through the access request services,
-        each step at the time it happened (a travelling clock), so that steps,
-        grants, expiries, revocations, notifications and the audit chain are
-        exactly what the real flow writes. Nothing is e-mailed for the past."""
+        each step at the time it happened (passed to them as `now`), so that
+        steps, grants, expiries, revocations, notifications and the audit chain
+        are exactly what the real flow writes. Nothing is e-mailed for the past."""
         now = self.today = timezone.now()
         order = itertools.count()  # ties in time keep the order of the list
         timeline: list[tuple] = []  # (when, order, action, spec, request id); a heap
@@ -308,20 +306,18 @@ class Command(BaseCommand):
             heapq.heappush(timeline, (submitted_at, next(order), "submit", spec, None))
         while timeline:
             when, _, action, spec, request_id = heapq.heappop(timeline)
-            with time_machine.travel(when, tick=False):
-                try:
-                    follow_ups = self.replay(action, spec, request_id, users, products)
-                except ServiceError as error:
-                    raise CommandError(f"Demo request of {spec.requester} for {spec.product} ({action}): {error}") from error
+            try:
+                follow_ups = self.replay(action, spec, request_id, users, products, now=when)
+            except ServiceError as error:
+                raise CommandError(f"Demo request of {spec.requester} for {spec.product} ({action}): {error}") from error
             for follow_up in follow_ups:
                 heapq.heappush(timeline, (follow_up[0], next(order), *follow_up[1:]))
         access_services.expire_grants()  # anything that ended before today
         access_services.send_reminders()  # and the pending requests that waited too long
         self.report("access requests", total, created)
 
-    def replay(self, action: str, spec, request_id, users, products) -> list[tuple]:
-        """Do one step of a demo request's history; return what follows it."""
-        now = timezone.now()
+    def replay(self, action: str, spec, request_id, users, products, *, now: datetime) -> list[tuple]:
+        """Do one step of a demo request's history, at `now`; return what follows it."""
         if action == "submit":
             product = products[spec.product]
             request = access_services.submit_request(
@@ -331,6 +327,7 @@ class Command(BaseCommand):
                 duration_days=spec.duration_days,
                 port=product.output_ports.filter(name=spec.port).first() if spec.port else None,
                 access=spec.access,
+                now=now,
             )
             if request.status == AccessRequest.Status.APPROVED:  # the requester is in the owning team
                 return self.grant_follow_ups(request, spec)
@@ -340,21 +337,21 @@ class Command(BaseCommand):
         request = AccessRequest.objects.get(pk=request_id)
         if action == "decide":
             if spec.status == AccessRequest.Status.WITHDRAWN:
-                access_services.withdraw_request(request, by=request.requester)
+                access_services.withdraw_request(request, by=request.requester, now=now)
                 return []
             for step in request.steps.order_by("id"):
                 decider = access_queries.approvers_of(step).first()
                 if spec.status == AccessRequest.Status.REJECTED:
-                    access_services.reject_step(step, by=decider, comment=spec.comment or "Not for this purpose.")
+                    access_services.reject_step(step, by=decider, comment=spec.comment or "Not for this purpose.", now=now)
                     return []
-                access_services.approve_step(step, by=decider, comment=spec.comment)
+                access_services.approve_step(step, by=decider, comment=spec.comment, now=now)
             request.refresh_from_db()
             return self.grant_follow_ups(request, spec)
         if action == "revoke":
             owner = access_queries.product_owners(request.product).first()
-            access_services.revoke_grant(request.grant, by=owner, reason=spec.revoke_reason)
+            access_services.revoke_grant(request.grant, by=owner, reason=spec.revoke_reason, now=now)
         elif action == "expire":
-            access_services.expire_grants()
+            access_services.expire_grants(now=now)
         return []
 
     def grant_follow_ups(self, request: AccessRequest, spec) -> list[tuple]:
@@ -371,7 +368,7 @@ class Command(BaseCommand):
         """Define each product's objectives as its owner would, then replay
         the readings its pipeline pushed over the last MEASURED_DAYS days, in
         batches through the service behind the measurements API. Batches
-        arrive in time order, each at its time (a travelling clock), so
+        arrive in time order, each at its time (passed as `now`), so
         statuses move as they did and a breach notifies the product's owners
         and consumers of the day. Objectives that exist already are left
         alone, with their measurements."""
@@ -436,11 +433,8 @@ class Command(BaseCommand):
             for chunk in batches(rows, ends=breaches.get(product, set()), size=settings.SLO_MEASUREMENT_BATCH):
                 payload = [slo_services.Measurement(slo=slo_id, measured_at=when, value=value) for when, slo_id, value in chunk]
                 arrived = chunk[-1][0]
-                if arrived < backfill_before:
-                    total += slo_services.record_measurements(payload, by=product.product_owner, now=now).stored
-                    continue
-                with time_machine.travel(arrived, tick=False):
-                    total += slo_services.record_measurements(payload, by=product.product_owner, now=arrived).stored
+                at = now if arrived < backfill_before else arrived
+                total += slo_services.record_measurements(payload, by=product.product_owner, now=at).stored
         return total
 
     # --- samples -----------------------------------------------------------------
