@@ -14,11 +14,11 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.models import AuditEvent
 from core.filters import StrictFilterSet
 
 from . import queries, services
 from .models import AccessRequest, ApprovalStep, Grant
-from audit.models import AuditEvent
 from .serializers import (
     AccessRequestCreateSerializer,
     AccessRequestSerializer,
@@ -40,9 +40,10 @@ class AccessRequestFilter(StrictFilterSet):
     ]
 
     scope = django_filters.ChoiceFilter(
-        choices=SCOPES, method="filter_scope", empty_label=None,
-        help_text="mine (the default): requests I made; awaiting-me: requests with a step I may decide; "
-        "visible: every request I may read.",
+        choices=SCOPES,
+        method="filter_scope",
+        empty_label=None,
+        help_text="mine (the default): requests I made; awaiting-me: requests with a step I may decide; visible: every request I may read.",
     )
     status = django_filters.ChoiceFilter(choices=AccessRequest.Status.choices)
 
@@ -67,9 +68,7 @@ class AccessRequestFilter(StrictFilterSet):
 
 class GrantFilter(StrictFilterSet):
     product = django_filters.CharFilter(field_name="product__slug", help_text="The data product's slug.")
-    state = django_filters.ChoiceFilter(
-        choices=[("live", "Live"), ("ended", "Ended (revoked or expired)")], method="filter_state"
-    )
+    state = django_filters.ChoiceFilter(choices=[("live", "Live"), ("ended", "Ended (revoked or expired)")], method="filter_state")
 
     class Meta:
         model = Grant
@@ -84,8 +83,12 @@ class AuditEventFilter(StrictFilterSet):
     action = django_filters.CharFilter(help_text="An action such as request.submitted or grant.revoked.")
     product = django_filters.CharFilter(field_name="product__slug", help_text="The data product's slug.")
     actor = django_filters.CharFilter(field_name="actor_name", help_text="The actor's username.")
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", help_text="Events at or after this time (ISO 8601).")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte", help_text="Events at or before this time (ISO 8601).")
+    since = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", help_text="Events at or after this time (ISO 8601)."
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lte", help_text="Events at or before this time (ISO 8601)."
+    )
 
     class Meta:
         model = AuditEvent

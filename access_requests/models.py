@@ -34,9 +34,7 @@ class Policy(models.Model):
         PERSONAL_DATA = "personal-data", "Products containing personal data"
 
     applies_to = models.CharField(max_length=20, choices=AppliesTo.choices, unique=True)
-    requires_owner_approval = models.BooleanField(
-        default=True, help_text="An owner of the product's team must approve."
-    )
+    requires_owner_approval = models.BooleanField(default=True, help_text="An owner of the product's team must approve.")
     requires_steward_approval = models.BooleanField(
         default=False, help_text="A governance steward (a member of the stewards group) must approve as well."
     )
@@ -56,7 +54,9 @@ class Policy(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(max_duration_days__gte=1), name="policy_duration_positive"),
             models.CheckConstraint(condition=Q(purpose_max_length__gte=models.F("purpose_min_length")), name="policy_purpose_bounds"),
-            models.CheckConstraint(condition=Q(escalate_after_hours__gte=models.F("reminder_after_hours")), name="policy_escalate_after_reminder"),
+            models.CheckConstraint(
+                condition=Q(escalate_after_hours__gte=models.F("reminder_after_hours")), name="policy_escalate_after_reminder"
+            ),
         ]
 
     def __str__(self) -> str:

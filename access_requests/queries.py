@@ -9,16 +9,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from catalog.models import DataProduct, Domain, Team, TeamMembership
-from catalog.queries import is_steward
+from audit.models import AuditEvent
+from catalog.models import DataProduct, Domain, OutputPort, Team, TeamMembership
+from catalog.queries import can_edit, is_steward
 
 from .models import AccessRequest, ApprovalStep, Grant
-
-from audit.models import AuditEvent
-from catalog.models import OutputPort
-from catalog.queries import can_edit
-
-
 
 User = get_user_model()
 
@@ -73,9 +68,9 @@ def _team_products(user) -> QuerySet:
 
 
 def _owned_products(user) -> QuerySet:
-    return DataProduct.objects.filter(
-        owner_team__memberships__user=user, owner_team__memberships__role=TeamMembership.Role.OWNER
-    ).values("pk")
+    return DataProduct.objects.filter(owner_team__memberships__user=user, owner_team__memberships__role=TeamMembership.Role.OWNER).values(
+        "pk"
+    )
 
 
 def _steps_prefetch() -> Prefetch:
@@ -160,10 +155,7 @@ def has_live_grant(user, product: DataProduct, *, now=None) -> bool:
     never works, even while the expiry task is late."""
     if not user.is_authenticated:
         return False
-    return (
-        user.has_perm("catalog.access_dataproduct", product)
-        and Grant.objects.live(now).filter(user=user, product=product).exists()
-    )
+    return user.has_perm("catalog.access_dataproduct", product) and Grant.objects.live(now).filter(user=user, product=product).exists()
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:

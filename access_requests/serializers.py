@@ -6,16 +6,17 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from audit.models import AuditEvent
+from catalog import queries as catalog_queries
 from core.serializers import StrictStrings
 
 from .models import AccessRequest, ApprovalStep, Grant
 
-from audit.models import AuditEvent
-from catalog import queries as catalog_queries
-
 
 class ApprovalStepSerializer(serializers.ModelSerializer):
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="Null while the step is open.")
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Null while the step is open."
+    )
 
     class Meta:
         model = ApprovalStep
@@ -27,7 +28,11 @@ class AccessRequestSerializer(serializers.ModelSerializer):
 
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     output_port = serializers.SlugRelatedField(
-        source="port", slug_field="name", read_only=True, allow_null=True, help_text="The output port asked for; null for the whole product."
+        source="port",
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="The output port asked for; null for the whole product.",
     )
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     steps = ApprovalStepSerializer(many=True, read_only=True)
@@ -36,8 +41,19 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccessRequest
         fields = [
-            "id", "status", "product", "output_port", "purpose", "duration_days", "access", "requester",
-            "created_at", "decided_at", "auto_approved", "steps", "grant",
+            "id",
+            "status",
+            "product",
+            "output_port",
+            "purpose",
+            "duration_days",
+            "access",
+            "requester",
+            "created_at",
+            "decided_at",
+            "auto_approved",
+            "steps",
+            "grant",
         ]
         read_only_fields = fields
 
@@ -56,7 +72,10 @@ class AccessRequestCreateSerializer(StrictStrings, serializers.Serializer):
     purpose = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="What you will use the data for.")
     duration_days = serializers.IntegerField(help_text="How many days of access you ask for (bounded by the product's policy).")
     output_port = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, allow_null=True,
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
         help_text="The name of one output port; leave out to ask for the whole product.",
     )
     access = serializers.ChoiceField(choices=AccessRequest.Access.choices, default=AccessRequest.Access.READ)
@@ -113,16 +132,25 @@ class GrantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Grant
         fields = [
-            "id", "user", "product", "output_port", "access", "request", "state", "starts_at", "ends_at",
-            "revoked_at", "revoked_by", "revoke_reason", "expired_at",
+            "id",
+            "user",
+            "product",
+            "output_port",
+            "access",
+            "request",
+            "state",
+            "starts_at",
+            "ends_at",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+            "expired_at",
         ]
         read_only_fields = fields
 
 
 class RevocationSerializer(StrictStrings, serializers.Serializer):
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required: the person losing access is told."
-    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required: the person losing access is told.")
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -132,7 +160,16 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "sequence", "occurred_at", "actor", "action", "object_type", "object_id", "product", "payload", "prev_hash", "hash",
+            "sequence",
+            "occurred_at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "product",
+            "payload",
+            "prev_hash",
+            "hash",
         ]
         read_only_fields = fields
 

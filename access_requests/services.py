@@ -8,26 +8,25 @@ django-guardian permission `catalog.access_dataproduct` in step with the
 grants. E-mail goes out after commit (notifications.services).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from audit import trail
 from catalog.models import DataProduct, OutputPort
 from catalog.queries import is_team_member
 from core.errors import Conflict, Forbidden, ServiceError
-
-from audit import trail
+from notifications.models import Notification
+from notifications.services import notify
 
 from . import queries
 from .models import AccessRequest, ApprovalStep, Grant, Policy
-from notifications.models import Notification
-from notifications.services import notify
-from django.db.models import Count
-from typing import Iterable
 
 ACCESS_PERMISSION = "catalog.access_dataproduct"
 MAX_COMMENT_LENGTH = 2000
@@ -170,9 +169,7 @@ def _check_purpose(purpose: str, policy: EffectivePolicy) -> str:
     if not purpose:
         raise AccessRequestError("Say what you will use the data for.", field="purpose")
     if len(purpose) < policy.purpose_min_length:
-        raise AccessRequestError(
-            f"Describe the purpose in at least {policy.purpose_min_length} characters.", field="purpose"
-        )
+        raise AccessRequestError(f"Describe the purpose in at least {policy.purpose_min_length} characters.", field="purpose")
     if len(purpose) > policy.purpose_max_length:
         raise AccessRequestError(
             f"The purpose may be at most {policy.purpose_max_length} characters long (it has {len(purpose)}).", field="purpose"
@@ -314,7 +311,14 @@ def approve_step(step: ApprovalStep, *, by, comment: str = "", now: datetime | N
         raise DecisionError("You approved another step of this request already: a second approver must be someone else.")
     step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.APPROVED, by, comment, now
     step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
-    trail.record("step.approved", actor=by, obj=step, product=request.product, at=now, payload={"request": request.pk, "role": step.role, "comment": comment})
+    trail.record(
+        "step.approved",
+        actor=by,
+        obj=step,
+        product=request.product,
+        at=now,
+        payload={"request": request.pk, "role": step.role, "comment": comment},
+    )
     if not request.steps.exclude(status=ApprovalStep.Status.APPROVED).exists():
         _approve(request, by=by, auto=False, now=now)
     return request
@@ -339,7 +343,14 @@ def reject_step(step: ApprovalStep, *, by, comment: str, now: datetime | None = 
     request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
     request.status, request.decided_at = AccessRequest.Status.REJECTED, now
     request.save(update_fields=["status", "decided_at"])
-    trail.record("step.rejected", actor=by, obj=step, product=request.product, at=now, payload={"request": request.pk, "role": step.role, "comment": comment})
+    trail.record(
+        "step.rejected",
+        actor=by,
+        obj=step,
+        product=request.product,
+        at=now,
+        payload={"request": request.pk, "role": step.role, "comment": comment},
+    )
     trail.record("request.rejected", actor=by, obj=request, product=request.product, at=now, payload={"comment": comment})
     notify(
         [request.requester],
@@ -367,15 +378,29 @@ def _approve(request: AccessRequest, *, by, auto: bool, now: datetime) -> Grant:
     )
     assign_perm(ACCESS_PERMISSION, request.requester, request.product)
     action = "request.auto_approved" if auto else "request.approved"
-    trail.record(action, actor=request.requester if auto else by, obj=request, product=request.product, at=now, payload={
-        "reason": "the requester is a member of the owning team" if auto else "every step approved",
-    })
-    trail.record("grant.created", actor=by, obj=grant, product=request.product, at=now, payload={
-        "user": request.requester.get_username(),
-        "starts_at": grant.starts_at.isoformat(),
-        "ends_at": grant.ends_at.isoformat(),
-        "access": grant.access,
-    })
+    trail.record(
+        action,
+        actor=request.requester if auto else by,
+        obj=request,
+        product=request.product,
+        at=now,
+        payload={
+            "reason": "the requester is a member of the owning team" if auto else "every step approved",
+        },
+    )
+    trail.record(
+        "grant.created",
+        actor=by,
+        obj=grant,
+        product=request.product,
+        at=now,
+        payload={
+            "user": request.requester.get_username(),
+            "starts_at": grant.starts_at.isoformat(),
+            "ends_at": grant.ends_at.isoformat(),
+            "access": grant.access,
+        },
+    )
     refresh_consumer_counts([request.product_id], now=now)
     notify(
         [request.requester],
@@ -446,7 +471,14 @@ def revoke_grant(grant: Grant, *, by, reason: str, now: datetime | None = None) 
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, by, reason[:MAX_REASON_LENGTH]
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     _end_grant(grant, now=now)
-    trail.record("grant.revoked", actor=by, obj=grant, product=grant.product, at=now, payload={"user": grant.user.get_username(), "reason": grant.revoke_reason})
+    trail.record(
+        "grant.revoked",
+        actor=by,
+        obj=grant,
+        product=grant.product,
+        at=now,
+        payload={"user": grant.user.get_username(), "reason": grant.revoke_reason},
+    )
     notify(
         [grant.user],
         kind=Notification.Kind.GRANT_REVOKED,
@@ -476,9 +508,16 @@ def expire_grants(*, now: datetime | None = None) -> int:
             grant.expired_at = now
             grant.save(update_fields=["expired_at"])
             _end_grant(grant, now=now)
-            trail.record("grant.expired", obj=grant, product=grant.product, at=now, payload={
-                "user": grant.user.get_username(), "ended_at": grant.ends_at.isoformat(),
-            })
+            trail.record(
+                "grant.expired",
+                obj=grant,
+                product=grant.product,
+                at=now,
+                payload={
+                    "user": grant.user.get_username(),
+                    "ended_at": grant.ends_at.isoformat(),
+                },
+            )
             notify(
                 [grant.user],
                 kind=Notification.Kind.GRANT_EXPIRED,
@@ -505,10 +544,12 @@ def send_reminders(*, now: datetime | None = None) -> tuple[int, int]:
     notifications. Returns (reminded, escalated)."""
     now = now or timezone.now()
     reminded = escalated = 0
-    open_steps = ApprovalStep.objects.filter(
-        status=ApprovalStep.Status.PENDING, request__status=AccessRequest.Status.PENDING
-    ).filter(escalated_at=None).select_related("request__product")
-    for step_id, product_id in list(open_steps.values_list("pk", "request__product_id")[:MAX_PER_RUN]):
+    open_steps = (
+        ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING, request__status=AccessRequest.Status.PENDING)
+        .filter(escalated_at=None)
+        .select_related("request__product")
+    )
+    for (step_id,) in list(open_steps.values_list("pk")[:MAX_PER_RUN]):
         with transaction.atomic():
             step = open_steps.select_for_update(of=("self",)).filter(pk=step_id).first()
             if step is None:
@@ -520,7 +561,13 @@ def send_reminders(*, now: datetime | None = None) -> tuple[int, int]:
                 step.escalated_at = now
                 step.reminded_at = step.reminded_at or now
                 step.save(update_fields=["escalated_at", "reminded_at"])
-                trail.record("step.escalated", obj=step, product=product, at=now, payload={"request": request.pk, "role": step.role, "open_hours": int(age.total_seconds() // 3600)})
+                trail.record(
+                    "step.escalated",
+                    obj=step,
+                    product=product,
+                    at=now,
+                    payload={"request": request.pk, "role": step.role, "open_hours": int(age.total_seconds() // 3600)},
+                )
                 notify(
                     queries.domain_owners(product.domain),
                     kind=Notification.Kind.STEP_ESCALATED,

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from catalog import queries as catalog_queries
 from core.pagination import paginate
 
 from . import queries, services
 from .forms import AuditFilterForm, DecisionForm, RequestAccessForm, RevokeForm
 from .models import AccessRequest, ApprovalStep
-from catalog import queries as catalog_queries
 
 AUDIT_PAGE_SIZE = 50
 

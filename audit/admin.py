@@ -11,7 +11,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["actor_name", "action", "object_id"]
     date_hierarchy = "occurred_at"
-    readonly_fields = ["sequence", "occurred_at", "actor", "actor_name", "action", "object_type", "object_id", "product", "payload", "prev_hash", "hash"]
+    readonly_fields = [
+        "sequence",
+        "occurred_at",
+        "actor",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "product",
+        "payload",
+        "prev_hash",
+        "hash",
+    ]
     show_full_result_count = False
 
     @admin.display(description="hash")

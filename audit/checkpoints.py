@@ -110,9 +110,7 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 def new_key_pair() -> tuple[bytes, bytes]:
     """A fresh Ed25519 key pair as (private PEM, public PEM)."""
     private = Ed25519PrivateKey.generate()
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     public_pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return private_pem, public_pem
 
@@ -231,7 +229,9 @@ def load_verified(public_key: Ed25519PublicKey | None = None) -> list[Checkpoint
             raise CheckpointInvalid(f"checkpoint {missing} missing from storage (the next one found is #{number})")
         previous = checkpoints[-1] if checkpoints else None
         if checkpoint.previous_signature != (previous.signature if previous else ""):
-            raise CheckpointInvalid(f"{checkpoint}: does not name the signature of the checkpoint before it (the checkpoint chain was spliced)")
+            raise CheckpointInvalid(
+                f"{checkpoint}: does not name the signature of the checkpoint before it (the checkpoint chain was spliced)"
+            )
         if previous and checkpoint.sequence < previous.sequence:
             raise CheckpointInvalid(f"{checkpoint}: goes back from event #{previous.sequence} to #{checkpoint.sequence}")
         checkpoints.append(checkpoint)
@@ -260,7 +260,9 @@ def write_checkpoint(*, now=None) -> Checkpoint | None:
         if head.sequence < previous.sequence:
             logger.error(
                 "Audit checkpoint not written: the chain's head is at #%s, behind %s at #%s. Run manage.py verify_audit.",
-                head.sequence, previous, previous.sequence,
+                head.sequence,
+                previous,
+                previous.sequence,
             )
             return None
         if head.sequence == previous.sequence:

@@ -25,7 +25,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text="The actor's username when the event happened; empty for the system.")
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="The actor's username when the event happened; empty for the system."
+    )
     action = models.CharField(max_length=50)
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=50)

@@ -38,35 +38,59 @@ HEAD_TABLE = AuditChainHead._meta.db_table
 # (trigger name, table, CREATE statement). The first two came with migration
 # 0004; the others with 0006 (CHAIN_TRIGGERS).
 _SQLITE_TRIGGERS = [
-    ("audit_event_no_update", TABLE, f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON {TABLE}
-        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END"""),
-    ("audit_event_no_delete", TABLE, f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON {TABLE}
-        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END"""),
+    (
+        "audit_event_no_update",
+        TABLE,
+        f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON {TABLE}
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END""",
+    ),
+    (
+        "audit_event_no_delete",
+        TABLE,
+        f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON {TABLE}
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END""",
+    ),
     # INSERT OR REPLACE deletes the conflicting row without firing DELETE
     # triggers, so the insert itself must refuse to meet an existing row. An
     # event must also follow the head: the next sequence, the head's hash.
-    ("audit_event_append_only", TABLE, f"""CREATE TRIGGER IF NOT EXISTS audit_event_append_only BEFORE INSERT ON {TABLE}
+    (
+        "audit_event_append_only",
+        TABLE,
+        f"""CREATE TRIGGER IF NOT EXISTS audit_event_append_only BEFORE INSERT ON {TABLE}
         BEGIN
             SELECT RAISE(ABORT, 'audit events are append-only: an INSERT replacing an event refused')
             WHERE EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id OR sequence = NEW.sequence OR hash = NEW.hash);
             SELECT RAISE(ABORT, 'audit events are append-only: an INSERT must follow the chain head')
             WHERE NEW.sequence IS NOT (SELECT sequence + 1 FROM {HEAD_TABLE} WHERE id = 1)
                OR NEW.prev_hash IS NOT (SELECT hash FROM {HEAD_TABLE} WHERE id = 1);
-        END"""),
-    ("audit_head_insert", HEAD_TABLE, f"""CREATE TRIGGER IF NOT EXISTS audit_head_insert BEFORE INSERT ON {HEAD_TABLE}
+        END""",
+    ),
+    (
+        "audit_head_insert",
+        HEAD_TABLE,
+        f"""CREATE TRIGGER IF NOT EXISTS audit_head_insert BEFORE INSERT ON {HEAD_TABLE}
         BEGIN
             SELECT RAISE(ABORT, 'the audit chain head is append-only: only one head, at the start of an empty chain, may be inserted')
             WHERE EXISTS (SELECT 1 FROM {HEAD_TABLE}) OR EXISTS (SELECT 1 FROM {TABLE})
                OR NEW.sequence IS NOT 0 OR NEW.hash IS NOT '{GENESIS_HASH}';
-        END"""),
-    ("audit_head_forward_only", HEAD_TABLE, f"""CREATE TRIGGER IF NOT EXISTS audit_head_forward_only BEFORE UPDATE ON {HEAD_TABLE}
+        END""",
+    ),
+    (
+        "audit_head_forward_only",
+        HEAD_TABLE,
+        f"""CREATE TRIGGER IF NOT EXISTS audit_head_forward_only BEFORE UPDATE ON {HEAD_TABLE}
         BEGIN
             SELECT RAISE(ABORT, 'the audit chain head is append-only: it may only move forward by one, to the event just appended')
             WHERE NEW.id IS NOT OLD.id OR NEW.sequence IS NOT OLD.sequence + 1
                OR NEW.hash IS NOT (SELECT hash FROM {TABLE} WHERE sequence = NEW.sequence);
-        END"""),
-    ("audit_head_no_delete", HEAD_TABLE, f"""CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON {HEAD_TABLE}
-        BEGIN SELECT RAISE(ABORT, 'the audit chain head is append-only: DELETE refused'); END"""),
+        END""",
+    ),
+    (
+        "audit_head_no_delete",
+        HEAD_TABLE,
+        f"""CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON {HEAD_TABLE}
+        BEGIN SELECT RAISE(ABORT, 'the audit chain head is append-only: DELETE refused'); END""",
+    ),
 ]
 
 _POSTGRES_FUNCTIONS = [
@@ -105,24 +129,52 @@ _POSTGRES_FUNCTIONS = [
        END $$""",
 ]
 _POSTGRES_TRIGGERS = [
-    ("audit_event_no_update", TABLE, f"""CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON {TABLE}
-        FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()"""),
-    ("audit_event_no_delete", TABLE, f"""CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON {TABLE}
-        FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()"""),
+    (
+        "audit_event_no_update",
+        TABLE,
+        f"""CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON {TABLE}
+        FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()""",
+    ),
+    (
+        "audit_event_no_delete",
+        TABLE,
+        f"""CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON {TABLE}
+        FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()""",
+    ),
     # ON CONFLICT DO UPDATE runs the BEFORE INSERT trigger first: it refuses there.
-    ("audit_event_append_only", TABLE, f"""CREATE TRIGGER audit_event_append_only BEFORE INSERT ON {TABLE}
-        FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"""),
-    ("audit_event_no_truncate", TABLE, f"""CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE}
-        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()"""),
-    ("audit_head_forward_only", HEAD_TABLE, f"""CREATE TRIGGER audit_head_forward_only BEFORE INSERT OR UPDATE OR DELETE ON {HEAD_TABLE}
-        FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only()"""),
-    ("audit_head_no_truncate", HEAD_TABLE, f"""CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON {HEAD_TABLE}
-        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()"""),
+    (
+        "audit_event_append_only",
+        TABLE,
+        f"""CREATE TRIGGER audit_event_append_only BEFORE INSERT ON {TABLE}
+        FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
+    ),
+    (
+        "audit_event_no_truncate",
+        TABLE,
+        f"""CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE}
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()""",
+    ),
+    (
+        "audit_head_forward_only",
+        HEAD_TABLE,
+        f"""CREATE TRIGGER audit_head_forward_only BEFORE INSERT OR UPDATE OR DELETE ON {HEAD_TABLE}
+        FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only()""",
+    ),
+    (
+        "audit_head_no_truncate",
+        HEAD_TABLE,
+        f"""CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON {HEAD_TABLE}
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()""",
+    ),
 ]
 ROW_TRIGGERS = ("audit_event_no_update", "audit_event_no_delete")
 CHAIN_TRIGGERS = (
-    "audit_event_append_only", "audit_event_no_truncate", "audit_head_insert", "audit_head_forward_only",
-    "audit_head_no_delete", "audit_head_no_truncate",
+    "audit_event_append_only",
+    "audit_event_no_truncate",
+    "audit_head_insert",
+    "audit_head_forward_only",
+    "audit_head_no_delete",
+    "audit_head_no_truncate",
 )
 TRIGGERS = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _POSTGRES_TRIGGERS}
 

@@ -55,7 +55,10 @@ def main() -> int:
         database = connection.vendor
         if database == "sqlite":
             database += f" {sqlite3.sqlite_version}"
-            size = sum(path.stat().st_size for path in Path(connection.settings_dict["NAME"]).parent.glob(Path(connection.settings_dict["NAME"]).name + "*"))
+            size = sum(
+                path.stat().st_size
+                for path in Path(connection.settings_dict["NAME"]).parent.glob(Path(connection.settings_dict["NAME"]).name + "*")
+            )
             database += f", {size / 2**20:,.0f} MiB on disk"
         print()
         print(f"machine:      {os.cpu_count()} CPUs, Python {platform.python_version()}, Django {django.get_version()}, {database}")

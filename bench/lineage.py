@@ -33,6 +33,7 @@ import warnings
 from pathlib import Path
 
 from environment import ROOT, configure_environment  # bench/environment.py, beside this script
+
 from lineage import queries as lineage_queries
 
 
@@ -45,32 +46,39 @@ def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
     from django.utils import timezone
 
     from catalog.models import DataProduct, Domain, OutputPort, Team
-
     from lineage.models import LineageEdge, LineageNode
 
     rng = random.Random(seed)
     with transaction.atomic():
         team = Team.objects.create(name="Bench team", slug="bench-team")
-        domains = Domain.objects.bulk_create(
-            [Domain(name=f"Domain {i}", slug=f"domain-{i}", owner_team=team) for i in range(10)]
-        )
+        domains = Domain.objects.bulk_create([Domain(name=f"Domain {i}", slug=f"domain-{i}", owner_team=team) for i in range(10)])
         product_count = nodes // 4
         products = DataProduct.objects.bulk_create(
             [
                 DataProduct(
-                    domain=domains[i % len(domains)], owner_team=team, slug=f"product-{i}", name=f"Product {i}",
-                    summary="A generated data product.", status=DataProduct.Status.PUBLISHED,
+                    domain=domains[i % len(domains)],
+                    owner_team=team,
+                    slug=f"product-{i}",
+                    name=f"Product {i}",
+                    summary="A generated data product.",
+                    status=DataProduct.Status.PUBLISHED,
                 )
                 for i in range(product_count)
             ],
             batch_size=500,
         )
         ports = OutputPort.objects.bulk_create(
-            [OutputPort(product=product, name=name, location=f"s3://bench/{product.slug}/{name}") for product in products for name in ("table", "files")],
+            [
+                OutputPort(product=product, name=name, location=f"s3://bench/{product.slug}/{name}")
+                for product in products
+                for name in ("table", "files")
+            ],
             batch_size=500,
         )
         port_nodes = [LineageNode(namespace="s3://bench", name=f"{port.product.slug}/{port.name}", port=port) for port in ports]
-        external_nodes = [LineageNode(namespace=f"postgres://system-{i % 50}:5432", name=f"public.table_{i}") for i in range(nodes - len(port_nodes))]
+        external_nodes = [
+            LineageNode(namespace=f"postgres://system-{i % 50}:5432", name=f"public.table_{i}") for i in range(nodes - len(port_nodes))
+        ]
         created = LineageNode.objects.bulk_create(port_nodes + external_nodes, batch_size=500)
 
         # Layers: a product's two ports share one; external datasets in the first third.
@@ -78,7 +86,7 @@ def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
         for index in range(0, len(port_nodes), 2):
             layer = rng.randint(1, layers - 1)
             layer_of[created[index].pk] = layer_of[created[index + 1].pk] = layer
-        for node in created[len(port_nodes):]:
+        for node in created[len(port_nodes) :]:
             layer_of[node.pk] = rng.randint(0, max(1, layers // 3))
         # Edges go one layer down (80 %) or two, into a port: pipelines write products.
         ports_by_layer: dict[int, list[int]] = {}
@@ -92,7 +100,10 @@ def generate(*, nodes: int, edges: int, layers: int, seed: int) -> dict:
             pairs.add((upstream, rng.choice(ports_by_layer[min(layer_of[upstream] + step, layers - 1)])))
         now = timezone.now()
         LineageEdge.objects.bulk_create(
-            [LineageEdge(upstream_id=a, downstream_id=b, origin="openlineage", job_namespace="bench", job_name=f"job-{a}", last_seen=now) for a, b in sorted(pairs)],
+            [
+                LineageEdge(upstream_id=a, downstream_id=b, origin="openlineage", job_namespace="bench", job_name=f"job-{a}", last_seen=now)
+                for a, b in sorted(pairs)
+            ],
             batch_size=1000,
         )
         viewer = get_user_model().objects.create_user("bench-consumer", password="x")
@@ -172,8 +183,6 @@ def main() -> int:
         from django.db import connection
         from django.test import Client
 
-        from catalog import queries
-
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         mesh = generate(nodes=args.nodes, edges=args.edges, layers=args.layers, seed=args.seed)
@@ -205,8 +214,10 @@ def main() -> int:
             database = f"PostgreSQL {version // 10000}.{version % 100}"
         print(f"machine:   {os.cpu_count()} CPUs, Python {platform.python_version()}, Django {django.get_version()}, {database}")
         print(f"graph:     {args.nodes:,} nodes, {args.edges:,} edges, {args.layers} layers, generated in {generated:.1f} s")
-        print(f"samples:   {args.samples} start products × {args.runs} runs; depth {args.depth} downstream reaches "
-              f"{statistics.median(reached):.0f} nodes (median), {max(reached)} at most")
+        print(
+            f"samples:   {args.samples} start products × {args.runs} runs; depth {args.depth} downstream reaches "
+            f"{statistics.median(reached):.0f} nodes (median), {max(reached)} at most"
+        )
         print(f"{'':38} p50 ms / p95 ms")
         print(f"(a) recursive CTE traversal            {percentiles(cte)}")
         print(f"(b) naive, one query per node visited  {percentiles(naive)}")

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from environment import ROOT, configure_environment  # bench/environment.py, beside this script
+
 SEED = 0
 TARGET_P95_MS = 100.0
 TARGET_A_OVER_C = 2.0
@@ -241,12 +242,18 @@ def stage_of(sql: str) -> str:
     if "highlight(" in lowered or "ts_headline(" in lowered or "description || ' ' ||" in lowered:
         return "highlights"
     if "catalog_search_term" in lowered:
-        return "typo candidates" if ("trigram match" in lowered or "similarity(" in lowered or "length(term) between" in lowered or "length(term) >=" in lowered) else "terms"
+        return (
+            "typo candidates"
+            if ("trigram match" in lowered or "similarity(" in lowered or "length(term) between" in lowered or "length(term) >=" in lowered)
+            else "terms"
+        )
     if "catalog_searchindexstate" in lowered:
         return "cache key"
     if "group by" in lowered:
         return "facets"
-    if "catalog_dataproduct" not in lowered and any(f"from {table}" in lowered for table in ('"catalog_domain"', '"catalog_team"', '"catalog_tag"')):
+    if "catalog_dataproduct" not in lowered and any(
+        f"from {table}" in lowered for table in ('"catalog_domain"', '"catalog_team"', '"catalog_tag"')
+    ):
         return "facets"  # the labels of the facet values counted (in_bulk)
     if " match " in lowered or "@@" in lowered:
         return "rank page"  # the tiers that sort without scoring (name matches, exact name)
@@ -344,8 +351,12 @@ def postgres_cluster_class():
 def source_version() -> str:
     """The commit measured, and whether catalog/search/ differs from it."""
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "catalog"], capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "catalog"], capture_output=True, text=True
+        ).stdout.strip()
         return commit + (" with uncommitted changes in catalog/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         marker = ROOT / "COMMIT"
@@ -418,9 +429,9 @@ def measure_backend(args, backend: str, reuse: bool) -> dict:
     from django.db.models import Count, Q
     from django.test import Client
 
-    from search import engines as search
     from catalog.models import DataProduct, Domain, Tag
     from catalog.queries import visible_products
+    from search import engines as search
     from search.types import SearchQuery, terms_of
 
     vendor = connection.vendor
@@ -482,7 +493,10 @@ def measure_backend(args, backend: str, reuse: bool) -> dict:
     visibility = search.visibility_for(user)
 
     domains = list(
-        Domain.objects.filter(slug__startswith=f"gen-{SEED}-").annotate(n=Count("products")).order_by("-n", "slug").values_list("slug", flat=True)
+        Domain.objects.filter(slug__startswith=f"gen-{SEED}-")
+        .annotate(n=Count("products"))
+        .order_by("-n", "slug")
+        .values_list("slug", flat=True)
     )
     tags = list(Tag.objects.annotate(n=Count("products")).filter(n__gt=0).order_by("-n", "name").values_list("name", flat=True))
     queries = build_queries(domains, tags)
@@ -693,7 +707,12 @@ def open_raw_connection(vendor: str, connection):
     import psycopg
 
     return psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"], autocommit=True, cursor_factory=psycopg.ClientCursor
+        host=settings["HOST"],
+        port=settings["PORT"],
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+        cursor_factory=psycopg.ClientCursor,
     )
 
 
@@ -743,13 +762,19 @@ def print_report(report: dict, *, verbose: bool = False) -> None:
     if naive_measured:
         print(f"{'ratio (d)/(a)':<46} {d50 / a50:>9.1f} {d95 / a95:>9.1f}")
     if any(over.values()):
-        print("≥: queries that hit the budget count as the time they were given, so these are lower bounds (ratios are then only indicative)")
+        print(
+            "≥: queries that hit the budget count as the time they were given, so these are lower bounds (ratios are then only indicative)"
+        )
     at = "" if report["products"] >= 100_000 else f" (set for 100 000 products; this is {report['products']:,})"
     print(f"targets{at}:")
     print(f"  p95 of (a) < {TARGET_P95_MS:.0f} ms:   {'met' if a95 < TARGET_P95_MS else 'MISSED'} ({a95:.1f} ms)")
-    print(f"  (a)/(c) < {TARGET_A_OVER_C:.0f}:         {'met' if max(a50 / c50, a95 / c95) < TARGET_A_OVER_C else 'MISSED'} (p50 {a50 / c50:.2f}, p95 {a95 / c95:.2f})")
+    print(
+        f"  (a)/(c) < {TARGET_A_OVER_C:.0f}:         {'met' if max(a50 / c50, a95 / c95) < TARGET_A_OVER_C else 'MISSED'} (p50 {a50 / c50:.2f}, p95 {a95 / c95:.2f})"
+    )
     if naive_measured:
-        print(f"  (d)/(a) >= {TARGET_D_OVER_A:.0f}:       {'met' if min(d50 / a50, d95 / a95) >= TARGET_D_OVER_A else 'MISSED'} (p50 {d50 / a50:.1f}, p95 {d95 / a95:.1f})")
+        print(
+            f"  (d)/(a) >= {TARGET_D_OVER_A:.0f}:       {'met' if min(d50 / a50, d95 / a95) >= TARGET_D_OVER_A else 'MISSED'} (p50 {d50 / a50:.1f}, p95 {d95 / a95:.1f})"
+        )
 
     kinds = list(dict.fromkeys(q["kind"] for q in queries))
 
@@ -770,7 +795,11 @@ def print_report(report: dict, *, verbose: bool = False) -> None:
         print(f"{kind:<9} {len(subset):>3} {hits} " + " ".join(cells) + " " + " ".join(d))
 
     present = {stage for q in queries if q["sql_ms"] for stage in q["sql_ms"]}
-    stages = [stage for stage in ("visibility", "terms", "typo candidates", "cache key", "facets", "count", "rank page", "highlights", "hits") if stage in present]
+    stages = [
+        stage
+        for stage in ("visibility", "terms", "typo candidates", "cache key", "facets", "count", "rank page", "highlights", "hits")
+        if stage in present
+    ]
     print()
     print("where (a)'s time goes, mean ms per query: (c) by stage (median of its timed runs), and python = mean of (a) minus (c)")
     print(f"{'class':<9} " + " ".join(f"{stage[:10]:>10}" for stage in stages) + f" {'sql total':>10} {'(a) mean':>10} {'python':>10}")
@@ -784,7 +813,9 @@ def print_report(report: dict, *, verbose: bool = False) -> None:
         a_mean = statistics.mean(statistics.mean(q["ms"]["a"]) for q in subset)
         skipped = sum(1 for q in queries if (kind == "all" or q["kind"] == kind) and q["sql_ms"] is None)
         print(
-            f"{kind:<9} " + " ".join(f"{value:>10.1f}" for value in means) + f" {total_sql:>10.1f} {a_mean:>10.1f} {a_mean - total_sql:>10.1f}"
+            f"{kind:<9} "
+            + " ".join(f"{value:>10.1f}" for value in means)
+            + f" {total_sql:>10.1f} {a_mean:>10.1f} {a_mean - total_sql:>10.1f}"
             + (f"  ({skipped} over budget left out)" if skipped else "")
         )
     statements = [q["statements"] for q in queries if q["statements"] is not None]
@@ -832,14 +863,25 @@ def main() -> int:
         help="keep the generated database at PATH: a SQLite file, or the PostgreSQL cluster's directory; "
         "with --backend both a directory holding sqlite.sqlite3 and postgresql/",
     )
-    parser.add_argument("--reuse-db", type=Path, metavar="PATH", help="measure on a database kept with --keep-db (reindexed when its index is not complete)")
+    parser.add_argument(
+        "--reuse-db", type=Path, metavar="PATH", help="measure on a database kept with --keep-db (reindexed when its index is not complete)"
+    )
     parser.add_argument("--reindex", action="store_true", help="with --reuse-db: reindex (and time it) even when the index is complete")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="warm-up runs per query (default 1)")
     parser.add_argument("--naive-runs", type=int, help="timed runs per query for (d) (default: --runs; 0: skip (d))")
-    parser.add_argument("--budget", type=float, default=3.0, help="seconds one call of (a), (b) or (c) may take before the query is cut short and counted as at least that (default 3)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3.0,
+        help="seconds one call of (a), (b) or (c) may take before the query is cut short and counted as at least that (default 3)",
+    )
     parser.add_argument("--naive-budget", type=float, default=20.0, help="the same for (d) (default 20)")
-    parser.add_argument("--profile", metavar="FILE", help="also profile one pass of (a) with cProfile: print the top and save the stats to FILE ('-': print only)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="also profile one pass of (a) with cProfile: print the top and save the stats to FILE ('-': print only)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every measurement to FILE as JSON")
     parser.add_argument("--verbose", action="store_true", help="progress of every query, the generator's output, every query's figures")
     args = parser.parse_args()
@@ -851,14 +893,28 @@ def main() -> int:
         location = args.keep_db or args.reuse_db
         reports = []
         for backend in BACKENDS:
-            command = [sys.executable, __file__, "--backend", backend, "--products", str(args.products), "--runs", str(args.runs), "--warmup", str(args.warmup)]
+            command = [
+                sys.executable,
+                __file__,
+                "--backend",
+                backend,
+                "--products",
+                str(args.products),
+                "--runs",
+                str(args.runs),
+                "--warmup",
+                str(args.warmup),
+            ]
             command += ["--budget", str(args.budget), "--naive-budget", str(args.naive_budget)]
             if location:
                 path = location / ("sqlite.sqlite3" if backend == "sqlite" else "postgresql")
                 if args.keep_db:
                     location.mkdir(parents=True, exist_ok=True)
                 command += ["--keep-db" if args.keep_db else "--reuse-db", str(path)]
-            for flag, value in (("--naive-runs", args.naive_runs), ("--profile", args.profile and (args.profile if args.profile == "-" else f"{args.profile}.{backend}"))):
+            for flag, value in (
+                ("--naive-runs", args.naive_runs),
+                ("--profile", args.profile and (args.profile if args.profile == "-" else f"{args.profile}.{backend}")),
+            ):
                 if value is not None:
                     command += [flag, str(value)]
             command += [flag for flag, on in (("--reindex", args.reindex), ("--verbose", args.verbose)) if on]
@@ -869,7 +925,9 @@ def main() -> int:
                 reports.append(json.loads(Path(output.name).read_text()))
         print()
         print(f"summary, {args.products:,} products (ms):")
-        print(f"{'backend':<11} {'a p50':>7} {'a p95':>7} {'b p50':>7} {'b p95':>7} {'c p50':>7} {'c p95':>7} {'d p50':>8} {'d p95':>8} {'a/c p95':>8} {'d/a p95':>8}")
+        print(
+            f"{'backend':<11} {'a p50':>7} {'a p95':>7} {'b p50':>7} {'b p95':>7} {'c p50':>7} {'c p95':>7} {'d p50':>8} {'d p95':>8} {'a/c p95':>8} {'d/a p95':>8}"
+        )
         for report in reports:
             values = {
                 name: [percentile([t for q in report["queries"] for t in q["ms"][name]], fraction) for fraction in (0.5, 0.95)]

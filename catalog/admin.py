@@ -172,5 +172,3 @@ class SchemaFieldAdmin(ReadOnlyAdmin):
 
 # Service level objectives are edited here through catalog.services, so that
 # the admin judges measurements and recomputes statuses as pages and API do.
-
-

@@ -1,18 +1,16 @@
 """The catalog's REST API. Reads come from catalog.queries, writes go through
 catalog.services; this module only translates HTTP."""
 
-
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-
+from . import queries
 from .models import Team, TeamMembership
 from .serializers import (
     DomainSerializer,
     TeamSerializer,
 )
-from . import queries
 
 
 @extend_schema_view(list=extend_schema(summary="List the domains of the mesh"), retrieve=extend_schema(summary="A domain"))

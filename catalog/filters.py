@@ -7,6 +7,7 @@ from core.filters import StrictFilterSet
 
 from .models import DataProduct, Domain, SLOStatus, Tag, Team
 
+
 class ProductFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Name or summary contains", max_length=200)
     domain = django_filters.ModelChoiceFilter(queryset=Domain.objects.all(), to_field_name="slug", label="Domain", empty_label="Any domain")
@@ -16,7 +17,9 @@ class ProductFilter(StrictFilterSet):
     classification = django_filters.ChoiceFilter(choices=DataProduct.Classification.choices, empty_label="Any classification")
     status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=DataProduct.Kind.choices, empty_label="Any kind")
-    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Owning team", empty_label="Any team")
+    owner_team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), to_field_name="slug", label="Owning team", empty_label="Any team"
+    )
     slo_status = django_filters.ChoiceFilter(choices=SLOStatus.choices, label="SLO status", empty_label="Any SLO status")
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("updated_at", "updated")),

@@ -206,12 +206,15 @@ class DataProduct(models.Model):
             # Search's first ranking tier walks names shortest first and stops at a page.
             models.Index(Length("name"), F("consumer_count").desc(), F("name"), F("id"), name="product_name_rank"),
             models.Index(Lower("name"), name="product_name_lower"),
-            # Facet counts of broad matches walk this instead of the product rows (catalog/search/sqlite.py).
+            # Facet counts of broad matches walk this instead of the product rows (search/sqlite.py).
             models.Index(fields=["domain", "owner_team", "status", "kind", "classification", "slo_status"], name="product_facets"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", args=[self.slug])
 
     @property
     def address(self) -> str:
@@ -223,9 +226,6 @@ class DataProduct(models.Model):
 
     def allowed_next_statuses(self) -> list[str]:
         return [status for status in self.Status.values if status in self.TRANSITIONS[self.status]]
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:product", args=[self.slug])
 
 
 # Direct foreign keys for guardian's object permissions: joins instead of

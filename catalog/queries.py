@@ -90,9 +90,7 @@ def product_list(user) -> QuerySet[DataProduct]:
 def domains_with_counts(user) -> QuerySet[Domain]:
     """Domains with the number of products `user` can see in each."""
     visible = visible_products(user).values("pk")
-    return Domain.objects.select_related("owner_team").annotate(
-        product_count=Count("products", filter=Q(products__in=visible))
-    )
+    return Domain.objects.select_related("owner_team").annotate(product_count=Count("products", filter=Q(products__in=visible)))
 
 
 def newest_products(user, limit: int = 6) -> QuerySet[DataProduct]:

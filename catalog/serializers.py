@@ -25,7 +25,9 @@ class OutputPortSerializer(StrictStrings, serializers.ModelSerializer):
     class Meta:
         model = OutputPort
         fields = ["name", "type", "format", "location", "version", "description", "fields"]
-        extra_kwargs = {"location": {"allow_null": True, "help_text": "Null for people who may not use the port; null or empty when written: none."}}
+        extra_kwargs = {
+            "location": {"allow_null": True, "help_text": "Null for people who may not use the port; null or empty when written: none."}
+        }
 
     def validate_location(self, value):
         return value or ""
@@ -68,8 +70,23 @@ class ProductSerializer(StrictStrings, serializers.ModelSerializer):
     class Meta:
         model = DataProduct
         fields = [
-            "slug", "url", "address", "name", "summary", "domain", "owner_team", "product_owner", "status", "kind",
-            "classification", "contains_pii", "tags", "version", "slo_status", "created_at", "updated_at",
+            "slug",
+            "url",
+            "address",
+            "name",
+            "summary",
+            "domain",
+            "owner_team",
+            "product_owner",
+            "status",
+            "kind",
+            "classification",
+            "contains_pii",
+            "tags",
+            "version",
+            "slo_status",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["slo_status", "created_at", "updated_at"]
 

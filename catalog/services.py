@@ -5,19 +5,20 @@ none of them repeats a rule written here.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
+from audit import trail
 from core.errors import Conflict, Forbidden, ServiceError
 
+from . import signals
 from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
 from .queries import is_team_member
-from . import signals
 from .tags import TagLimitError, clean_tags
-from audit import trail
 
 # What the owning team's members may do with their products (object permissions).
 TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
@@ -99,9 +100,9 @@ def _set_tags(product: DataProduct, names: Iterable[str]) -> None:
 def grant_team_permissions(product: DataProduct) -> None:
     """Give the owning team's group view and change permissions on `product`,
     and take them from any team that owned it before."""
-    DataProductGroupObjectPermission.objects.filter(content_object=product).exclude(
-        group=product.owner_team.group
-    ).filter(permission__codename__in=[perm.split(".")[1] for perm in TEAM_PRODUCT_PERMISSIONS]).delete()
+    DataProductGroupObjectPermission.objects.filter(content_object=product).exclude(group=product.owner_team.group).filter(
+        permission__codename__in=[perm.split(".")[1] for perm in TEAM_PRODUCT_PERMISSIONS]
+    ).delete()
     for perm in TEAM_PRODUCT_PERMISSIONS:
         assign_perm(perm, product.owner_team.group, product)
 
@@ -110,9 +111,7 @@ def team_permission_rows(products: Iterable[DataProduct]) -> list[DataProductGro
     """Unsaved permission rows for bulk loads (generate_catalog); the same
     permissions grant_team_permissions gives one product at a time."""
     permissions = list(
-        Permission.objects.filter(
-            content_type__app_label="catalog", codename__in=[perm.split(".")[1] for perm in TEAM_PRODUCT_PERMISSIONS]
-        )
+        Permission.objects.filter(content_type__app_label="catalog", codename__in=[perm.split(".")[1] for perm in TEAM_PRODUCT_PERMISSIONS])
     )
     return [
         DataProductGroupObjectPermission(content_object=product, group_id=product.owner_team.group_id, permission=permission)
@@ -196,7 +195,12 @@ def update_product(
     if unknown:
         raise CatalogError(f"{', '.join(sorted(unknown))} cannot be changed.", field=sorted(unknown)[0])
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    before = {"owner_team": product.owner_team.slug, "status": product.status, "classification": product.classification, "contains_pii": product.contains_pii}
+    before = {
+        "owner_team": product.owner_team.slug,
+        "status": product.status,
+        "classification": product.classification,
+        "contains_pii": product.contains_pii,
+    }
     team_changed = "owner_team" in changes and changes["owner_team"].pk != product.owner_team_id
     if team_changed:
         _check_may_assign_team(by, changes["owner_team"])
@@ -218,8 +222,18 @@ def update_product(
 
 def _audit_governance_changes(product: DataProduct, before: dict, *, by) -> None:
     """Changes that decide who may use a product, and how, go into the audit trail."""
-    after = {"owner_team": product.owner_team.slug, "status": product.status, "classification": product.classification, "contains_pii": product.contains_pii}
-    actions = {"owner_team": "product.owner_changed", "status": "product.status_changed", "classification": "product.classification_changed", "contains_pii": "product.classification_changed"}
+    after = {
+        "owner_team": product.owner_team.slug,
+        "status": product.status,
+        "classification": product.classification,
+        "contains_pii": product.contains_pii,
+    }
+    actions = {
+        "owner_team": "product.owner_changed",
+        "status": "product.status_changed",
+        "classification": "product.classification_changed",
+        "contains_pii": "product.classification_changed",
+    }
     changed: dict[str, dict] = {}
     for name, action in actions.items():
         if before[name] != after[name]:
@@ -241,9 +255,7 @@ def check_transition(product: DataProduct, status: str) -> None:
         raise CatalogError(f"{status!r} is not a lifecycle status.", field="status")
     if status not in DataProduct.TRANSITIONS[product.status]:
         allowed = ", ".join(product.allowed_next_statuses()) or "none"
-        raise TransitionError(
-            f"A {product.status} product cannot become {status} (allowed next: {allowed}).", field="status"
-        )
+        raise TransitionError(f"A {product.status} product cannot become {status} (allowed next: {allowed}).", field="status")
 
 
 @transaction.atomic

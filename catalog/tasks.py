@@ -2,8 +2,4 @@
 
 import logging
 
-
-
 logger = logging.getLogger(__name__)
-
-

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, render
 
 from core.pagination import paginate
 
+from . import queries
 from .filters import ProductFilter
 from .models import DataProduct, Domain, Team, TeamMembership
-from . import queries
 
 
 @login_required
@@ -29,7 +29,9 @@ def product_list(request):
 def domain_detail(request, slug):
     domain = get_object_or_404(Domain.objects.select_related("owner_team"), slug=slug)
     products = queries.product_list(request.user).filter(domain=domain).order_by("name")
-    return render(request, "catalog/domain_detail.html", {"domain": domain, "page": paginate(request, products, settings.CATALOG_PAGE_SIZE)})
+    return render(
+        request, "catalog/domain_detail.html", {"domain": domain, "page": paginate(request, products, settings.CATALOG_PAGE_SIZE)}
+    )
 
 
 @login_required

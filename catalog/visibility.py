@@ -127,10 +127,9 @@ def holds_global_view_permission(user) -> bool:
     permission cache on the user object, so every call costs one query."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return (
-        Permission.objects.filter(Q(user=user) | Q(group__user=user), content_type__app_label="catalog", codename="view_dataproduct")
-        .exists()
-    )
+    return Permission.objects.filter(
+        Q(user=user) | Q(group__user=user), content_type__app_label="catalog", codename="view_dataproduct"
+    ).exists()
 
 
 def visibility_for(user) -> Visibility:

@@ -7,6 +7,8 @@ from django.core.exceptions import (
     SuspiciousOperation,
     TooManyFieldsSent,
     TooManyFilesSent,
+)
+from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
 from django.http import JsonResponse

@@ -12,11 +12,11 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time as dt_time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from textwrap import dedent
 
 from access_requests.models import AccessRequest
-
 from catalog.models import DataProduct, OutputPort, TeamMembership
 from catalog.services import FieldSpec, PortSpec
 
@@ -189,11 +189,15 @@ class DemoDomain:
 DOMAINS = [
     DemoDomain("listener", "Listener", "listener-identity", "Who our listeners are: accounts, profiles, consents, sessions."),
     DemoDomain("media-player", "Media Player", "playback", "What happens in the player: plays, skips, errors, devices and stream quality."),
-    DemoDomain("playlists", "Playlists", "playlist-studio", "Playlists made by listeners, editors and algorithms, and how they are followed."),
+    DemoDomain(
+        "playlists", "Playlists", "playlist-studio", "Playlists made by listeners, editors and algorithms, and how they are followed."
+    ),
     DemoDomain("artists", "Artists", "artist-services", "Artists, tracks and albums, the charts, and the insights we give artists."),
     DemoDomain("podcasts", "Podcasts", "podcast-platform", "Shows, episodes and how podcasts are listened to."),
     DemoDomain("finance", "Finance", "finance-data", "Subscription revenue, payments and royalties paid to rights holders."),
-    DemoDomain("recommendations", "Recommendations", "personalisation", "Taste profiles, embeddings and the recommendations we show listeners."),
+    DemoDomain(
+        "recommendations", "Recommendations", "personalisation", "Taste profiles, embeddings and the recommendations we show listeners."
+    ),
     DemoDomain("advertising", "Advertising", "ad-platform", "Ads on the free tier and in podcasts: impressions, campaigns, revenue."),
 ]
 
@@ -2269,117 +2273,187 @@ class DemoRequest:
 
 ACCESS_REQUESTS = [
     DemoRequest(
-        "bob", "play-events-daily",
+        "bob",
+        "play-events-daily",
         "Weekly marketing dashboard: streams by country and platform, to measure the uplift of the spring campaign.",
-        APPROVED, days_ago=40,
+        APPROVED,
+        days_ago=40,
     ),
     DemoRequest(
-        "bob", "listener-profiles",
+        "bob",
+        "listener-profiles",
         "Size the student-plan campaign audience by country and age band. I need no contact details.",
-        APPROVED, days_ago=33, port="profiles-pseudonymised", access=AccessRequest.Access.READ_MASKED, duration_days=60,
+        APPROVED,
+        days_ago=33,
+        port="profiles-pseudonymised",
+        access=AccessRequest.Access.READ_MASKED,
+        duration_days=60,
     ),
     DemoRequest(
-        "bob", "listener-profiles",
+        "bob",
+        "listener-profiles",
         "Export the e-mail addresses of lapsed premium listeners for a win-back newsletter.",
-        REJECTED, days_ago=36, port="profiles", duration_days=30, decided_after_days=1,
+        REJECTED,
+        days_ago=36,
+        port="profiles",
+        duration_days=30,
+        decided_after_days=1,
         comment="Contact details are not released for marketing: use the CRM's consented audiences instead.",
     ),
     DemoRequest(
-        "bob", "campaign-performance-daily",
+        "bob",
+        "campaign-performance-daily",
         "Compare conversions of paid social campaigns with in-app ad campaigns for Q3 budget planning.",
-        PENDING, days_ago=3,
+        PENDING,
+        days_ago=3,
     ),
     DemoRequest(
-        "bob", "subscription-revenue-daily",
+        "bob",
+        "subscription-revenue-daily",
         "Attribute revenue to the family-plan promotion that ran in six markets last month.",
-        PENDING, days_ago=2, duration_days=30,
+        PENDING,
+        days_ago=2,
+        duration_days=30,
     ),
     DemoRequest(
-        "bob", "playlist-recommendations",
+        "bob",
+        "playlist-recommendations",
         "Evaluate which recommended playlists to feature in onboarding e-mails.",
-        WITHDRAWN, days_ago=18,
+        WITHDRAWN,
+        days_ago=18,
     ),
     DemoRequest(
-        "bob", "editorial-playlist-performance",
+        "bob",
+        "editorial-playlist-performance",
         "Pick the best-performing editorial playlists for the summer billboard campaign.",
-        APPROVED, days_ago=16, duration_days=30,
+        APPROVED,
+        days_ago=16,
+        duration_days=30,
     ),
     DemoRequest(
-        "erin", "play-events",
+        "erin",
+        "play-events",
         "Train the session-level skip prediction model on 30 days of raw play events.",
-        PENDING, days_ago=4, port="play-events-hourly", duration_days=90,
+        PENDING,
+        days_ago=4,
+        port="play-events-hourly",
+        duration_days=90,
     ),
     DemoRequest(
-        "erin", "play-events-daily",
+        "erin",
+        "play-events-daily",
         "Baseline engagement features for the premium churn model.",
-        APPROVED, days_ago=55, duration_days=180,
+        APPROVED,
+        days_ago=55,
+        duration_days=180,
     ),
     DemoRequest(
-        "erin", "listener-taste-profiles",
+        "erin",
+        "listener-taste-profiles",
         "Offline evaluation of cold-start recommendations for the new onboarding flow.",
-        PENDING, days_ago=1, access=AccessRequest.Access.READ_MASKED,
+        PENDING,
+        days_ago=1,
+        access=AccessRequest.Access.READ_MASKED,
     ),
     DemoRequest(
-        "erin", "podcast-play-rate",
+        "erin",
+        "podcast-play-rate",
         "Analyse episode length against completion for the podcast team's quarterly review.",
-        APPROVED, days_ago=27,
+        APPROVED,
+        days_ago=27,
     ),
     DemoRequest(
-        "erin", "artist-payments",
+        "erin",
+        "artist-payments",
         "Study whether playlist placement correlates with royalty income for independent artists.",
-        REJECTED, days_ago=24, port="statements", decided_after_days=3,
+        REJECTED,
+        days_ago=24,
+        port="statements",
+        decided_after_days=3,
         comment="Individual royalty statements are restricted to Finance; the aggregated revenue product answers this.",
     ),
     DemoRequest(
-        "erin", "track-embeddings",
+        "erin",
+        "track-embeddings",
         "Similar-track features for the skip prediction model.",
-        APPROVED, days_ago=12, duration_days=180,
+        APPROVED,
+        days_ago=12,
+        duration_days=180,
     ),
     DemoRequest(
-        "erin", "ad-impressions",
+        "erin",
+        "ad-impressions",
         "Measure how ad breaks affect session length on the free tier.",
-        WITHDRAWN, days_ago=9,
+        WITHDRAWN,
+        days_ago=9,
     ),
     DemoRequest(
-        "erin", "listener-sessions-daily",
+        "erin",
+        "listener-sessions-daily",
         "Session features for the premium churn model.",
-        APPROVED, days_ago=50, duration_days=180,
+        APPROVED,
+        days_ago=50,
+        duration_days=180,
     ),
     DemoRequest(
-        "niaj", "play-events-daily",
+        "niaj",
+        "play-events-daily",
         "Popularity priors for the playlist recommendation model.",
-        APPROVED, days_ago=70, duration_days=365,
+        APPROVED,
+        days_ago=70,
+        duration_days=365,
     ),
     DemoRequest(
-        "frank", "play-events-daily",
+        "frank",
+        "play-events-daily",
         "Reconcile royalty-bearing streams in Artist Payments with the player's own counts.",
-        APPROVED, days_ago=65, duration_days=365,
+        APPROVED,
+        days_ago=65,
+        duration_days=365,
     ),
     DemoRequest(
-        "olivia", "listener-consents",
+        "olivia",
+        "listener-consents",
         "Ad targeting must exclude listeners who withdrew ads-personalisation consent.",
-        PENDING, days_ago=5, port="current-consents", duration_days=90,
+        PENDING,
+        days_ago=5,
+        port="current-consents",
+        duration_days=90,
     ),
     DemoRequest(
-        "judy", "play-events",
+        "judy",
+        "play-events",
         "Podcast plays come through play events: build the real-time listener count for live shows.",
-        PENDING, days_ago=6, port="play-events-stream", duration_days=90,
+        PENDING,
+        days_ago=6,
+        port="play-events-stream",
+        duration_days=90,
     ),
     DemoRequest(
-        "bob", "podcast-play-rate",
+        "bob",
+        "podcast-play-rate",
         "Which podcast genres to promote in the spring campaign.",
-        APPROVED, days_ago=120, duration_days=30, decided_after_days=1,
+        APPROVED,
+        days_ago=120,
+        duration_days=30,
+        decided_after_days=1,
     ),
     DemoRequest(
-        "erin", "playlist-tracks",
+        "erin",
+        "playlist-tracks",
         "Co-occurrence features for the playlist continuation model.",
-        APPROVED, days_ago=60, duration_days=180, revoked_after_days=25,
+        APPROVED,
+        days_ago=60,
+        duration_days=180,
+        revoked_after_days=25,
         revoke_reason="The export job copied the whole table to a personal bucket; ask again once it reads in place.",
     ),
     DemoRequest(
-        "heidi", "playlist-recommendations",
+        "heidi",
+        "playlist-recommendations",
         "Check how often editorial playlists are recommended on the home screen, per market.",
-        APPROVED, days_ago=30,
+        APPROVED,
+        days_ago=30,
     ),
 ]
 
@@ -2440,44 +2514,83 @@ LINEAGE_PRODUCER = "https://pipelines.streamly.example/airflow/2.10"
 
 LINEAGE = [
     # --- source-aligned products from the operational systems
-    DemoJob("ingest.listener_profiles", (external(ACCOUNTS_DB, "accounts.public.accounts"), external(ACCOUNTS_DB, "accounts.public.preferences")),
-            (port_of("listener-profiles", "profiles"), port_of("listener-profiles", "profiles-pseudonymised"))),
-    DemoJob("ingest.listener_consents", (external(ACCOUNTS_DB, "accounts.public.consent_events"),),
-            (port_of("listener-consents", "consent-changes"), port_of("listener-consents", "current-consents"))),
-    DemoJob("ingest.play_events", (external(RAW_EVENTS, "player.telemetry.raw"),),
-            (port_of("play-events", "play-events-stream"), port_of("play-events", "play-events-hourly"))),
+    DemoJob(
+        "ingest.listener_profiles",
+        (external(ACCOUNTS_DB, "accounts.public.accounts"), external(ACCOUNTS_DB, "accounts.public.preferences")),
+        (port_of("listener-profiles", "profiles"), port_of("listener-profiles", "profiles-pseudonymised")),
+    ),
+    DemoJob(
+        "ingest.listener_consents",
+        (external(ACCOUNTS_DB, "accounts.public.consent_events"),),
+        (port_of("listener-consents", "consent-changes"), port_of("listener-consents", "current-consents")),
+    ),
+    DemoJob(
+        "ingest.play_events",
+        (external(RAW_EVENTS, "player.telemetry.raw"),),
+        (port_of("play-events", "play-events-stream"), port_of("play-events", "play-events-hourly")),
+    ),
     DemoJob("ingest.playback_errors", (external(RAW_EVENTS, "player.errors.raw"),), (port_of("playback-errors", "errors-stream"),)),
     DemoJob("ingest.device_registry", (external(DEVICES_DB, "devices.registrations"),), (port_of("device-registry", "devices"),)),
-    DemoJob("ingest.playlists", (external(PLAYLISTS_DB, "playlists.public.playlists"),),
-            (port_of("playlists", "playlists-table"),)),
-    DemoJob("ingest.playlist_tracks", (external(PLAYLISTS_DB, "playlists.public.playlist_items"),), (port_of("playlist-tracks", "playlist-tracks-table"),)),
-    DemoJob("ingest.artist_catalog", (external(CATALOG_DB, "content.public.artists"), external(CATALOG_DB, "content.public.labels")),
-            (port_of("artist-catalog", "artists-table"),)),
-    DemoJob("ingest.track_catalog", (external(CATALOG_DB, "content.public.tracks"), external(CATALOG_DB, "content.public.releases")),
-            (port_of("track-catalog", "tracks-table"),)),
+    DemoJob("ingest.playlists", (external(PLAYLISTS_DB, "playlists.public.playlists"),), (port_of("playlists", "playlists-table"),)),
+    DemoJob(
+        "ingest.playlist_tracks",
+        (external(PLAYLISTS_DB, "playlists.public.playlist_items"),),
+        (port_of("playlist-tracks", "playlist-tracks-table"),),
+    ),
+    DemoJob(
+        "ingest.artist_catalog",
+        (external(CATALOG_DB, "content.public.artists"), external(CATALOG_DB, "content.public.labels")),
+        (port_of("artist-catalog", "artists-table"),),
+    ),
+    DemoJob(
+        "ingest.track_catalog",
+        (external(CATALOG_DB, "content.public.tracks"), external(CATALOG_DB, "content.public.releases")),
+        (port_of("track-catalog", "tracks-table"),),
+    ),
     DemoJob("ingest.podcast_shows", (external(PODCASTS_DB, "podcasts.public.shows"),), (port_of("podcast-shows", "shows-table"),)),
-    DemoJob("ingest.podcast_episodes", (external(PODCASTS_DB, "podcasts.public.episodes"),), (port_of("podcast-episodes", "episodes-table"),)),
-    DemoJob("ingest.payment_transactions", (external(BILLING_DB, "billing.transactions"), external(BILLING_DB, "billing.refunds")),
-            (port_of("payment-transactions", "transactions"),)),
+    DemoJob(
+        "ingest.podcast_episodes", (external(PODCASTS_DB, "podcasts.public.episodes"),), (port_of("podcast-episodes", "episodes-table"),)
+    ),
+    DemoJob(
+        "ingest.payment_transactions",
+        (external(BILLING_DB, "billing.transactions"), external(BILLING_DB, "billing.refunds")),
+        (port_of("payment-transactions", "transactions"),),
+    ),
     DemoJob("ingest.royalty_rate_cards", (external(CONTRACTS, "rate-cards/current"),), (port_of("royalty-rate-cards", "rate-cards"),)),
-    DemoJob("ingest.recommendation_impressions", (external(RAW_EVENTS, "recs.impressions.raw"),),
-            (port_of("recommendation-impressions", "impressions-stream"), port_of("recommendation-impressions", "impressions-table"))),
+    DemoJob(
+        "ingest.recommendation_impressions",
+        (external(RAW_EVENTS, "recs.impressions.raw"),),
+        (port_of("recommendation-impressions", "impressions-stream"), port_of("recommendation-impressions", "impressions-table")),
+    ),
     DemoJob("ingest.ad_impressions", (external(RAW_EVENTS, "ads.impressions.raw"),), (port_of("ad-impressions", "impressions-stream"),)),
     # --- aggregates
-    DemoJob("aggregate.listener_sessions_daily", (port_of("play-events", "play-events-hourly"), port_of("listener-profiles", "profiles-pseudonymised")),
-            (port_of("listener-sessions-daily", "sessions-daily"),)),
-    DemoJob("aggregate.play_events_daily", (port_of("play-events", "play-events-hourly"), port_of("track-catalog", "tracks-table"), port_of("device-registry", "devices")),
-            (port_of("play-events-daily", "daily-table"), port_of("play-events-daily", "daily-files")),
-            observed_schema=(
-                (("play-events-daily", "daily-table"), (
-                    ("play_date", "DATE", "The day, UTC."), ("track_id", "STRING", "The track played."),
-                    ("country", "STRING", "Listener country."), ("plays", "INT64", "Plays of 30 s or more."),
-                    ("listeners", "INT64", "Distinct listeners."), ("ms_played", "INT64", "Milliseconds played."),
+    DemoJob(
+        "aggregate.listener_sessions_daily",
+        (port_of("play-events", "play-events-hourly"), port_of("listener-profiles", "profiles-pseudonymised")),
+        (port_of("listener-sessions-daily", "sessions-daily"),),
+    ),
+    DemoJob(
+        "aggregate.play_events_daily",
+        (port_of("play-events", "play-events-hourly"), port_of("track-catalog", "tracks-table"), port_of("device-registry", "devices")),
+        (port_of("play-events-daily", "daily-table"), port_of("play-events-daily", "daily-files")),
+        observed_schema=(
+            (
+                ("play-events-daily", "daily-table"),
+                (
+                    ("play_date", "DATE", "The day, UTC."),
+                    ("track_id", "STRING", "The track played."),
+                    ("country", "STRING", "Listener country."),
+                    ("plays", "INT64", "Plays of 30 s or more."),
+                    ("listeners", "INT64", "Distinct listeners."),
+                    ("ms_played", "INT64", "Milliseconds played."),
                     ("skips", "INT64", "Plays skipped before 30 s (added by the pipeline, not yet declared)."),
-                )),
+                ),
             ),
-            column_lineage=(
-                (("play-events-daily", "daily-table"), (
+        ),
+        column_lineage=(
+            (
+                ("play-events-daily", "daily-table"),
+                (
                     ("play_date", (("play-events", "play-events-hourly", "started_at"),)),
                     ("track_id", (("play-events", "play-events-hourly", "track_id"), ("track-catalog", "tracks-table", "track_id"))),
                     ("country", (("play-events", "play-events-hourly", "country"),)),
@@ -2485,43 +2598,123 @@ LINEAGE = [
                     ("plays", (("play-events", "play-events-hourly", "ms_played"),)),
                     ("listeners", (("play-events", "play-events-hourly", "listener_id"),)),
                     ("ms_played_total", (("play-events", "play-events-hourly", "ms_played"),)),
-                    ("completion_rate", (("play-events", "play-events-hourly", "ms_played"), ("track-catalog", "tracks-table", "duration_ms"))),
-                )),
-            )),
-    DemoJob("aggregate.stream_quality_hourly", (port_of("playback-errors", "errors-stream"), port_of("play-events", "play-events-stream"), port_of("device-registry", "devices")),
-            (port_of("stream-quality-metrics", "quality-hourly"),)),
-    DemoJob("aggregate.playlist_follows_daily", (port_of("playlists", "playlists-table"), external(PLAYLISTS_DB, "playlists.public.follows")),
-            (port_of("playlist-follows-daily", "follows-daily"),)),
-    DemoJob("aggregate.podcast_play_rate", (port_of("play-events", "play-events-hourly"), port_of("podcast-episodes", "episodes-table")),
-            (port_of("podcast-play-rate", "play-rate-daily"), port_of("podcast-play-rate", "play-rate-files"))),
-    DemoJob("aggregate.podcast_followers", (port_of("podcast-shows", "shows-table"), port_of("listener-profiles", "profiles-pseudonymised")),
-            (port_of("podcast-followers", "followers-daily"),)),
-    DemoJob("aggregate.artist_payments", (port_of("play-events-daily", "daily-table"), port_of("royalty-rate-cards", "rate-cards"), port_of("track-catalog", "tracks-table"), port_of("artist-catalog", "artists-table")),
-            (port_of("artist-payments", "statements"), port_of("artist-payments", "statements-export"))),
-    DemoJob("aggregate.subscription_revenue_daily", (port_of("payment-transactions", "transactions"), port_of("listener-profiles", "profiles")),
-            (port_of("subscription-revenue-daily", "revenue-daily"),)),
-    DemoJob("ml.track_embeddings", (port_of("play-events-daily", "daily-table"), port_of("track-catalog", "tracks-table"), port_of("playlist-tracks", "playlist-tracks-table")),
-            (port_of("track-embeddings", "embeddings"),)),
-    DemoJob("ml.listener_taste_profiles", (port_of("play-events-daily", "daily-table"), port_of("listener-profiles", "profiles-pseudonymised"), port_of("playlist-follows-daily", "follows-daily")),
-            (port_of("listener-taste-profiles", "taste-profiles"),)),
-    DemoJob("aggregate.campaign_performance_daily", (port_of("ad-impressions", "impressions-stream"), port_of("listener-profiles", "profiles-pseudonymised")),
-            (port_of("campaign-performance-daily", "performance-daily"), port_of("campaign-performance-daily", "performance-export"))),
+                    (
+                        "completion_rate",
+                        (("play-events", "play-events-hourly", "ms_played"), ("track-catalog", "tracks-table", "duration_ms")),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    DemoJob(
+        "aggregate.stream_quality_hourly",
+        (port_of("playback-errors", "errors-stream"), port_of("play-events", "play-events-stream"), port_of("device-registry", "devices")),
+        (port_of("stream-quality-metrics", "quality-hourly"),),
+    ),
+    DemoJob(
+        "aggregate.playlist_follows_daily",
+        (port_of("playlists", "playlists-table"), external(PLAYLISTS_DB, "playlists.public.follows")),
+        (port_of("playlist-follows-daily", "follows-daily"),),
+    ),
+    DemoJob(
+        "aggregate.podcast_play_rate",
+        (port_of("play-events", "play-events-hourly"), port_of("podcast-episodes", "episodes-table")),
+        (port_of("podcast-play-rate", "play-rate-daily"), port_of("podcast-play-rate", "play-rate-files")),
+    ),
+    DemoJob(
+        "aggregate.podcast_followers",
+        (port_of("podcast-shows", "shows-table"), port_of("listener-profiles", "profiles-pseudonymised")),
+        (port_of("podcast-followers", "followers-daily"),),
+    ),
+    DemoJob(
+        "aggregate.artist_payments",
+        (
+            port_of("play-events-daily", "daily-table"),
+            port_of("royalty-rate-cards", "rate-cards"),
+            port_of("track-catalog", "tracks-table"),
+            port_of("artist-catalog", "artists-table"),
+        ),
+        (port_of("artist-payments", "statements"), port_of("artist-payments", "statements-export")),
+    ),
+    DemoJob(
+        "aggregate.subscription_revenue_daily",
+        (port_of("payment-transactions", "transactions"), port_of("listener-profiles", "profiles")),
+        (port_of("subscription-revenue-daily", "revenue-daily"),),
+    ),
+    DemoJob(
+        "ml.track_embeddings",
+        (
+            port_of("play-events-daily", "daily-table"),
+            port_of("track-catalog", "tracks-table"),
+            port_of("playlist-tracks", "playlist-tracks-table"),
+        ),
+        (port_of("track-embeddings", "embeddings"),),
+    ),
+    DemoJob(
+        "ml.listener_taste_profiles",
+        (
+            port_of("play-events-daily", "daily-table"),
+            port_of("listener-profiles", "profiles-pseudonymised"),
+            port_of("playlist-follows-daily", "follows-daily"),
+        ),
+        (port_of("listener-taste-profiles", "taste-profiles"),),
+    ),
+    DemoJob(
+        "aggregate.campaign_performance_daily",
+        (port_of("ad-impressions", "impressions-stream"), port_of("listener-profiles", "profiles-pseudonymised")),
+        (port_of("campaign-performance-daily", "performance-daily"), port_of("campaign-performance-daily", "performance-export")),
+    ),
     # --- consumer-aligned products
-    DemoJob("ml.playlist_recommendations", (port_of("listener-taste-profiles", "taste-profiles"), port_of("track-embeddings", "embeddings"), port_of("recommendation-impressions", "impressions-table"), port_of("playlists", "playlists-table"), port_of("listener-consents", "current-consents")),
-            (port_of("playlist-recommendations", "recommendations-table"),)),
-    DemoJob("report.top_charts", (port_of("play-events-daily", "daily-table"), port_of("track-catalog", "tracks-table")),
-            (port_of("top-charts", "charts-files"),)),
-    DemoJob("report.finance_kpis_monthly", (port_of("subscription-revenue-daily", "revenue-daily"), port_of("artist-payments", "statements"), port_of("campaign-performance-daily", "performance-daily")),
-            (port_of("finance-kpis-monthly", "kpis-monthly"),)),
+    DemoJob(
+        "ml.playlist_recommendations",
+        (
+            port_of("listener-taste-profiles", "taste-profiles"),
+            port_of("track-embeddings", "embeddings"),
+            port_of("recommendation-impressions", "impressions-table"),
+            port_of("playlists", "playlists-table"),
+            port_of("listener-consents", "current-consents"),
+        ),
+        (port_of("playlist-recommendations", "recommendations-table"),),
+    ),
+    DemoJob(
+        "report.top_charts",
+        (port_of("play-events-daily", "daily-table"), port_of("track-catalog", "tracks-table")),
+        (port_of("top-charts", "charts-files"),),
+    ),
+    DemoJob(
+        "report.finance_kpis_monthly",
+        (
+            port_of("subscription-revenue-daily", "revenue-daily"),
+            port_of("artist-payments", "statements"),
+            port_of("campaign-performance-daily", "performance-daily"),
+        ),
+        (port_of("finance-kpis-monthly", "kpis-monthly"),),
+    ),
     # --- declared by the owners on the edit page
-    DemoJob("declared", (port_of("playlist-follows-daily"), port_of("play-events-daily", "daily-table"), port_of("playlists", "playlists-table")),
-            (port_of("editorial-playlist-performance"),), openlineage=False),
-    DemoJob("declared", (port_of("play-events-daily", "daily-table"), port_of("listener-profiles", "profiles-pseudonymised"), port_of("artist-catalog", "artists-table")),
-            (port_of("artist-audience-insights"),), openlineage=False),
+    DemoJob(
+        "declared",
+        (port_of("playlist-follows-daily"), port_of("play-events-daily", "daily-table"), port_of("playlists", "playlists-table")),
+        (port_of("editorial-playlist-performance"),),
+        openlineage=False,
+    ),
+    DemoJob(
+        "declared",
+        (
+            port_of("play-events-daily", "daily-table"),
+            port_of("listener-profiles", "profiles-pseudonymised"),
+            port_of("artist-catalog", "artists-table"),
+        ),
+        (port_of("artist-audience-insights"),),
+        openlineage=False,
+    ),
     DemoJob("declared", (port_of("top-charts", "charts-files"),), (port_of("weekly-chart-export"),), openlineage=False),
     DemoJob("declared", (port_of("listener-profiles", "profiles"),), (port_of("listener-demographics-legacy"),), openlineage=False),
-    DemoJob("declared", (port_of("listener-sessions-daily"), port_of("subscription-revenue-daily"), port_of("listener-consents", "current-consents")),
-            (port_of("listener-churn-signals"),), openlineage=False),
+    DemoJob(
+        "declared",
+        (port_of("listener-sessions-daily"), port_of("subscription-revenue-daily"), port_of("listener-consents", "current-consents")),
+        (port_of("listener-churn-signals"),),
+        openlineage=False,
+    ),
 ]
 
 
@@ -2588,21 +2781,48 @@ class DemoSLO:
         return self.name or self.indicator
 
 
-def freshness(threshold: float, *, loaded_every_hours: float, lands_after_hours: float, description: str,
-              late_by_hours: float = 1.0, unit: str = "h", port: str = "", target: float = 95.0, every_hours: int = 4,
-              behaviour: str = STEADY, incident_days_ago: float = 0) -> DemoSLO:
+def freshness(
+    threshold: float,
+    *,
+    loaded_every_hours: float,
+    lands_after_hours: float,
+    description: str,
+    late_by_hours: float = 1.0,
+    unit: str = "h",
+    port: str = "",
+    target: float = 95.0,
+    every_hours: int = 4,
+    behaviour: str = STEADY,
+    incident_days_ago: float = 0,
+) -> DemoSLO:
     """Age of the newest data, in `unit`: a sawtooth that drops when a load lands."""
     return DemoSLO(
-        FRESHNESS, threshold, target, description, port=port, unit=unit, every_hours=every_hours, behaviour=behaviour,
-        incident_days_ago=incident_days_ago, loaded_every_hours=loaded_every_hours, lands_after_hours=lands_after_hours,
+        FRESHNESS,
+        threshold,
+        target,
+        description,
+        port=port,
+        unit=unit,
+        every_hours=every_hours,
+        behaviour=behaviour,
+        incident_days_ago=incident_days_ago,
+        loaded_every_hours=loaded_every_hours,
+        lands_after_hours=lands_after_hours,
         late_by_hours=late_by_hours,
     )
 
 
 def daily_freshness(*, lands_by: int, description: str, port: str = "", **options) -> DemoSLO:
     """A table loaded once a day: yesterday lands `lands_by` hours after midnight UTC at the latest."""
-    return freshness(24 + lands_by, loaded_every_hours=24, lands_after_hours=lands_by - 2.5, late_by_hours=1.5,
-                     description=description, port=port, **options)
+    return freshness(
+        24 + lands_by,
+        loaded_every_hours=24,
+        lands_after_hours=lands_by - 2.5,
+        late_by_hours=1.5,
+        description=description,
+        port=port,
+        **options,
+    )
 
 
 def level(indicator: str, threshold: float, *, typical: float, spread: float, description: str, **options) -> DemoSLO:
@@ -2637,16 +2857,41 @@ ERRORS_STREAM_INCIDENT_DAYS_AGO = 5
 SLOS: dict[str, tuple[DemoSLO, ...]] = {
     # --- Listener
     "listener-profiles": (
-        freshness(30, unit="min", port="profiles", loaded_every_hours=0.25, lands_after_hours=0.1, late_by_hours=0.1, target=97.0,
-                  description="Minutes since the newest change in the accounts database reached the table (change data capture, merged every 15 minutes)."),
-        completeness(99.9, port="profiles-pseudonymised", typical=99.99, spread=0.01,
-                     description="Share of the accounts in profiles that appear in the pseudonymised port."),
+        freshness(
+            30,
+            unit="min",
+            port="profiles",
+            loaded_every_hours=0.25,
+            lands_after_hours=0.1,
+            late_by_hours=0.1,
+            target=97.0,
+            description="Minutes since the newest change in the accounts database reached the table (change data capture, merged every 15 minutes).",
+        ),
+        completeness(
+            99.9,
+            port="profiles-pseudonymised",
+            typical=99.99,
+            spread=0.01,
+            description="Share of the accounts in profiles that appear in the pseudonymised port.",
+        ),
     ),
     "listener-consents": (
-        latency(2000, typical_ms=420, port="consent-changes",
-                description="95th percentile of the time from the listener's choice to its event on the topic."),
-        freshness(60, unit="min", port="current-consents", loaded_every_hours=0.25, lands_after_hours=0.15,
-                  late_by_hours=0.15, target=97.0, description="Minutes since the newest consent change reached the current-state table."),
+        latency(
+            2000,
+            typical_ms=420,
+            port="consent-changes",
+            description="95th percentile of the time from the listener's choice to its event on the topic.",
+        ),
+        freshness(
+            60,
+            unit="min",
+            port="current-consents",
+            loaded_every_hours=0.25,
+            lands_after_hours=0.15,
+            late_by_hours=0.15,
+            target=97.0,
+            description="Minutes since the newest consent change reached the current-state table.",
+        ),
     ),
     "listener-sessions-daily": (
         daily_freshness(lands_by=6, description="Hours since the newest complete day; yesterday lands by 06:00 UTC."),
@@ -2655,74 +2900,166 @@ SLOS: dict[str, tuple[DemoSLO, ...]] = {
         daily_freshness(lands_by=8, description="Hours since the newest daily scoring run; yesterday's scores by 08:00 UTC."),
     ),
     "listener-demographics-legacy": (
-        freshness(40, unit="d", loaded_every_hours=30 * 24, lands_after_hours=4 * 24, late_by_hours=48, target=95.0,
-                  description="Days since the newest monthly extract; a month is extracted within 10 days of its end."),
-        availability(99.5, port="monthly-extract", typical=99.9, target=95.0, behaviour=FLAKY,
-                     description="Share of download attempts from the legacy file server that succeed. The server is due to be switched off with the product."),
+        freshness(
+            40,
+            unit="d",
+            loaded_every_hours=30 * 24,
+            lands_after_hours=4 * 24,
+            late_by_hours=48,
+            target=95.0,
+            description="Days since the newest monthly extract; a month is extracted within 10 days of its end.",
+        ),
+        availability(
+            99.5,
+            port="monthly-extract",
+            typical=99.9,
+            target=95.0,
+            behaviour=FLAKY,
+            description="Share of download attempts from the legacy file server that succeed. The server is due to be switched off with the product.",
+        ),
     ),
     # --- Media Player
     "play-events": (
-        latency(5000, typical_ms=1400, port="play-events-stream", every_hours=2,
-                description="95th percentile of the time from the end of a play on the device to its event on the topic (online plays)."),
-        freshness(3, port="play-events-hourly", loaded_every_hours=1, lands_after_hours=0.4, late_by_hours=0.4, every_hours=2,
-                  target=97.0, description="Hours since the newest complete hour landed in the table."),
-        level(CUSTOM, 0.1, name="Duplicate events", unit="%", typical=0.02, spread=0.35,
-              description="Share of events on the stream whose event_id was already seen in the last 24 hours (client retries)."),
+        latency(
+            5000,
+            typical_ms=1400,
+            port="play-events-stream",
+            every_hours=2,
+            description="95th percentile of the time from the end of a play on the device to its event on the topic (online plays).",
+        ),
+        freshness(
+            3,
+            port="play-events-hourly",
+            loaded_every_hours=1,
+            lands_after_hours=0.4,
+            late_by_hours=0.4,
+            every_hours=2,
+            target=97.0,
+            description="Hours since the newest complete hour landed in the table.",
+        ),
+        level(
+            CUSTOM,
+            0.1,
+            name="Duplicate events",
+            unit="%",
+            typical=0.02,
+            spread=0.35,
+            description="Share of events on the stream whose event_id was already seen in the last 24 hours (client retries).",
+        ),
     ),
     "play-events-daily": (
-        daily_freshness(lands_by=6, port="daily-table", behaviour=RECOVERED, incident_days_ago=47,
-                        description="Hours since the newest complete day; yesterday lands by 06:00 UTC."),
-        completeness(99.5, port="daily-table", description="Streams in the table over royalty-bearing plays counted by the player for the same day."),
+        daily_freshness(
+            lands_by=6,
+            port="daily-table",
+            behaviour=RECOVERED,
+            incident_days_ago=47,
+            description="Hours since the newest complete day; yesterday lands by 06:00 UTC.",
+        ),
+        completeness(
+            99.5, port="daily-table", description="Streams in the table over royalty-bearing plays counted by the player for the same day."
+        ),
     ),
     "playback-errors": (
-        latency(10_000, typical_ms=2300, port="errors-stream", behaviour=INCIDENT, incident_days_ago=ERRORS_STREAM_INCIDENT_DAYS_AGO,
-                description="95th percentile of the time from an error on the device to its event on the topic."),
-        availability(99.5, port="errors-stream", typical=99.97,
-                     description="Share of the intervals' minutes in which the topic accepted and served events."),
+        latency(
+            10_000,
+            typical_ms=2300,
+            port="errors-stream",
+            behaviour=INCIDENT,
+            incident_days_ago=ERRORS_STREAM_INCIDENT_DAYS_AGO,
+            description="95th percentile of the time from an error on the device to its event on the topic.",
+        ),
+        availability(
+            99.5,
+            port="errors-stream",
+            typical=99.97,
+            description="Share of the intervals' minutes in which the topic accepted and served events.",
+        ),
     ),
     "device-registry": (
-        freshness(4, loaded_every_hours=1, lands_after_hours=0.5, late_by_hours=0.5,
-                  description="Hours since the newest registration or sign-in reached the table."),
+        freshness(
+            4,
+            loaded_every_hours=1,
+            lands_after_hours=0.5,
+            late_by_hours=0.5,
+            description="Hours since the newest registration or sign-in reached the table.",
+        ),
     ),
     "stream-quality-metrics": (
-        freshness(3, port="quality-hourly", loaded_every_hours=1, lands_after_hours=0.75, late_by_hours=0.5,
-                  behaviour=INCIDENT, incident_days_ago=ERRORS_STREAM_INCIDENT_DAYS_AGO,
-                  description="Hours since the newest complete hour of metrics."),
+        freshness(
+            3,
+            port="quality-hourly",
+            loaded_every_hours=1,
+            lands_after_hours=0.75,
+            late_by_hours=0.5,
+            behaviour=INCIDENT,
+            incident_days_ago=ERRORS_STREAM_INCIDENT_DAYS_AGO,
+            description="Hours since the newest complete hour of metrics.",
+        ),
     ),
     "offline-downloads": (
-        freshness(2, loaded_every_hours=0.5, lands_after_hours=0.3, late_by_hours=0.3,
-                  description="Hours since the newest download event reached the table."),
+        freshness(
+            2,
+            loaded_every_hours=0.5,
+            lands_after_hours=0.3,
+            late_by_hours=0.3,
+            description="Hours since the newest download event reached the table.",
+        ),
     ),
     "play-events-v1": (
-        error_rate(1.0, typical=0.25, port="play-events-v1-stream",
-                   description="Share of v1 events rejected as malformed (old clients send free-text fields)."),
+        error_rate(
+            1.0,
+            typical=0.25,
+            port="play-events-v1-stream",
+            description="Share of v1 events rejected as malformed (old clients send free-text fields).",
+        ),
     ),
     # --- Playlists
     "playlists": (
-        freshness(6, port="playlists-table", loaded_every_hours=1, lands_after_hours=1, late_by_hours=1,
-                  description="Hours since the newest playlist change reached the table."),
+        freshness(
+            6,
+            port="playlists-table",
+            loaded_every_hours=1,
+            lands_after_hours=1,
+            late_by_hours=1,
+            description="Hours since the newest playlist change reached the table.",
+        ),
         latency(250, typical_ms=85, port="playlists-api", description="95th percentile response time of GET /playlists/{id}."),
         availability(99.9, port="playlists-api", description="Share of requests answered without a server error."),
     ),
-    "playlist-tracks": (
-        daily_freshness(lands_by=5, description="Hours since the newest daily snapshot; yesterday's by 05:00 UTC."),
-    ),
+    "playlist-tracks": (daily_freshness(lands_by=5, description="Hours since the newest daily snapshot; yesterday's by 05:00 UTC."),),
     "playlist-follows-daily": (
         daily_freshness(lands_by=7, description="Hours since the newest complete day; yesterday lands by 07:00 UTC."),
     ),
     "editorial-playlist-performance": (
-        freshness(9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=30, late_by_hours=6,
-                  description="Days since the newest complete week; a week lands by Tuesday."),
+        freshness(
+            9,
+            unit="d",
+            loaded_every_hours=7 * 24,
+            lands_after_hours=30,
+            late_by_hours=6,
+            description="Days since the newest complete week; a week lands by Tuesday.",
+        ),
     ),
     # --- Artists
     "artist-catalog": (
-        freshness(6, port="artists-table", loaded_every_hours=2, lands_after_hours=1, late_by_hours=1,
-                  description="Hours since the newest change in the content database reached the table."),
+        freshness(
+            6,
+            port="artists-table",
+            loaded_every_hours=2,
+            lands_after_hours=1,
+            late_by_hours=1,
+            description="Hours since the newest change in the content database reached the table.",
+        ),
         latency(200, typical_ms=60, port="artists-api", description="95th percentile response time of GET /artists/{id}."),
     ),
     "track-catalog": (
-        freshness(12, loaded_every_hours=6, lands_after_hours=1.5, late_by_hours=1.5,
-                  description="Hours since the newest label delivery was ingested; deliveries are processed every 6 hours."),
+        freshness(
+            12,
+            loaded_every_hours=6,
+            lands_after_hours=1.5,
+            late_by_hours=1.5,
+            description="Hours since the newest label delivery was ingested; deliveries are processed every 6 hours.",
+        ),
         completeness(99.9, typical=99.99, spread=0.02, description="Share of delivered tracks that have a valid ISRC and duration."),
     ),
     "artist-audience-insights": (
@@ -2730,83 +3067,162 @@ SLOS: dict[str, tuple[DemoSLO, ...]] = {
         latency(400, typical_ms=140, port="insights-api", description="95th percentile response time of the insights API."),
     ),
     "top-charts": (
-        daily_freshness(lands_by=10, port="charts-files", description="Hours since the newest chart day; yesterday's charts are published by 10:00 UTC."),
+        daily_freshness(
+            lands_by=10, port="charts-files", description="Hours since the newest chart day; yesterday's charts are published by 10:00 UTC."
+        ),
         availability(99.9, port="charts-api", description="Share of chart API requests answered without a server error."),
     ),
     "weekly-chart-export": (
-        freshness(9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=20, late_by_hours=4,
-                  description="Days since the newest weekly file."),
+        freshness(
+            9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=20, late_by_hours=4, description="Days since the newest weekly file."
+        ),
     ),
     # --- Podcasts
     "podcast-shows": (
-        freshness(12, loaded_every_hours=6, lands_after_hours=2, late_by_hours=1.5,
-                  description="Hours since the newest crawl of the shows' feeds completed."),
+        freshness(
+            12,
+            loaded_every_hours=6,
+            lands_after_hours=2,
+            late_by_hours=1.5,
+            description="Hours since the newest crawl of the shows' feeds completed.",
+        ),
     ),
     "podcast-episodes": (
-        freshness(6, loaded_every_hours=2, lands_after_hours=1, late_by_hours=1,
-                  description="Hours since the newest episode crawl completed."),
+        freshness(
+            6, loaded_every_hours=2, lands_after_hours=1, late_by_hours=1, description="Hours since the newest episode crawl completed."
+        ),
         completeness(99.0, typical=99.8, spread=0.2, description="Share of episodes in the feeds that have a measured duration."),
     ),
     "podcast-play-rate": (
-        daily_freshness(lands_by=8, port="play-rate-daily", behaviour=FLAKY,
-                        description="Hours since the newest complete day; yesterday by 08:00 UTC. The job waits for the episodes crawl and runs late when it does."),
+        daily_freshness(
+            lands_by=8,
+            port="play-rate-daily",
+            behaviour=FLAKY,
+            description="Hours since the newest complete day; yesterday by 08:00 UTC. The job waits for the episodes crawl and runs late when it does.",
+        ),
     ),
-    "podcast-followers": (
-        daily_freshness(lands_by=7, description="Hours since the newest complete day; yesterday by 07:00 UTC."),
-    ),
+    "podcast-followers": (daily_freshness(lands_by=7, description="Hours since the newest complete day; yesterday by 07:00 UTC."),),
     # --- Finance
     "artist-payments": (
-        freshness(40, unit="d", port="statements", loaded_every_hours=30 * 24, lands_after_hours=6 * 24, late_by_hours=48,
-                  description="Days since the newest closed month; statements follow the close on the fifth working day."),
-        level(CUSTOM, 0.5, name="Unreconciled streams", unit="%", typical=0.08, spread=0.4, port="statements",
-              description="Share of royalty-bearing streams in the player's counts that no statement line accounts for."),
+        freshness(
+            40,
+            unit="d",
+            port="statements",
+            loaded_every_hours=30 * 24,
+            lands_after_hours=6 * 24,
+            late_by_hours=48,
+            description="Days since the newest closed month; statements follow the close on the fifth working day.",
+        ),
+        level(
+            CUSTOM,
+            0.5,
+            name="Unreconciled streams",
+            unit="%",
+            typical=0.08,
+            spread=0.4,
+            port="statements",
+            description="Share of royalty-bearing streams in the player's counts that no statement line accounts for.",
+        ),
     ),
     "subscription-revenue-daily": (
         daily_freshness(lands_by=6, description="Hours since the newest complete day; yesterday by 06:00 UTC."),
         completeness(99.5, description="Recognised revenue over the billing system's invoiced total for the same day."),
     ),
     "payment-transactions": (
-        freshness(2, loaded_every_hours=0.5, lands_after_hours=0.25, late_by_hours=0.25, target=97.0,
-                  description="Hours since the newest provider transaction reached the table."),
-        completeness(99.5, typical=99.9, spread=0.15, behaviour=FLAKY,
-                     description="Transactions in the table over those in the providers' settlement files; one provider's files often arrive incomplete."),
+        freshness(
+            2,
+            loaded_every_hours=0.5,
+            lands_after_hours=0.25,
+            late_by_hours=0.25,
+            target=97.0,
+            description="Hours since the newest provider transaction reached the table.",
+        ),
+        completeness(
+            99.5,
+            typical=99.9,
+            spread=0.15,
+            behaviour=FLAKY,
+            description="Transactions in the table over those in the providers' settlement files; one provider's files often arrive incomplete.",
+        ),
     ),
-    "royalty-rate-cards": (
-        daily_freshness(lands_by=6, description="Hours since the newest export from the contracts system."),
-    ),
+    "royalty-rate-cards": (daily_freshness(lands_by=6, description="Hours since the newest export from the contracts system."),),
     "finance-kpis-monthly": (
-        freshness(40, unit="d", loaded_every_hours=30 * 24, lands_after_hours=7 * 24, late_by_hours=24,
-                  description="Days since the newest closed month."),
+        freshness(
+            40,
+            unit="d",
+            loaded_every_hours=30 * 24,
+            lands_after_hours=7 * 24,
+            late_by_hours=24,
+            description="Days since the newest closed month.",
+        ),
     ),
     # --- Recommendations
     "playlist-recommendations": (
         daily_freshness(lands_by=5, port="recommendations-table", description="Hours since the newest nightly run; by 05:00 UTC."),
-        latency(150, typical_ms=70, port="recommendations-api", behaviour=FLAKY,
-                description="95th percentile response time of the home-screen recommendations API. Cache misses after each model release push it up."),
+        latency(
+            150,
+            typical_ms=70,
+            port="recommendations-api",
+            behaviour=FLAKY,
+            description="95th percentile response time of the home-screen recommendations API. Cache misses after each model release push it up.",
+        ),
     ),
     "track-embeddings": (
-        freshness(9, unit="d", loaded_every_hours=7 * 24, lands_after_hours=30, late_by_hours=6,
-                  description="Days since the newest weekly training run."),
-        level(CUSTOM, 0.9, name="Recall@10", unit="", operator="gte", typical=0.93, spread=0.006,
-              description="Recall at 10 of the nearest-neighbour benchmark (held-out co-listening pairs), checked on the serving index."),
+        freshness(
+            9,
+            unit="d",
+            loaded_every_hours=7 * 24,
+            lands_after_hours=30,
+            late_by_hours=6,
+            description="Days since the newest weekly training run.",
+        ),
+        level(
+            CUSTOM,
+            0.9,
+            name="Recall@10",
+            unit="",
+            operator="gte",
+            typical=0.93,
+            spread=0.006,
+            description="Recall at 10 of the nearest-neighbour benchmark (held-out co-listening pairs), checked on the serving index.",
+        ),
     ),
     "listener-taste-profiles": (
         daily_freshness(lands_by=7, description="Hours since the newest nightly profile computation; by 07:00 UTC."),
     ),
     "recommendation-impressions": (
-        latency(3000, typical_ms=900, port="impressions-stream",
-                description="95th percentile of the time from rendering to the event on the topic."),
-        completeness(99.0, port="impressions-table", typical=99.6, spread=0.25, behaviour=FLAKY,
-                     description="Impressions in the table over those counted by the apps' own telemetry. Some clients drop events when offline."),
+        latency(
+            3000,
+            typical_ms=900,
+            port="impressions-stream",
+            description="95th percentile of the time from rendering to the event on the topic.",
+        ),
+        completeness(
+            99.0,
+            port="impressions-table",
+            typical=99.6,
+            spread=0.25,
+            behaviour=FLAKY,
+            description="Impressions in the table over those counted by the apps' own telemetry. Some clients drop events when offline.",
+        ),
     ),
     "experiment-assignments": (
-        freshness(2, loaded_every_hours=0.5, lands_after_hours=0.25, late_by_hours=0.25,
-                  description="Hours since the newest assignment reached the table."),
+        freshness(
+            2,
+            loaded_every_hours=0.5,
+            lands_after_hours=0.25,
+            late_by_hours=0.25,
+            description="Hours since the newest assignment reached the table.",
+        ),
     ),
     # --- Advertising
     "ad-impressions": (
-        latency(2000, typical_ms=650, port="impressions-stream",
-                description="95th percentile of the time from the ad starting to its event on the topic."),
+        latency(
+            2000,
+            typical_ms=650,
+            port="impressions-stream",
+            description="95th percentile of the time from the ad starting to its event on the topic.",
+        ),
         error_rate(0.5, typical=0.08, port="impressions-stream", description="Share of events rejected by the schema registry."),
     ),
     "campaign-performance-daily": (
@@ -3087,11 +3503,20 @@ class Device:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"streamly-demo/device/{self.owner.email}/{self.model}"))
 
 
-_PHONES = (("phone", "Pixel 8", "Android", "15", "android"), ("phone", "iPhone 15", "iOS", "18.3", "ios"),
-           ("phone", "Galaxy A54", "Android", "14", "android"), ("tablet", "iPad Air", "iPadOS", "18.2", "ios"))
-_OTHERS = (("computer", "MacBook Air", "macOS", "15.3", "desktop"), ("browser", "Firefox 135", "Windows", "11", "web"),
-           ("speaker", "Sonora Mini", "SonoraOS", "7.1", "speaker"), ("car", "Volta EV infotainment", "Android Automotive", "13", "car"),
-           ("tv", "Lumina 55 TV", "Tizen", "8.0", "web"), ("computer", "ThinkPad X1", "Windows", "11", "desktop"))
+_PHONES = (
+    ("phone", "Pixel 8", "Android", "15", "android"),
+    ("phone", "iPhone 15", "iOS", "18.3", "ios"),
+    ("phone", "Galaxy A54", "Android", "14", "android"),
+    ("tablet", "iPad Air", "iPadOS", "18.2", "ios"),
+)
+_OTHERS = (
+    ("computer", "MacBook Air", "macOS", "15.3", "desktop"),
+    ("browser", "Firefox 135", "Windows", "11", "web"),
+    ("speaker", "Sonora Mini", "SonoraOS", "7.1", "speaker"),
+    ("car", "Volta EV infotainment", "Android Automotive", "13", "car"),
+    ("tv", "Lumina 55 TV", "Tizen", "8.0", "web"),
+    ("computer", "ThinkPad X1", "Windows", "11", "desktop"),
+)
 DEVICES = [
     Device(listener, *kind, app_version=f"9.{(index * 7) % 10}.{(index * 3) % 40}")
     for index, listener in enumerate(LISTENERS)
@@ -3126,12 +3551,48 @@ CAMPAIGNS = [
 COUNTRIES = ("SE", "DE", "FR", "ES", "GB", "US", "BR", "MX", "IT", "PL", "NL", "JP", "IN", "NG", "NO", "IE")
 PLATFORMS = ("ios", "android", "desktop", "web", "car", "speaker")
 MODEL_VERSIONS = ("recs-2025.03.1", "recs-2025.03.2")
-GENRES = ("indie rock", "dream pop", "chanson", "afrobeats", "folk", "synthwave", "americana", "jazz", "soul",
-          "post-rock", "techno", "latin pop", "lo-fi", "hip hop", "classical")
-CURRENCIES = {"SE": "SEK", "GB": "GBP", "US": "USD", "BR": "BRL", "MX": "MXN", "PL": "PLN", "JP": "JPY", "IN": "INR",
-              "NG": "NGN", "NO": "NOK"}  # the euro elsewhere
-EUR_RATES = {"EUR": 1.0, "SEK": 11.2315, "GBP": 0.8412, "USD": 1.0824, "BRL": 5.9127, "MXN": 19.8713, "PLN": 4.2702,
-             "JPY": 163.21, "INR": 90.412, "NGN": 1650.3, "NOK": 11.6804}  # a euro in each currency, at month end
+GENRES = (
+    "indie rock",
+    "dream pop",
+    "chanson",
+    "afrobeats",
+    "folk",
+    "synthwave",
+    "americana",
+    "jazz",
+    "soul",
+    "post-rock",
+    "techno",
+    "latin pop",
+    "lo-fi",
+    "hip hop",
+    "classical",
+)
+CURRENCIES = {
+    "SE": "SEK",
+    "GB": "GBP",
+    "US": "USD",
+    "BR": "BRL",
+    "MX": "MXN",
+    "PL": "PLN",
+    "JP": "JPY",
+    "IN": "INR",
+    "NG": "NGN",
+    "NO": "NOK",
+}  # the euro elsewhere
+EUR_RATES = {
+    "EUR": 1.0,
+    "SEK": 11.2315,
+    "GBP": 0.8412,
+    "USD": 1.0824,
+    "BRL": 5.9127,
+    "MXN": 19.8713,
+    "PLN": 4.2702,
+    "JPY": 163.21,
+    "INR": 90.412,
+    "NGN": 1650.3,
+    "NOK": 11.6804,
+}  # a euro in each currency, at month end
 PAYMENT_PROVIDERS = ("stripe", "adyen", "paypal", "carrier-billing")
 MOODS = ("calm", "upbeat", "melancholic", "energetic", "romantic", "focused", "dark")
 
@@ -3271,7 +3732,10 @@ SAMPLE_COLUMNS: dict[str, Callable[[SampleRow], object]] = {
     "position": lambda r: r.between(0, 49),
     "context_type": lambda r: r.pick("playlist", "playlist", "album", "artist", "search", "radio", "collection"),
     "context_id": lambda r: {
-        "playlist": r.playlist.id, "album": r.track.album_id, "artist": r.artist.id, "radio": r.artist.id,
+        "playlist": r.playlist.id,
+        "album": r.track.album_id,
+        "artist": r.artist.id,
+        "radio": r.artist.id,
     }.get(r.values.get("context_type")),
     # plays and player
     "event_id": lambda r: r.uuid(),
@@ -3310,8 +3774,11 @@ SAMPLE_COLUMNS: dict[str, Callable[[SampleRow], object]] = {
     "ms_played_total": lambda r: r.between(5_000_000, 9_000_000_000),
     "completion_rate": lambda r: r.number(0.35, 0.82),
     "saves": lambda r: r.between(0, 4_000),
-    "source": lambda r: r.pick("banner", "settings", "support", "signup") if "purpose" in r.values
-    else r.pick("playlists", "search", "artist page", "radio", "library"),
+    "source": lambda r: (
+        r.pick("banner", "settings", "support", "signup")
+        if "purpose" in r.values
+        else r.pick("playlists", "search", "artist page", "radio", "library")
+    ),
     # consents
     "consent_event_id": lambda r: r.uuid(),
     "purpose": lambda r: r.pick("marketing", "personalisation", "analytics", "ads-personalisation"),
@@ -3372,7 +3839,9 @@ SAMPLE_COLUMNS: dict[str, Callable[[SampleRow], object]] = {
     "royalty_rate": lambda r: r.number(0.45, 0.58, 5),
     "amount_due": lambda r: round(r.values["gross_revenue_eur"] * r.values["royalty_rate"] * EUR_RATES[r.artist.label.currency], 2),
     "amount_due_eur": lambda r: round(r.values["streams"] * r.number(0.0015, 0.0024, 5), 2),
-    "currency": lambda r: r.artist.label.currency if "rights_holder_id" in r.values else CURRENCIES.get(r.values.get("country", r.listener.country), "EUR"),
+    "currency": lambda r: (
+        r.artist.label.currency if "rights_holder_id" in r.values else CURRENCIES.get(r.values.get("country", r.listener.country), "EUR")
+    ),
     "fx_rate": lambda r: EUR_RATES[r.artist.label.currency],
     "payout_iban": lambda r: f"{r.artist.label.country}{r.between(10, 99)}{r.between(10**19, 10**20 - 1)}",
     "paid_at": lambda r: r.at(days=-r.between(20, 40)) if r.chance(0.8) else None,
@@ -3404,7 +3873,9 @@ SAMPLE_COLUMNS: dict[str, Callable[[SampleRow], object]] = {
     "generated_at": lambda r: r.at(),
     "rank": lambda r: r.between(1, 20),
     "score": lambda r: r.number(0.12, 0.97),
-    "reason": lambda r: r.pick("similar to your recent plays", "popular in your area", "new from artists you follow", "because you follow similar playlists"),
+    "reason": lambda r: r.pick(
+        "similar to your recent plays", "popular in your area", "new from artists you follow", "because you follow similar playlists"
+    ),
     "model_version": lambda r: r.pick(*MODEL_VERSIONS),
     "items": lambda r: [
         {"playlist_id": playlist.id, "reason": "similar to your recent plays"} for playlist in r.rng.sample(PLAYLISTS[:7], 3)

@@ -97,22 +97,64 @@ chapter narrator author show host guest season trailer transcript chapterisation
 
 # Glue for sentences; not part of the vocabulary's frequency ranks.
 _PRODUCT_NOUNS = [
-    "events", "daily", "snapshot", "facts", "metrics", "aggregates", "history", "feed",
-    "features", "scores", "ledger", "dimension", "sessions", "summary", "hourly", "weekly",
-    "monthly", "signals", "profiles", "forecast", "statements", "catalogue", "index",
+    "events",
+    "daily",
+    "snapshot",
+    "facts",
+    "metrics",
+    "aggregates",
+    "history",
+    "feed",
+    "features",
+    "scores",
+    "ledger",
+    "dimension",
+    "sessions",
+    "summary",
+    "hourly",
+    "weekly",
+    "monthly",
+    "signals",
+    "profiles",
+    "forecast",
+    "statements",
+    "catalogue",
+    "index",
 ]
 _PORT_SUFFIXES = ["daily", "hourly", "latest", "history", "events", "v2", "snapshot", "changes", "by_day", "by_market"]
 _FIELD_SUFFIXES = [
-    ("_id", "string"), ("_id", "bigint"), ("_at", "timestamp"), ("_date", "date"),
-    ("_count", "bigint"), ("_amount", "decimal(12,2)"), ("_ms", "bigint"), ("_rate", "double"),
-    ("_score", "double"), ("_code", "string"), ("_name", "string"), ("_type", "string"),
-    ("_status", "string"), ("_share", "double"), ("", "string"), ("", "string"),
-    ("_flag", "boolean"), ("_list", "array<string>"), ("_attributes", "map<string,string>"),
+    ("_id", "string"),
+    ("_id", "bigint"),
+    ("_at", "timestamp"),
+    ("_date", "date"),
+    ("_count", "bigint"),
+    ("_amount", "decimal(12,2)"),
+    ("_ms", "bigint"),
+    ("_rate", "double"),
+    ("_score", "double"),
+    ("_code", "string"),
+    ("_name", "string"),
+    ("_type", "string"),
+    ("_status", "string"),
+    ("_share", "double"),
+    ("", "string"),
+    ("", "string"),
+    ("_flag", "boolean"),
+    ("_list", "array<string>"),
+    ("_attributes", "map<string,string>"),
 ]
 PII_FIELDS = [
-    ("email", "string"), ("birth_date", "date"), ("ip_address", "string"), ("postal_code", "string"),
-    ("phone_number", "string"), ("full_name", "string"), ("device_identifier", "string"),
-    ("street_address", "string"), ("latitude", "double"), ("longitude", "double"), ("gender", "string"),
+    ("email", "string"),
+    ("birth_date", "date"),
+    ("ip_address", "string"),
+    ("postal_code", "string"),
+    ("phone_number", "string"),
+    ("full_name", "string"),
+    ("device_identifier", "string"),
+    ("street_address", "string"),
+    ("latitude", "double"),
+    ("longitude", "double"),
+    ("gender", "string"),
 ]
 
 _SENTENCES = [
@@ -180,14 +222,77 @@ schmidt silva singh sorensen suzuki tanaka virtanen wagner wang weber yilmaz zha
 
 # Pseudo-words are built from syllables; these keep an accidental slur or
 # obscenity out of a catalog that is shown in demos.
-_ONSETS = ["b", "br", "c", "d", "dr", "f", "fl", "g", "gr", "h", "j", "k", "kr", "l", "m", "n", "p", "pl", "qu",
-           "r", "s", "sk", "st", "t", "tr", "v", "w", "z", ""]
+_ONSETS = [
+    "b",
+    "br",
+    "c",
+    "d",
+    "dr",
+    "f",
+    "fl",
+    "g",
+    "gr",
+    "h",
+    "j",
+    "k",
+    "kr",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pl",
+    "qu",
+    "r",
+    "s",
+    "sk",
+    "st",
+    "t",
+    "tr",
+    "v",
+    "w",
+    "z",
+    "",
+]
 _NUCLEI = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"]
 _CODAS = ["", "", "", "n", "r", "l", "s", "x", "m", "nd", "rk", "lt", "th"]
 _INNER_CODAS = ["n", "r", "l", "s"]
-_BLOCKED = ("nig", "fag", "fuk", "fuc", "cum", "sex", "tit", "dik", "dic", "cok", "coc", "rap", "nazi", "shit",
-            "cunt", "twat", "slut", "whor", "porn", "anal", "anus", "jiz", "piss", "spic", "paki", "homo", "dyk",
-            "kik", "rape", "cuk", "puss", "damn", "hell", "poo", "pee")
+_BLOCKED = (
+    "nig",
+    "fag",
+    "fuk",
+    "fuc",
+    "cum",
+    "sex",
+    "tit",
+    "dik",
+    "dic",
+    "cok",
+    "coc",
+    "rap",
+    "nazi",
+    "shit",
+    "cunt",
+    "twat",
+    "slut",
+    "whor",
+    "porn",
+    "anal",
+    "anus",
+    "jiz",
+    "piss",
+    "spic",
+    "paki",
+    "homo",
+    "dyk",
+    "kik",
+    "rape",
+    "cuk",
+    "puss",
+    "damn",
+    "hell",
+    "poo",
+    "pee",
+)
 
 
 class ZipfSampler(Generic[T]):
@@ -326,7 +431,7 @@ class TextGenerator:
         return self.words.draw(self.rng) + "_id"
 
     def field_description(self, name: str) -> str:
-        suffix = name[name.rfind("_"):] if "_" in name else ""
+        suffix = name[name.rfind("_") :] if "_" in name else ""
         return self.sentence(_FIELD_SENTENCES_BY_SUFFIX.get(suffix, _FIELD_SENTENCES))
 
     def pii_field(self) -> tuple[str, str]:

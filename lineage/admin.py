@@ -1,7 +1,8 @@
-from .models import LineageEdge
-from .models import LineageNode
-from .models import LineageRun
 from django.contrib import admin
+
+from .models import LineageEdge, LineageNode, LineageRun
+
+
 @admin.register(LineageNode)
 class LineageNodeAdmin(admin.ModelAdmin):
     list_display = ["namespace", "name", "port", "observed_at"]

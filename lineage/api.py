@@ -1,19 +1,18 @@
 """The lineage API: OpenLineage run events in, the graph and the impact around a product out."""
 
-from catalog import queries as catalog_queries
-from . import queries
-from . import services
-from rest_framework.views import APIView
-from .serializers import ImpactedProductSerializer
-from .serializers import LineageEventResultSerializer
-from .serializers import LineageGraphSerializer
-from .serializers import LineageQuerySerializer
 from django.core.exceptions import PermissionDenied
-from rest_framework.response import Response
 from drf_spectacular.utils import extend_schema
-from . import openlineage
-from core.api import refuse_empty_parameters
 from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import queries as catalog_queries
+from core.api import refuse_empty_parameters
+
+from . import openlineage, queries, services
+from .serializers import ImpactedProductSerializer, LineageEventResultSerializer, LineageGraphSerializer, LineageQuerySerializer
+
+
 class LineageEventView(APIView):
     """OpenLineage run events, as the OpenLineage HTTP transport posts them
     (`POST <url>/api/v1/lineage`, `Authorization: Bearer <token>`)."""

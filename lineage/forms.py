@@ -1,6 +1,9 @@
+from django import forms
+
 from . import queries
 from .services import InputSpec
-from django import forms
+
+
 class InputsField(forms.CharField):
     """A product's declared inputs, one a line: `product-slug` (all its ports),
     `product-slug/port-name`, or an external dataset as `namespace name`."""
@@ -19,8 +22,7 @@ class InputsField(forms.CharField):
     def prepare_value(self, value):
         if isinstance(value, (list, tuple)):
             return "\n".join(
-                f"{spec.namespace} {spec.name}" if spec.namespace else "/".join(filter(None, [spec.product, spec.port]))
-                for spec in value
+                f"{spec.namespace} {spec.name}" if spec.namespace else "/".join(filter(None, [spec.product, spec.port])) for spec in value
             )
         return value
 

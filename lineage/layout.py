@@ -109,15 +109,24 @@ def layout(graph: LineageGraph, *, query: dict | None = None, max_per_layer: int
                 if group_key[0] == "domain":
                     domain = members[0].port.product.domain
                     drawn[key] = DrawnNode(
-                        key=key, label=_short(domain.name), sublabel=f"{len(members)} datasets (collapsed)",
+                        key=key,
+                        label=_short(domain.name),
+                        sublabel=f"{len(members)} datasets (collapsed)",
                         title=f"{domain.name}: " + ", ".join(sorted(member.label for member in members)),
-                        href=domain.get_absolute_url(), layer=layer, kind="group", colour=colour[domain.pk],
+                        href=domain.get_absolute_url(),
+                        layer=layer,
+                        kind="group",
+                        colour=colour[domain.pk],
                     )
                 else:
                     drawn[key] = DrawnNode(
-                        key=key, label=_short(group_key[1]), sublabel=f"{len(members)} external datasets (collapsed)",
+                        key=key,
+                        label=_short(group_key[1]),
+                        sublabel=f"{len(members)} external datasets (collapsed)",
                         title=f"{group_key[1]}: " + ", ".join(sorted(m.name for m in members)),
-                        href=f"#dataset-{members[0].pk}", layer=layer, kind="group",
+                        href=f"#dataset-{members[0].pk}",
+                        layer=layer,
+                        kind="group",
                     )
                 collapsed += len(members)
                 for member in members:
@@ -159,15 +168,25 @@ def _columns(graph: LineageGraph) -> dict[int, int]:
 def _drawn_node(node, graph: LineageGraph, colour: dict, suffix: str, *, layer: int) -> DrawnNode:
     if node.port_id is None:
         return DrawnNode(
-            key=f"node-{node.pk}", label=_short(node.name), sublabel=_short(node.namespace, 34),
-            title=f"External dataset {node.namespace} {node.name}", href=f"#dataset-{node.pk}", layer=layer, kind="external",
+            key=f"node-{node.pk}",
+            label=_short(node.name),
+            sublabel=_short(node.namespace, 34),
+            title=f"External dataset {node.namespace} {node.name}",
+            href=f"#dataset-{node.pk}",
+            layer=layer,
+            kind="external",
         )
     product = node.port.product
     return DrawnNode(
-        key=f"node-{node.pk}", label=_short(product.name), sublabel=_short(f"{node.port.name} · {product.domain.name}", 34),
+        key=f"node-{node.pk}",
+        label=_short(product.name),
+        sublabel=_short(f"{node.port.name} · {product.domain.name}", 34),
         title=f"{product.name} / {node.port.name} ({product.domain.name}, {product.get_status_display().lower()})",
-        href=reverse("catalog:product_lineage", args=[product.slug]) + suffix, layer=layer, kind="port",
-        colour=colour[product.domain_id], current=product.pk == graph.product.pk,
+        href=reverse("catalog:product_lineage", args=[product.slug]) + suffix,
+        layer=layer,
+        kind="port",
+        colour=colour[product.domain_id],
+        current=product.pk == graph.product.pk,
     )
 
 

@@ -191,8 +191,6 @@ def _column_lineage_facet(facets: dict, path: str) -> dict:
             source_path = f"{where}.inputFields[{index}]"
             if not isinstance(source, dict):
                 raise LineageError(f"{source_path} must be an object.", field=source_path)
-            sources.append(
-                {key: _require(source, key, source_path).strip() for key in ("namespace", "name", "field")}
-            )
+            sources.append({key: _require(source, key, source_path).strip() for key in ("namespace", "name", "field")})
         lineage[output_field] = sources
     return lineage

@@ -1,14 +1,14 @@
-from catalog.models import DataProduct
-from .models import LineageEdge
-from .models import LineageNode
+from dataclasses import dataclass, field
+
 from django.db import connection
-from dataclasses import dataclass
-from dataclasses import field
-from catalog.queries import may_see_consumers
-from catalog.visibility import visibility_for
-from catalog.queries import visible_products
+
 from access_requests.models import Grant
-from catalog.models import TeamMembership
+from catalog.models import DataProduct, TeamMembership
+from catalog.queries import may_see_consumers, visible_products
+from catalog.visibility import visibility_for
+
+from .models import LineageEdge, LineageNode
+
 LINEAGE_DIRECTIONS = ("upstream", "downstream", "both")
 
 
@@ -115,7 +115,11 @@ def lineage_graph(user, product: DataProduct, *, direction: str = "both", depth:
         node.layer = layers[node.pk]
     nodes.sort(key=lambda node: (node.layer, str(node)))
     return LineageGraph(
-        product=product, direction=direction, depth=max(0, min(depth, LINEAGE_MAX_DEPTH)), nodes=nodes, edges=edges,
+        product=product,
+        direction=direction,
+        depth=max(0, min(depth, LINEAGE_MAX_DEPTH)),
+        nodes=nodes,
+        edges=edges,
         origins=_edge_origins(edges),
     )
 
@@ -141,7 +145,9 @@ def _edge_origins(edges: list[tuple[int, int]]) -> dict[tuple[int, int], list[Ed
     upstreams = sorted({upstream for upstream, _ in pairs})
     columns = ("upstream_id", "downstream_id", "origin", "job_namespace", "job_name", "run_id", "last_seen", "column_lineage")
     for start in range(0, len(upstreams), 500):
-        rows = LineageEdge.objects.filter(upstream_id__in=upstreams[start : start + 500]).order_by("origin", "job_name").values_list(*columns)
+        rows = (
+            LineageEdge.objects.filter(upstream_id__in=upstreams[start : start + 500]).order_by("origin", "job_name").values_list(*columns)
+        )
         for upstream, downstream, *fields in rows:
             if (upstream, downstream) in pairs:
                 origins[(upstream, downstream)].append(EdgeOrigin(*fields))
@@ -152,14 +158,14 @@ def declared_inputs(user, product: DataProduct) -> list[LineageNode]:
     """The datasets `product`'s owners declared as its inputs (manual edges),
     leaving out ports of products `user` may not see."""
     nodes = (
-        LineageNode.objects.filter(
-            downstream_edges__origin=LineageEdge.Origin.MANUAL, downstream_edges__downstream__port__product=product
-        )
+        LineageNode.objects.filter(downstream_edges__origin=LineageEdge.Origin.MANUAL, downstream_edges__downstream__port__product=product)
         .select_related("port__product")
         .distinct()
         .order_by("namespace", "name")
     )
-    visible = set(visible_products(user).filter(pk__in={node.port.product_id for node in nodes if node.port_id}).values_list("pk", flat=True))
+    visible = set(
+        visible_products(user).filter(pk__in={node.port.product_id for node in nodes if node.port_id}).values_list("pk", flat=True)
+    )
     return [node for node in nodes if node.port_id is None or node.port.product_id in visible]
 
 

@@ -1,7 +1,11 @@
+from rest_framework import serializers
+
+from core.serializers import StrictStrings
+
 from . import queries
 from .models import LineageEdge
-from core.serializers import StrictStrings
-from rest_framework import serializers
+
+
 class InputSerializer(StrictStrings, serializers.Serializer):
     """A declared input: a data product (`product`, optionally one `port`) or
     an external dataset (`namespace` + `name`)."""

@@ -1,24 +1,21 @@
 """Lineage: ports' nodes that follow their locations, OpenLineage run
 events, and the inputs owners declare."""
 
-from catalog.models import DataProduct
-from .openlineage import DatasetIdentity
-from typing import Iterable
-from .models import LineageEdge
-from .openlineage import LineageError
-from .models import LineageNode
-from .models import LineageRun
-from catalog.services import NotTeamMember
-from catalog.models import OutputPort
-from django.db.models import Q
-from catalog.models import TeamMembership
-from catalog.queries import can_edit
+from collections.abc import Iterable
 from dataclasses import dataclass
-from . import openlineage
-from django.utils import timezone
+
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
 from access_requests.queries import usable_port_ids
-from catalog.queries import visible_products
+from catalog.models import DataProduct, OutputPort, TeamMembership
+from catalog.queries import can_edit, visible_products
+from catalog.services import NotTeamMember
+
+from . import openlineage
+from .models import LineageEdge, LineageNode, LineageRun
+from .openlineage import DatasetIdentity, LineageError
 
 # Who may record what. Lineage edges say "downstream reads upstream", and the
 # downstream end is what a writer vouches for:
@@ -194,8 +191,14 @@ def _unrecorded_datasets(event: openlineage.RunEvent, *, by) -> set[DatasetIdent
         return set()
     team_ids = set(TeamMembership.objects.filter(user=by).values_list("team_id", flat=True))
     visible = set(visible_products(by).filter(pk__in={port.product_id for port in ports.values()}).values_list("pk", flat=True))
-    unrecorded = {dataset.identity for dataset in event.outputs if dataset.identity in ports and ports[dataset.identity].product.owner_team_id not in team_ids}
-    unrecorded |= {dataset.identity for dataset in event.inputs if dataset.identity in ports and ports[dataset.identity].product_id not in visible}
+    unrecorded = {
+        dataset.identity
+        for dataset in event.outputs
+        if dataset.identity in ports and ports[dataset.identity].product.owner_team_id not in team_ids
+    }
+    unrecorded |= {
+        dataset.identity for dataset in event.inputs if dataset.identity in ports and ports[dataset.identity].product_id not in visible
+    }
     return unrecorded
 
 
@@ -203,7 +206,9 @@ def _record_event_edges(event: openlineage.RunEvent, nodes: dict[DatasetIdentity
     """Record the event's edges between the datasets in `nodes` (the others
     are not recorded: _unrecorded_datasets). Returns the number of edges the
     event names, recorded or not, so the answer is the same either way."""
-    named = {(source.identity, output.identity) for output in event.outputs for source in event.inputs if source.identity != output.identity}
+    named = {
+        (source.identity, output.identity) for output in event.outputs for source in event.inputs if source.identity != output.identity
+    }
     wanted = {}
     for output in event.outputs:
         for source in event.inputs:

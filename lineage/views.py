@@ -1,9 +1,13 @@
-from . import queries
-from catalog import queries as catalog_queries
-from .forms import LineageForm
-from .layout import layout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+
+from catalog import queries as catalog_queries
+
+from . import queries
+from .forms import LineageForm
+from .layout import layout
+
+
 @login_required
 def product_lineage(request, slug):
     """The lineage tab: the layered graph as inline SVG, the same nodes and

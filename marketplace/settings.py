@@ -5,11 +5,11 @@ Without any, the project runs embedded: SQLite under var/, Celery tasks run
 eagerly, e-mail goes to the console. A bad value fails loudly at start.
 """
 
+import json
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
-import json
-import os
 
 import dj_database_url
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -217,9 +217,21 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
-        "accelerometer", "autoplay", "camera", "display-capture", "fullscreen", "geolocation", "gyroscope",
-        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock",
-        "usb", "xr-spatial-tracking",
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
     )
 }
 

@@ -143,16 +143,12 @@ class TokenRequestSerializer(AuthTokenSerializer):
     """DRF's, with the username bounded as the user model bounds it: a
     longer one is a 400 naming the field, not a row the lockout cannot store."""
 
-    username = serializers.CharField(
-        label="Username", write_only=True, max_length=get_user_model()._meta.get_field("username").max_length
-    )
+    username = serializers.CharField(label="Username", write_only=True, max_length=get_user_model()._meta.get_field("username").max_length)
 
 
 _TOKEN = inline_serializer("Token", {"token": serializers.CharField()})
 _DETAIL = inline_serializer("SignInError", {"detail": serializers.CharField()})
-_LOCKED = inline_serializer(
-    "SignInLocked", {"detail": serializers.CharField(), "locked_until": serializers.DateTimeField(required=False)}
-)
+_LOCKED = inline_serializer("SignInLocked", {"detail": serializers.CharField(), "locked_until": serializers.DateTimeField(required=False)})
 
 
 class ObtainToken(ObtainAuthToken):

@@ -8,16 +8,14 @@ from rest_framework.routers import DefaultRouter
 
 from access_requests import api as access_api
 from catalog import api as catalog_api
+from core import api
 from lineage import api as lineage_api
 from search import api as search_api
 from slos import api as slo_api
 
-from core import api
-
 from . import views
-from .storefront import api as storefront_api
 from .signin import ObtainToken
-
+from .storefront import api as storefront_api
 
 router = DefaultRouter()
 router.register("products", storefront_api.ProductViewSet, basename="product")

@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.http import urlencode
 
+from catalog import queries as catalog_queries
 from search import engines
 from search.forms import SearchForm, SuggestForm
-from catalog import queries as catalog_queries
 
 
 @login_required

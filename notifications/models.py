@@ -36,13 +36,17 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     url = models.CharField(max_length=300, blank=True, help_text="Where the notification leads, a path on this site.")
-    request = models.ForeignKey("access_requests.AccessRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    request = models.ForeignKey(
+        "access_requests.AccessRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail went out (or was found to have no address to go to)."
     )
-    delivery_attempts = models.PositiveIntegerField(default=0, help_text="Deliveries begun (claims taken), including any that died mid-send.")
+    delivery_attempts = models.PositiveIntegerField(
+        default=0, help_text="Deliveries begun (claims taken), including any that died mid-send."
+    )
     last_error = models.TextField(blank=True)
     claimed_until = models.DateTimeField(
         null=True, blank=True, help_text="A sender is e-mailing it until then; after that its claim has lapsed."

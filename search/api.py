@@ -1,17 +1,16 @@
-from rest_framework.views import APIView
-from .forms import MAX_PAGE
-from .types import MAX_PAGE_SIZE
-from .forms import MAX_RESULT_WINDOW
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework.response import Response
-from .forms import SearchForm
-from .serializers import SearchResultSerializer
-from .forms import SuggestForm
-from .serializers import SuggestResultSerializer
-from drf_spectacular.utils import extend_schema
-from core.api import refuse_empty_parameters
-from . import engines
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import refuse_empty_parameters
+
+from . import engines
+from .forms import MAX_PAGE, MAX_RESULT_WINDOW, SearchForm, SuggestForm
+from .serializers import SearchResultSerializer, SuggestResultSerializer
+from .types import MAX_PAGE_SIZE
+
+
 def _form_errors(form) -> dict:
     return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
 
@@ -30,15 +29,20 @@ class SearchView(APIView):
     @extend_schema(
         summary="Search data products",
         parameters=[
-            OpenApiParameter("q", {"type": "string", "minLength": 0, "maxLength": 20000}, description="Words to find; never parsed as query syntax."),
+            OpenApiParameter(
+                "q", {"type": "string", "minLength": 0, "maxLength": 20000}, description="Words to find; never parsed as query syntax."
+            ),
             *[
-                OpenApiParameter(name, {"type": "array", "items": _facet_value_schema(name)}, explode=True, description=f"Filter: {label} (repeatable).")
+                OpenApiParameter(
+                    name, {"type": "array", "items": _facet_value_schema(name)}, explode=True, description=f"Filter: {label} (repeatable)."
+                )
                 for name, label in engines.FACETS
             ],
             OpenApiParameter("sort", str, enum=list(engines.SORT_NAMES)),
             OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
             OpenApiParameter(
-                "page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                 description=f"Default 20. At most {MAX_RESULT_WINDOW:,} results are paged through (page × page_size); beyond, a 400.",
             ),
         ],
@@ -56,7 +60,11 @@ class SearchView(APIView):
 class SuggestView(APIView):
     """Product names for what has been typed so far."""
 
-    @extend_schema(summary="Suggest data products for a prefix", parameters=[OpenApiParameter("q", {"type": "string", "minLength": 0, "maxLength": 200})], responses=SuggestResultSerializer)
+    @extend_schema(
+        summary="Suggest data products for a prefix",
+        parameters=[OpenApiParameter("q", {"type": "string", "minLength": 0, "maxLength": 200})],
+        responses=SuggestResultSerializer,
+    )
     def get(self, request):
         refuse_empty_parameters(request.query_params, may_be_empty=frozenset({"q"}))
         form = SuggestForm(request.query_params)

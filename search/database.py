@@ -15,10 +15,10 @@ from django.db import connection
 from django.db.models import Count, F, Max
 
 from catalog.models import DataProduct, Domain, SLOStatus, Tag, Team
-
-from .models import SearchIndexState
 from catalog.visibility import Visibility
+
 from .documents import ProductDocument
+from .models import SearchIndexState
 from .types import FACET_NAMES, FACET_SIZE, WORD, FacetValue, Hit, SearchQuery, SearchResult, Suggestion, terms_of
 
 FACET_CACHE_SECONDS = 600
@@ -275,7 +275,16 @@ class DatabaseBackend:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def ranked_with_locations(self, match: Match, candidates: "Candidates", query: SearchQuery, total: int, by_location: list[int], match_sql: str, match_params: list):
+    def ranked_with_locations(
+        self,
+        match: Match,
+        candidates: "Candidates",
+        query: SearchQuery,
+        total: int,
+        by_location: list[int],
+        match_sql: str,
+        match_params: list,
+    ):
         """The page of (product id, score): the engine's ranking of what its
         index matches, then the products found only by a location
         (location_only_ids), scored LOCATION_SCORE. Other sorts order both
@@ -493,7 +502,9 @@ def facet_cache_key(match_sql: str | None, match_params: list, where: str, param
     return "search:facets:" + hashlib.sha256(key_source.encode()).hexdigest()
 
 
-def facet_counts(count_rows, match_sql: str | None, match_params: list, candidates: Candidates, query: SearchQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+def facet_counts(
+    count_rows, match_sql: str | None, match_params: list, candidates: Candidates, query: SearchQuery
+) -> tuple[int, dict[str, list[FacetValue]]]:
     """The number of matching candidates and their facet counts. Counting every
     match of a common word is the expensive part of a search, so the counts
     are cached while the index is unchanged, in two parts: those of the
@@ -559,7 +570,9 @@ def facet_values(tallies: list[tuple[int, dict[str, dict]]], query: SearchQuery)
     selected = {name: set(values) for name, values in query.filters.items()}
 
     def values(name: str, rows) -> list[FacetValue]:
-        built = [FacetValue(value=value, label=label, count=count, selected=value in selected.get(name, ())) for value, label, count in rows]
+        built = [
+            FacetValue(value=value, label=label, count=count, selected=value in selected.get(name, ())) for value, label, count in rows
+        ]
         built.sort(key=lambda item: (-item.count, item.label.lower()))
         return built[:FACET_SIZE]
 

@@ -4,11 +4,12 @@ number of queries. Every backend indexes these documents."""
 import html
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from catalog.models import DataProduct, OutputPort, SchemaField
+
 from .types import WORD_PART
 
 
@@ -77,22 +78,46 @@ def documents_for(product_ids: Iterable[int]) -> list[ProductDocument]:
     # Never the port's location: whoever may search would find, and read in
     # snippets, what only those who may use the port may see. Search looks
     # locations up apart, for those people (search.locations.products_found_by_location).
-    for port_id, product_id, name, port_type, port_format, description in OutputPort.objects.filter(
-        product_id__in=product_ids
-    ).order_by("name").values_list("pk", "product_id", "name", "port_type", "format", "description"):
+    for port_id, product_id, name, port_type, port_format, description in (
+        OutputPort.objects.filter(product_id__in=product_ids)
+        .order_by("name")
+        .values_list("pk", "product_id", "name", "port_type", "format", "description")
+    ):
         port_product[port_id] = product_id
         ports[product_id].append(" ".join(part for part in (name, port_type, port_format, description) if part))
     fields: dict[int, list[str]] = defaultdict(list)
-    for port_id, name, description in SchemaField.objects.filter(port__product_id__in=product_ids).order_by(
-        "port_id", "position", "name"
-    ).values_list("port_id", "name", "description"):
+    for port_id, name, description in (
+        SchemaField.objects.filter(port__product_id__in=product_ids)
+        .order_by("port_id", "position", "name")
+        .values_list("port_id", "name", "description")
+    ):
         fields[port_product[port_id]].append(f"{name} {description}".strip())
     tags: dict[int, list[str]] = defaultdict(list)
-    for product_id, tag in DataProduct.tags.through.objects.filter(dataproduct_id__in=product_ids).values_list("dataproduct_id", "tag__name"):
+    for product_id, tag in DataProduct.tags.through.objects.filter(dataproduct_id__in=product_ids).values_list(
+        "dataproduct_id", "tag__name"
+    ):
         tags[product_id].append(tag)
-    rows = DataProduct.objects.filter(pk__in=product_ids).order_by("pk").values_list(
-        "pk", "slug", "name", "summary", "description", "domain__slug", "domain__name", "owner_team__slug", "owner_team__name",
-        "status", "kind", "classification", "slo_status", "contains_pii", "created_at", "consumer_count",
+    rows = (
+        DataProduct.objects.filter(pk__in=product_ids)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "slug",
+            "name",
+            "summary",
+            "description",
+            "domain__slug",
+            "domain__name",
+            "owner_team__slug",
+            "owner_team__name",
+            "status",
+            "kind",
+            "classification",
+            "slo_status",
+            "contains_pii",
+            "created_at",
+            "consumer_count",
+        )
     )
     return [
         ProductDocument(
@@ -116,5 +141,22 @@ def documents_for(product_ids: Iterable[int]) -> list[ProductDocument]:
             created_at=created_at,
             popularity=consumers,
         )
-        for (pk, slug, name, summary, description, domain, domain_name, team, team_name, status, kind, classification, slo_status, contains_pii, created_at, consumers) in rows
+        for (
+            pk,
+            slug,
+            name,
+            summary,
+            description,
+            domain,
+            domain_name,
+            team,
+            team_name,
+            status,
+            kind,
+            classification,
+            slo_status,
+            contains_pii,
+            created_at,
+            consumers,
+        ) in rows
     ]

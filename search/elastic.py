@@ -29,10 +29,24 @@ from datetime import UTC, datetime
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
-from elasticsearch.dsl import Boolean, Completion, Date, Document, Index, Integer, Keyword, MetaField, Text, analyzer, char_filter, token_filter
+from elasticsearch.dsl import (
+    Boolean,
+    Completion,
+    Date,
+    Document,
+    Index,
+    Integer,
+    Keyword,
+    MetaField,
+    Text,
+    analyzer,
+    char_filter,
+    token_filter,
+)
 
 from catalog.models import DataProduct, SLOStatus
 from catalog.visibility import Visibility, suggest_contexts_of
+
 from .documents import ProductDocument
 from .types import FACET_SIZE, FacetValue, Hit, SearchQuery, SearchResult, SearchUnavailable, Suggestion, terms_of
 
@@ -41,9 +55,7 @@ from .types import FACET_SIZE, FacetValue, Hit, SearchQuery, SearchResult, Searc
 # The standard tokenizer keeps "episode_plays", "ds.table" and "name:foo" as
 # one word; the database backends (and SearchQuery.terms, for the query)
 # split them. So do these analyzers, before tokenizing.
-word_separators = char_filter(
-    "product_word_separators", "mapping", mappings=["_ => \\u0020", ". => \\u0020", ": => \\u0020"]
-)
+word_separators = char_filter("product_word_separators", "mapping", mappings=["_ => \\u0020", ". => \\u0020", ": => \\u0020"])
 # The built-in English analyzer, plus ASCII folding like the SQLite backend's
 # `remove_diacritics`: "café" finds "cafe".
 english = analyzer(
@@ -184,8 +196,19 @@ NAME_PHRASE_BOOST = 20  # the words in this order in the name
 LOCATION_MATCH_BOOST = 1  # a product found by a port location only: below most matches of its words
 PREFIX_MIN_LENGTH = 3  # shorter words are matched whole (as in the SQLite backend)
 HIT_SOURCE = [
-    "product_id", "slug", "name", "summary", "domain", "domain_name", "owner_team",
-    "status", "kind", "classification", "slo_status", "contains_pii", "tags",
+    "product_id",
+    "slug",
+    "name",
+    "summary",
+    "domain",
+    "domain_name",
+    "owner_team",
+    "status",
+    "kind",
+    "classification",
+    "slo_status",
+    "contains_pii",
+    "tags",
 ]
 FACET_FIELDS = {
     "domain": "domain",
@@ -401,7 +424,9 @@ def hit_highlights(source: dict, highlights: dict) -> dict[str, str]:
         "summary": summary or html.escape(source.get("summary", "")),
     }
     if not name and not summary:  # matched only elsewhere: show where
-        text = best_highlight(highlights, [field for snippet_field in SNIPPET_FIELDS for field in (snippet_field, f"{snippet_field}.plain")])
+        text = best_highlight(
+            highlights, [field for snippet_field in SNIPPET_FIELDS for field in (snippet_field, f"{snippet_field}.plain")]
+        )
         if text:
             marked["text"] = text
     return marked
@@ -563,7 +588,7 @@ class ElasticsearchBackend:
             return []
         failed = []
         for item in response["items"]:
-            (action, result), = item.items()
+            ((action, result),) = item.items()
             error = result.get("error")
             if not error:
                 continue  # includes a delete of a missing document: result "not_found"

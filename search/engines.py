@@ -28,12 +28,27 @@ from .elastic import ElasticsearchBackend
 from .locations import products_found_by_location
 from .postgresql import PostgreSQLBackend
 from .sqlite import SQLiteBackend
-from .types import SearchUnavailable, FACET_NAMES, FACETS, SORT_NAMES, SORTS, SearchQuery, SearchResult, Suggestion
+from .types import FACET_NAMES, FACETS, SORT_NAMES, SORTS, SearchQuery, SearchResult, SearchUnavailable, Suggestion
 
 __all__ = [
-    "FACETS", "FACET_NAMES", "SORTS", "SORT_NAMES", "SearchQuery", "SearchResult", "Suggestion", "Visibility",
-    "SearchUnavailable", "search", "suggest", "index_products", "remove_products", "rebuild", "visibility_for",
-    "database_backend", "external_backend", "breaker",
+    "FACETS",
+    "FACET_NAMES",
+    "SORTS",
+    "SORT_NAMES",
+    "SearchQuery",
+    "SearchResult",
+    "Suggestion",
+    "Visibility",
+    "SearchUnavailable",
+    "search",
+    "suggest",
+    "index_products",
+    "remove_products",
+    "rebuild",
+    "visibility_for",
+    "database_backend",
+    "external_backend",
+    "breaker",
 ]
 
 logger = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 from django import forms
 
 from catalog.models import DataProduct, SLOStatus
+
 from .types import FACET_NAMES, MAX_PAGE_SIZE, SORTS, SearchQuery
 
 MAX_PAGE = 500  # deeper than anyone reads; keeps offsets cheap
@@ -36,7 +37,9 @@ class SearchForm(forms.Form):
         data = super().clean()
         page, page_size = data.get("page") or 1, data.get("page_size") or 20
         if page * page_size > MAX_RESULT_WINDOW:
-            self.add_error("page", f"Only the first {MAX_RESULT_WINDOW:,} results can be paged through; narrow the search with words or filters.")
+            self.add_error(
+                "page", f"Only the first {MAX_RESULT_WINDOW:,} results can be paged through; narrow the search with words or filters."
+            )
         return data
 
     def search_query(self, *, default_page_size: int = 20) -> SearchQuery:

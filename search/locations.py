@@ -1,10 +1,12 @@
-from catalog.models import OutputPort
 from django.db.models import Q
-from .types import WORD
-from .types import WORD_PART
-from catalog.queries import editable_products
-from access_requests.queries import usable_port_ids
+
 from access_requests.models import Grant
+from access_requests.queries import usable_port_ids
+from catalog.models import OutputPort
+from catalog.queries import editable_products
+
+from .types import WORD, WORD_PART
+
 LOCATION_MATCHES_AT_MOST = 200  # ports looked at for one search (an admin's words may match thousands)
 
 

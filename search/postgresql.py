@@ -216,7 +216,9 @@ class PostgreSQLBackend(DatabaseBackend):
 
     def prune(self):
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM catalog_search_document d WHERE NOT EXISTS (SELECT 1 FROM catalog_dataproduct p WHERE p.id = d.product_id)")
+            cursor.execute(
+                "DELETE FROM catalog_search_document d WHERE NOT EXISTS (SELECT 1 FROM catalog_dataproduct p WHERE p.id = d.product_id)"
+            )
         bump_generation()
 
     def clear(self):

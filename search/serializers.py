@@ -1,5 +1,8 @@
-from catalog.models import SLOStatus
 from rest_framework import serializers
+
+from catalog.models import SLOStatus
+
+
 class SearchHitSerializer(serializers.Serializer):
     """A search hit: the product's card data and highlighted snippets (safe HTML)."""
 
@@ -50,4 +53,6 @@ class SuggestionSerializer(serializers.Serializer):
 
 class SuggestResultSerializer(serializers.Serializer):
     suggestions = SuggestionSerializer(many=True)
-    degraded = serializers.BooleanField(help_text="True when the search engine did not answer and the database's own suggestions were given.")
+    degraded = serializers.BooleanField(
+        help_text="True when the search engine did not answer and the database's own suggestions were given."
+    )

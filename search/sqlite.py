@@ -216,12 +216,25 @@ class SQLiteBackend(DatabaseBackend):
 
     def write(self, documents: list[ProductDocument]) -> None:
         rows = [
-            (d.product_id, d.name, d.summary, d.description, f"{d.domain_name} {d.domain}", f"{d.owner_team_name} {d.owner_team}", d.tags_text, d.ports, d.fields)
+            (
+                d.product_id,
+                d.name,
+                d.summary,
+                d.description,
+                f"{d.domain_name} {d.domain}",
+                f"{d.owner_team_name} {d.owner_team}",
+                d.tags_text,
+                d.ports,
+                d.fields,
+            )
             for d in documents
         ]
         words = sorted({word for d in documents for word in d.words()})
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {FTS} (rowid, name, summary, description, domain, team, tags, ports, fields) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+            cursor.executemany(
+                f"INSERT INTO {FTS} (rowid, name, summary, description, domain, team, tags, ports, fields) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                rows,
+            )
             if words:
                 new = []
                 for start in range(0, len(words), 500):

@@ -22,4 +22,4 @@ def index_products(self, *, product_ids: list[int]) -> None:
         if self.request.is_eager:
             logger.warning("Elasticsearch missed products %s (%s); run manage.py reindex once it is back.", product_ids, error)
             return
-        raise self.retry(exc=error, countdown=min(300, 5 * 2**self.request.retries))
+        raise self.retry(exc=error, countdown=min(300, 5 * 2**self.request.retries)) from error

@@ -1,8 +1,8 @@
 """The search contract every backend answers: what is asked, what comes back."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 # Facets, in the order the page shows them: (name, label).
 FACETS: tuple[tuple[str, str], ...] = (

@@ -1,10 +1,12 @@
-from . import services
-from catalog import services as catalog_services
-from .models import SLOMeasurement
-from .models import Sample
-from .models import ServiceLevelObjective
-from django.contrib import admin
 from django import forms
+from django.contrib import admin
+
+from catalog import services as catalog_services
+
+from . import services
+from .models import Sample, ServiceLevelObjective, SLOMeasurement
+
+
 class SLOAdminForm(forms.ModelForm):
     class Meta:
         model = ServiceLevelObjective

@@ -1,28 +1,24 @@
-from . import queries
-from . import services
-from catalog import queries as catalog_queries
-from rest_framework.views import APIView
-from rest_framework.parsers import BaseParser
-from django.http import Http404
-from core.parsers import JSONParser
-from .serializers import MeasurementSerializer
-from .serializers import MeasurementsResultSerializer
-from rest_framework.parsers import MultiPartParser
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework.response import Response
-from .serializers import SLOHistoryDaySerializer
-from .serializers import SLOSerializer
-from catalog.models import SLOStatus
-from .serializers import SampleTableSerializer
-from rest_framework.exceptions import ValidationError
-from rest_framework.decorators import action
-from drf_spectacular.utils import extend_schema
-from drf_spectacular.utils import extend_schema_view
 import json
+
 from django.conf import settings
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import queries as catalog_queries
+from catalog.models import SLOStatus
+from core.parsers import JSONParser
+
+from . import queries, services
 from . import rules as slo_rules
-from rest_framework import status
-from rest_framework import viewsets
+from .serializers import MeasurementSerializer, MeasurementsResultSerializer, SampleTableSerializer, SLOHistoryDaySerializer, SLOSerializer
+
+
 def _visible_product_or_400(user, slug: str):
     product = catalog_queries.visible_products(user).filter(slug=slug).first()
     if product is None:
@@ -42,7 +38,10 @@ def _port_or_400(product, name):
 @extend_schema_view(
     list=extend_schema(
         summary="List the service level objectives of the products you can see",
-        parameters=[OpenApiParameter("product", str, description="A product's slug."), OpenApiParameter("status", str, enum=SLOStatus.values)],
+        parameters=[
+            OpenApiParameter("product", str, description="A product's slug."),
+            OpenApiParameter("status", str, enum=SLOStatus.values),
+        ],
     ),
     retrieve=extend_schema(summary="An objective with its current status"),
     create=extend_schema(summary="Add an objective to a product of your team"),
@@ -104,8 +103,8 @@ class SLOMeasurementView(APIView):
 
     @extend_schema(
         summary="Record a batch of SLO measurements",
-        description=f"A JSON list of up to {settings.SLO_MEASUREMENT_BATCH:,} measurements `{{\"slo\": <id>, \"measured_at\": "
-        "\"2026-12-02T06:00:00Z\", \"value\": 3.5, \"unit\": optional}}` for objectives of your teams' products. Each is judged "
+        description=f'A JSON list of up to {settings.SLO_MEASUREMENT_BATCH:,} measurements `{{"slo": <id>, "measured_at": '
+        '"2026-12-02T06:00:00Z", "value": 3.5, "unit": optional}}` for objectives of your teams\' products. Each is judged '
         "against its objective's threshold (`value` in the objective's unit, or in `unit` of the same kind, converted). "
         "A measurement already stored (same SLO and time) is ignored. Any invalid row refuses the whole batch with a 400 "
         "naming each bad row by its index: nothing is stored.",

@@ -87,7 +87,9 @@ def chart(days: list[Day], *, target: float) -> Chart:
         top = y_of(day.attainment)
         # A day at the floor still gets a sliver, so it does not read as "no data".
         height = max(1.0, baseline - top)
-        bars.append(Bar(round(x + gap / 2, 1), round(baseline - height, 1), round(slot - gap, 1), round(height, 1), day, day.attainment >= target))
+        bars.append(
+            Bar(round(x + gap / 2, 1), round(baseline - height, 1), round(slot - gap, 1), round(height, 1), day, day.attainment >= target)
+        )
     # The floor, the target and the top; the target's tick is dropped when it would crowd another.
     ticks = [Tick(round(y_of(value), 1), f"{value:g} %") for value in sorted({floor, 100.0})]
     if all(abs(y_of(target) - tick.y) >= 12 for tick in ticks):
@@ -95,6 +97,15 @@ def chart(days: list[Day], *, target: float) -> Chart:
     every = max(1, math.ceil(len(days) / 6))
     date_labels = [(round(LEFT + index * slot + slot / 2, 1), f"{day.day:%d %b}") for index, day in enumerate(days) if index % every == 0]
     return Chart(
-        width=WIDTH, height=HEIGHT, left=LEFT, baseline=round(baseline, 1), right=WIDTH - RIGHT, bars=bars, missing=missing,
-        target_y=round(y_of(target), 1), target_label=f"{target:g} %", ticks=ticks, date_labels=date_labels,
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        baseline=round(baseline, 1),
+        right=WIDTH - RIGHT,
+        bars=bars,
+        missing=missing,
+        target_y=round(y_of(target), 1),
+        target_label=f"{target:g} %",
+        ticks=ticks,
+        date_labels=date_labels,
     )

@@ -1,6 +1,9 @@
-from .models import ServiceLevelObjective
 from django import forms
 from django.conf import settings
+
+from .models import ServiceLevelObjective
+
+
 class SLOForm(forms.Form):
     """One objective on the product's edit page. Empty extra rows are ignored."""
 
@@ -11,12 +14,15 @@ class SLOForm(forms.Form):
     name = forms.CharField(max_length=120, required=False, help_text="Required for a custom indicator.")
     port = forms.ChoiceField(required=False, help_text="Empty: the whole product.")
     operator = forms.ChoiceField(
-        choices=[("", "indicator's default"), *ServiceLevelObjective.Operator.choices], required=False,
+        choices=[("", "indicator's default"), *ServiceLevelObjective.Operator.choices],
+        required=False,
         help_text="Freshness, error rate and latency: at most; availability and completeness: at least.",
     )
     threshold = forms.FloatField(help_text="e.g. 6 (hours of freshness), 99.9 (% availability), 250 (ms latency).")
     unit = forms.ChoiceField(
-        choices=[("default", "indicator's default"), *ServiceLevelObjective.Unit.choices], required=False, initial="default",
+        choices=[("default", "indicator's default"), *ServiceLevelObjective.Unit.choices],
+        required=False,
+        initial="default",
     )
     target = forms.FloatField(label="Target (%)", min_value=0.001, max_value=100, help_text="Share of good measurements, e.g. 99.5.")
     window_days = forms.IntegerField(label="Window (days)", min_value=1, max_value=365, initial=28)
@@ -37,9 +43,16 @@ class SLOForm(forms.Form):
     @classmethod
     def initial_for(cls, slo: ServiceLevelObjective) -> dict:
         return {
-            "id": slo.pk, "indicator": slo.indicator, "name": slo.name, "port": slo.port.name if slo.port_id else "",
-            "operator": slo.operator, "threshold": slo.threshold, "unit": slo.unit, "target": slo.target,
-            "window_days": slo.window_days, "description": slo.description,
+            "id": slo.pk,
+            "indicator": slo.indicator,
+            "name": slo.name,
+            "port": slo.port.name if slo.port_id else "",
+            "operator": slo.operator,
+            "threshold": slo.threshold,
+            "unit": slo.unit,
+            "target": slo.target,
+            "window_days": slo.window_days,
+            "description": slo.description,
         }
 
 
@@ -51,7 +64,9 @@ class SampleForm(forms.Form):
 
     file = forms.FileField(required=False, help_text="CSV with a header row, or JSON: a list of objects.")
     text = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}), label="…or paste the rows",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        label="…or paste the rows",
         help_text="The same formats as the file. Columns must be fields of the port's schema.",
     )
 

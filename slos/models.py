@@ -5,9 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import DataProduct
-from catalog.models import OutputPort
-from catalog.models import SLOStatus
+from catalog.models import DataProduct, OutputPort, SLOStatus
 
 
 class ServiceLevelObjective(models.Model):
@@ -41,12 +39,16 @@ class ServiceLevelObjective(models.Model):
 
     product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="slos")
     port = models.ForeignKey(
-        OutputPort, on_delete=models.CASCADE, null=True, blank=True, related_name="slos",
+        OutputPort,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="slos",
         help_text="Leave empty for an objective about the whole product.",
     )
     indicator = models.CharField(max_length=20, choices=Indicator.choices)
     name = models.CharField(
-        max_length=120, blank=True, help_text="Required for a custom indicator, e.g. \"duplicate rate\"; optional otherwise."
+        max_length=120, blank=True, help_text='Required for a custom indicator, e.g. "duplicate rate"; optional otherwise.'
     )
     description = models.TextField(blank=True)
     operator = models.CharField(
@@ -54,9 +56,7 @@ class ServiceLevelObjective(models.Model):
     )
     threshold = models.FloatField(help_text="e.g. 6 for freshness ≤ 6 h.")
     unit = models.CharField(max_length=5, choices=Unit.choices, blank=True)
-    target = models.FloatField(
-        "target attainment (%)", help_text="Share of measurements in the window that must be good, e.g. 99.5."
-    )
+    target = models.FloatField("target attainment (%)", help_text="Share of measurements in the window that must be good, e.g. 99.5.")
     window_days = models.PositiveIntegerField("window (days)", default=28, help_text="Rolling window the target applies to, 1 to 365 days.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,17 +1,17 @@
-from catalog.models import DataProduct
 from django.db.models import QuerySet
-from .samples import SampleTable
-from catalog.queries import editable_products
+
 from access_requests.queries import revealed_port_ids
-from catalog.queries import visible_products
-from .models import ServiceLevelObjective
+from catalog.models import DataProduct
+from catalog.queries import editable_products, visible_products
+
 from . import samples
-from .models import Sample
+from .models import Sample, ServiceLevelObjective
+from .samples import SampleTable
+
+
 def slos_of(product: DataProduct) -> QuerySet:
     """A product's objectives with their stored status, product-wide ones first."""
-    return ServiceLevelObjective.objects.filter(product=product).select_related("port").order_by(
-        "port__name", "indicator", "name", "pk"
-    )
+    return ServiceLevelObjective.objects.filter(product=product).select_related("port").order_by("port__name", "indicator", "name", "pk")
 
 
 def writable_slos(user) -> QuerySet:

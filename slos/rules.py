@@ -174,7 +174,9 @@ def evaluate_many(slos: list[ServiceLevelObjective], *, now: datetime | None = N
     counts: dict[int, tuple[int, int]] = {}
     for days, group in by_window.items():
         rows = (
-            SLOMeasurement.objects.filter(slo__in=[slo.pk for slo in group], measured_at__gte=now - timedelta(days=days), measured_at__lte=now)
+            SLOMeasurement.objects.filter(
+                slo__in=[slo.pk for slo in group], measured_at__gte=now - timedelta(days=days), measured_at__lte=now
+            )
             .values("slo")
             .annotate(good=Count("pk", filter=Q(good=True)), total=Count("pk"))
         )

@@ -11,16 +11,16 @@ import io
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 
-from core import parsers as bounded_json
-
 from catalog.models import DataProduct, SchemaField
+from core import parsers as bounded_json
 
 from .models import Sample
 
@@ -52,7 +52,14 @@ _FAMILIES = (
     ("date", re.compile(r"^date\b")),
     ("string", re.compile(r"^(string|varchar|char|character|text|uuid|nvarchar|enum)\b")),
 )
-TYPE_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "true or false", "timestamp": "a date and time", "date": "a date", "string": "text"}
+TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "timestamp": "a date and time",
+    "date": "a date",
+    "string": "text",
+}
 
 
 def type_family(data_type: str) -> str | None:
@@ -127,7 +134,9 @@ def read_upload(content: bytes, *, filename: str = "", format: str = "") -> tupl
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SampleInvalid("The file is not UTF-8 text.") from None
-    format = (format or "").lower() or ("json" if filename.lower().endswith(".json") else "csv" if filename.lower().endswith(".csv") else "")
+    format = (format or "").lower() or (
+        "json" if filename.lower().endswith(".json") else "csv" if filename.lower().endswith(".csv") else ""
+    )
     if not format:
         format = "json" if text.lstrip()[:1] in ("[", "{") else "csv"
     if format == "json":
@@ -140,7 +149,7 @@ def read_upload(content: bytes, *, filename: str = "", format: str = "") -> tupl
         if isinstance(data, dict) and "rows" in data:
             data = data["rows"]
         if not isinstance(data, list):
-            raise SampleInvalid("JSON samples are a list of objects, one per row (or {\"rows\": [...]}).")
+            raise SampleInvalid('JSON samples are a list of objects, one per row (or {"rows": [...]}).')
         for number, row in enumerate(data, start=1):
             if not isinstance(row, dict):
                 raise SampleInvalid(f"Row {number}: each row is an object of column names and values.")
@@ -162,7 +171,9 @@ def read_upload(content: bytes, *, filename: str = "", format: str = "") -> tupl
     return header, rows, True
 
 
-def validate_rows(header: list[str] | None, rows: list[dict], fields: Iterable[SchemaField], *, from_text: bool) -> tuple[list[str], list[list]]:
+def validate_rows(
+    header: list[str] | None, rows: list[dict], fields: Iterable[SchemaField], *, from_text: bool
+) -> tuple[list[str], list[list]]:
     """Check rows against the port's schema; return the columns (schema
     order) and each row's values in that order. Raises SampleInvalid listing
     every unknown column and type mismatch with its row number."""
@@ -178,7 +189,9 @@ def validate_rows(header: list[str] | None, rows: list[dict], fields: Iterable[S
     if header is not None:
         unknown = [name for name in header if name not in by_name]
         if unknown:
-            problems.append(f"Header: {', '.join(repr(name) for name in unknown)} {'is' if len(unknown) == 1 else 'are'} not in the port's schema.")
+            problems.append(
+                f"Header: {', '.join(repr(name) for name in unknown)} {'is' if len(unknown) == 1 else 'are'} not in the port's schema."
+            )
     seen: set[str] = set()
     for number, row in enumerate(rows, start=1):
         if header is None:
@@ -188,7 +201,9 @@ def validate_rows(header: list[str] | None, rows: list[dict], fields: Iterable[S
         seen.update(name for name in row if name in by_name)
     missing = [field.name for field in fields if field.required and field.name not in seen]
     if missing:
-        problems.append(f"Every row: required column{'s' if len(missing) > 1 else ''} {', '.join(repr(name) for name in missing)} {'are' if len(missing) > 1 else 'is'} missing.")
+        problems.append(
+            f"Every row: required column{'s' if len(missing) > 1 else ''} {', '.join(repr(name) for name in missing)} {'are' if len(missing) > 1 else 'is'} missing."
+        )
     columns = [field.name for field in fields if field.name in seen]
     values: list[list] = []
     for number, row in enumerate(rows, start=1):
@@ -213,7 +228,9 @@ def validate_rows(header: list[str] | None, rows: list[dict], fields: Iterable[S
         shown = problems[:MAX_REPORTED_ERRORS]
         if len(problems) > MAX_REPORTED_ERRORS:
             shown.append(f"…and {len(problems) - MAX_REPORTED_ERRORS} more problems.")
-        raise SampleInvalid(f"The sample does not match the port's schema ({len(problems)} problem{'s' if len(problems) != 1 else ''}).", shown)
+        raise SampleInvalid(
+            f"The sample does not match the port's schema ({len(problems)} problem{'s' if len(problems) != 1 else ''}).", shown
+        )
     return columns, values
 
 

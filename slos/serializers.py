@@ -1,11 +1,16 @@
-from .models import ServiceLevelObjective
-from core.serializers import StrictStrings
 from datetime import datetime
-from drf_spectacular.utils import extend_schema_field
-from django.utils.dateparse import parse_datetime
-from rest_framework import serializers
-from . import rules as slo_rules
+
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.serializers import StrictStrings
+
+from . import rules as slo_rules
+from .models import ServiceLevelObjective
+
+
 class SLOSerializer(StrictStrings, serializers.ModelSerializer):
     """An objective with its stored status. Written by the owning team."""
 
@@ -18,7 +23,10 @@ class SLOSerializer(StrictStrings, serializers.ModelSerializer):
         choices=ServiceLevelObjective.Operator.choices, required=False, allow_blank=True, help_text="lte or gte; default: the indicator's."
     )
     unit = serializers.ChoiceField(
-        choices=ServiceLevelObjective.Unit.choices, required=False, allow_blank=True, allow_null=True,
+        choices=ServiceLevelObjective.Unit.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
         help_text="Default: the indicator's (freshness h, latency ms, percentages %).",
     )
     threshold = serializers.FloatField()
@@ -28,8 +36,25 @@ class SLOSerializer(StrictStrings, serializers.ModelSerializer):
     class Meta:
         model = ServiceLevelObjective
         fields = [
-            "id", "url", "product", "port", "indicator", "name", "description", "operator", "threshold", "unit", "target",
-            "window_days", "objective", "status", "attainment", "budget_remaining", "good_count", "total_count", "status_computed_at",
+            "id",
+            "url",
+            "product",
+            "port",
+            "indicator",
+            "name",
+            "description",
+            "operator",
+            "threshold",
+            "unit",
+            "target",
+            "window_days",
+            "objective",
+            "status",
+            "attainment",
+            "budget_remaining",
+            "good_count",
+            "total_count",
+            "status_computed_at",
         ]
         read_only_fields = ["status", "attainment", "budget_remaining", "good_count", "total_count", "status_computed_at"]
 
@@ -147,7 +172,10 @@ class MeasurementSerializer(serializers.Serializer):
     measured_at = MeasurementTimeField(help_text="ISO 8601 with a time zone; at most 5 minutes ahead.")
     value = MeasurementValueField(help_text="In the objective's unit, or in `unit`.")
     unit = serializers.ChoiceField(
-        choices=ServiceLevelObjective.Unit.choices, required=False, allow_null=True, allow_blank=True,
+        choices=ServiceLevelObjective.Unit.choices,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
         help_text="Optional: a unit of the same kind, converted.",
         error_messages={"invalid_choice": f"Use one of {', '.join(repr(u) for u in ServiceLevelObjective.Unit.values if u)}."},
     )
@@ -170,7 +198,9 @@ class MeasurementSerializer(serializers.Serializer):
             errors = {}
         if unknown:
             errors = {
-                "non_field_errors": [f"Unknown field {sorted(unknown)[0]!r}; a measurement has slo, measured_at, value and optionally unit."],
+                "non_field_errors": [
+                    f"Unknown field {sorted(unknown)[0]!r}; a measurement has slo, measured_at, value and optionally unit."
+                ],
                 **errors,
             }
         if errors:

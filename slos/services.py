@@ -1,35 +1,27 @@
 """Service level objectives, their measurements and statuses, and the
 sample rows of output ports."""
 
-from django.db.models import Case
-from catalog.services import CatalogError
-from catalog import signals
-from catalog.models import DataProduct
-from django.db.models import F
-from typing import Iterable
-from typing import Mapping
-from catalog.services import NotTeamMember
-from catalog.models import OutputPort
-from django.db.models import Q
-from .models import SLOMeasurement
-from catalog.models import SLOStatus
-from .models import Sample
-from collections.abc import Sequence
-from .models import ServiceLevelObjective
-from django.db.models import Value
-from django.db.models import When
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from django.urls import reverse
-from . import samples
+
 from django.conf import settings
-from . import rules as slo_rules
-from django.utils import timezone
 from django.db import transaction
-from .queries import writable_slos
+from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from access_requests.queries import consumers_of, product_owners
+from catalog import signals
+from catalog.models import DataProduct, OutputPort, SLOStatus
+from catalog.services import CatalogError, NotTeamMember
 from notifications.models import Notification
 from notifications.services import notify
-from access_requests.queries import consumers_of, product_owners
+
+from . import rules as slo_rules
+from . import samples
+from .models import Sample, ServiceLevelObjective, SLOMeasurement
+from .queries import writable_slos
 
 SLO_FIELDS = ("indicator", "name", "description", "operator", "threshold", "unit", "target", "window_days", "port")
 MAX_SLOS_PER_PRODUCT = 30
@@ -48,7 +40,9 @@ def _check_may_edit(by, product: DataProduct, what: str) -> None:
 def validate_slo(slo: ServiceLevelObjective) -> None:
     """Fill the indicator's defaults and check the objective makes sense; SLOError names the field."""
     if slo.indicator not in ServiceLevelObjective.Indicator.values:
-        raise SLOError(f"{slo.indicator!r} is not an indicator; use one of {', '.join(ServiceLevelObjective.Indicator.values)}.", field="indicator")
+        raise SLOError(
+            f"{slo.indicator!r} is not an indicator; use one of {', '.join(ServiceLevelObjective.Indicator.values)}.", field="indicator"
+        )
     default_operator, default_unit = slo_rules.INDICATOR_DEFAULTS[slo.indicator]
     slo.operator = slo.operator or default_operator
     if slo.unit is None:
@@ -60,7 +54,7 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
         words = ", ".join(f"'{unit}'" if unit else "none" for unit in map(str, allowed))
         raise SLOError(f"{slo.get_indicator_display()} is measured in {words}, not {slo.unit or 'no unit'!r}.", field="unit")
     if slo.indicator == ServiceLevelObjective.Indicator.CUSTOM and not slo.name.strip():
-        raise SLOError("Name a custom indicator, e.g. \"duplicate rate\".", field="name")
+        raise SLOError('Name a custom indicator, e.g. "duplicate rate".', field="name")
     for name in ("threshold", "target"):
         value = getattr(slo, name)
         if not slo_rules.is_number(value):
@@ -77,8 +71,20 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
 
 
 @transaction.atomic
-def define_slo(product: DataProduct, *, by, indicator: str, threshold: float, target: float, window_days: int = 28,
-               operator: str = "", unit: str | None = None, name: str = "", description: str = "", port: OutputPort | None = None) -> ServiceLevelObjective:
+def define_slo(
+    product: DataProduct,
+    *,
+    by,
+    indicator: str,
+    threshold: float,
+    target: float,
+    window_days: int = 28,
+    operator: str = "",
+    unit: str | None = None,
+    name: str = "",
+    description: str = "",
+    port: OutputPort | None = None,
+) -> ServiceLevelObjective:
     """Add a service level objective to `product` (owning team or admins).
     Operator and unit default to the indicator's (freshness: ≤ hours). The
     product's status is recomputed: a new SLO has no data yet."""
@@ -86,8 +92,16 @@ def define_slo(product: DataProduct, *, by, indicator: str, threshold: float, ta
     if product.slos.count() >= MAX_SLOS_PER_PRODUCT:
         raise SLOError(f"A product can have at most {MAX_SLOS_PER_PRODUCT} objectives.", field="indicator")
     slo = ServiceLevelObjective(
-        product=product, port=port, indicator=indicator, threshold=threshold, target=target, window_days=window_days,
-        operator=operator, unit=unit, name=name.strip(), description=description,
+        product=product,
+        port=port,
+        indicator=indicator,
+        threshold=threshold,
+        target=target,
+        window_days=window_days,
+        operator=operator,
+        unit=unit,
+        name=name.strip(),
+        description=description,
     )
     validate_slo(slo)
     slo.save()
@@ -120,7 +134,9 @@ def update_slo(slo: ServiceLevelObjective, *, by, **changes) -> ServiceLevelObje
             factor = slo_rules.convert(1.0, from_unit=before[0], to_unit=slo.unit)
         except slo_rules.UnitMismatch as error:
             if slo.measurements.exists():
-                raise SLOError(f"{error} Its measurements would lose their meaning; create a new objective instead.", field="unit") from None
+                raise SLOError(
+                    f"{error} Its measurements would lose their meaning; create a new objective instead.", field="unit"
+                ) from None
             factor = 1.0
         slo.measurements.update(value=F("value") * factor)
     if (slo.unit, slo.operator, slo.threshold) != before:
@@ -205,9 +221,7 @@ def record_measurements(
     if len(rows) > limit:
         raise SLOError(f"Send at most {limit:,} measurements at a time; this batch has {len(rows):,}.", field="rows")
     refused = refused or {}
-    checked = {
-        index: row if isinstance(row, Measurement) else Measurement(**row) for index, row in enumerate(rows) if index not in refused
-    }
+    checked = {index: row if isinstance(row, Measurement) else Measurement(**row) for index, row in enumerate(rows) if index not in refused}
     # Ids beyond a 64-bit key name no objective; the database could not even compare them.
     ids = {row.slo for row in checked.values() if 1 <= row.slo <= MAX_ID}
     # One query for the objectives `by` may measure (their teams' products), not a permission check per objective.
@@ -230,7 +244,8 @@ def record_measurements(
         errors = dict(sorted(errors.items(), key=lambda item: int(item[0])))
         raise SLOError(
             f"{len(errors)} of {len(rows)} measurement{'s' if len(rows) != 1 else ''} {'is' if len(errors) == 1 else 'are'} invalid; nothing was stored.",
-            field="rows", details=errors,
+            field="rows",
+            details=errors,
         )
     stored = SLOMeasurement.objects.filter(
         slo_id__in={slo_id for slo_id, _ in measurements}, measured_at__in={when for _, when in measurements}
@@ -321,7 +336,8 @@ def upload_sample(port: OutputPort, *, by, content: bytes, filename: str = "", f
     except samples.SampleInvalid as error:
         raise CatalogError(str(error), field="file", details=error.problems) from None
     sample, _ = Sample.objects.update_or_create(
-        port=port, defaults={"columns": columns, "rows": values, "source_name": filename[:200], "uploaded_by": by if by.is_authenticated else None}
+        port=port,
+        defaults={"columns": columns, "rows": values, "source_name": filename[:200], "uploaded_by": by if by.is_authenticated else None},
     )
     return sample
 

@@ -1,18 +1,19 @@
-from . import queries
-from . import services
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+
 from catalog import queries as catalog_queries
 from catalog.models import OutputPort
-from django.core.exceptions import PermissionDenied
-from .forms import SampleForm
 from core.errors import ServiceError
-from django.shortcuts import get_object_or_404
-from django.contrib.auth.decorators import login_required
-from django.contrib import messages
-from django.shortcuts import redirect
-from django.shortcuts import render
-from django.conf import settings
+
 from . import chart as slo_chart
+from . import queries, services
 from . import rules as slo_rules
+from .forms import SampleForm
+
+
 @login_required
 def product_slos(request, slug):
     """The SLO tab: each objective with its status, attainment, error budget
@@ -51,5 +52,12 @@ def port_sample(request, slug, port_id):
             messages.success(request, f"Saved the sample of {port.name}.")
             return redirect(f"{product.get_absolute_url()}#port-{port.pk}")
     table = queries.visible_samples(request.user, product, ports=[port]).get(port.pk)
-    context = {"product": product, "port": port, "form": form, "table": table, "max_rows": settings.SAMPLE_MAX_ROWS, "max_bytes": settings.SAMPLE_MAX_BYTES}
+    context = {
+        "product": product,
+        "port": port,
+        "form": form,
+        "table": table,
+        "max_rows": settings.SAMPLE_MAX_ROWS,
+        "max_bytes": settings.SAMPLE_MAX_BYTES,
+    }
     return render(request, "catalog/port_sample.html", context, status=400 if form.errors else 200)

@@ -34,7 +34,9 @@ def service_missing(message: str):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--postgres", action="store_true", help="run against a throwaway PostgreSQL cluster started from the installed binaries")
+    parser.addoption(
+        "--postgres", action="store_true", help="run against a throwaway PostgreSQL cluster started from the installed binaries"
+    )
 
 
 def pytest_report_header(config):
@@ -203,9 +205,7 @@ def celery_worker(redis_server, smtp_sink, django_db_setup, django_db_blocker):
 
     from tests.services import CeleryWorker, database_url
 
-    worker = CeleryWorker(
-        broker_url=redis_server.url(0), database_url=database_url(connection.settings_dict), smtp_port=smtp_sink.port
-    )
+    worker = CeleryWorker(broker_url=redis_server.url(0), database_url=database_url(connection.settings_dict), smtp_port=smtp_sink.port)
     worker.start()
     yield worker
     worker.stop()
@@ -232,8 +232,13 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 
@@ -300,18 +305,16 @@ def committing_tests_start_clean(request):
     and the audit triggers in place. After the test the triggers are
     dropped, so that the flush may empty the append-only audit table."""
     marker = request.node.get_closest_marker("django_db")
-    commits = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or bool(
-        marker and marker.kwargs.get("transaction")
-    )
+    commits = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or bool(marker and marker.kwargs.get("transaction"))
     if not commits:
         yield
         return
     request.getfixturevalue("transactional_db")
     from django.core.cache import cache
 
-    from audit import trail
     from access_requests.models import Policy
     from access_requests.policies import create_default_policies
+    from audit import trail
     from search import engines as search
 
     search.database_backend().clear()

@@ -3,8 +3,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from catalog.models import DataProduct, Domain, Team, TeamMembership
 from catalog import services as catalog_services
+from catalog.models import DataProduct, Domain, Team, TeamMembership
 from slos import services as slo_services
 
 User = get_user_model()
@@ -130,7 +130,9 @@ def port_dataset(product: DataProduct, port_name: str) -> dict:
     return dataset(identity.namespace, identity.name)
 
 
-def run_event(*, inputs=(), outputs=(), event_type: str = "COMPLETE", run_id: str | None = None, job: str = "nightly.build", **fields) -> dict:
+def run_event(
+    *, inputs=(), outputs=(), event_type: str = "COMPLETE", run_id: str | None = None, job: str = "nightly.build", **fields
+) -> dict:
     """An OpenLineage RunEvent (spec 2-0-2) as pipelines send it."""
     import uuid
 
@@ -150,10 +152,21 @@ def run_event(*, inputs=(), outputs=(), event_type: str = "COMPLETE", run_id: st
 # --- service level objectives and samples ------------------------------------------
 
 
-def define_slo(product: DataProduct, *, by=None, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, window_days: int = 28, **fields):
+def define_slo(
+    product: DataProduct,
+    *,
+    by=None,
+    indicator: str = "freshness",
+    threshold: float = 6,
+    target: float = 99.0,
+    window_days: int = 28,
+    **fields,
+):
     """An objective of `product`, defined through slos.services.define_slo by a member of its team."""
     by = by or product.owner_team.memberships.order_by("pk").first().user
-    return slo_services.define_slo(product, by=by, indicator=indicator, threshold=threshold, target=target, window_days=window_days, **fields)
+    return slo_services.define_slo(
+        product, by=by, indicator=indicator, threshold=threshold, target=target, window_days=window_days, **fields
+    )
 
 
 def live_grant(mesh: Mesh, *, user=None, **kwargs):

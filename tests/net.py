@@ -41,7 +41,7 @@ class SilentBroker:
         while not self._closed.is_set():
             try:
                 client, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return

@@ -60,9 +60,23 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
-                "--logfile", str(self.directory / "redis.log"),
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--logfile",
+                str(self.directory / "redis.log"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -239,9 +253,20 @@ class CeleryWorker:
         with open(self.logfile, "wb") as log:
             self.process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "celery", "-A", "marketplace", "worker",
-                    "--pool=solo", "--concurrency=1", "--loglevel=INFO", "-n", self.name,
-                    "--without-gossip", "--without-mingle", "--without-heartbeat",
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "marketplace",
+                    "worker",
+                    "--pool=solo",
+                    "--concurrency=1",
+                    "--loglevel=INFO",
+                    "-n",
+                    self.name,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
                 ],
                 cwd=PROJECT,
                 env=self.environment,
@@ -255,6 +280,7 @@ class CeleryWorker:
 
         probe = Celery("probe", broker=self.broker_url, set_as_current=False)
         try:
+
             def pongs():
                 if self.process.poll() is not None:
                     raise RuntimeError(f"the Celery worker exited at start:\n{self.log()}")

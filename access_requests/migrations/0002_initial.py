@@ -6,41 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('access_requests', '0001_initial'),
-        ('catalog', '0001_initial'),
+        ("access_requests", "0001_initial"),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accessrequest',
-            name='port',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='access_requests', to='catalog.outputport'),
+            model_name="accessrequest",
+            name="port",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="access_requests", to="catalog.outputport"
+            ),
         ),
         migrations.AddField(
-            model_name='accessrequest',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_requests', to='catalog.dataproduct'),
+            model_name="accessrequest",
+            name="product",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="access_requests", to="catalog.dataproduct"),
         ),
         migrations.AddField(
-            model_name='accessrequest',
-            name='requester',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_requests', to=settings.AUTH_USER_MODEL),
+            model_name="accessrequest",
+            name="requester",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="access_requests", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddIndex(
-            model_name='accessrequest',
-            index=models.Index(fields=['product', 'status'], name='access_requ_product_162e23_idx'),
+            model_name="accessrequest",
+            index=models.Index(fields=["product", "status"], name="access_requ_product_162e23_idx"),
         ),
         migrations.AddIndex(
-            model_name='accessrequest',
-            index=models.Index(fields=['requester', 'status'], name='access_requ_request_adcdf7_idx'),
+            model_name="accessrequest",
+            index=models.Index(fields=["requester", "status"], name="access_requ_request_adcdf7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='accessrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'rejected', 'withdrawn'])), name='request_status_valid'),
+            model_name="accessrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "approved", "rejected", "withdrawn"])), name="request_status_valid"
+            ),
         ),
     ]

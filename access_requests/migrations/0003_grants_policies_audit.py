@@ -7,255 +7,369 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access_requests', '0002_initial'),
-        ('catalog', '0006_search_name_rank_indexes'),
+        ("access_requests", "0002_initial"),
+        ("catalog", "0006_search_name_rank_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApprovalStep',
+            name="ApprovalStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Product owner'), ('steward', 'Governance steward')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Awaiting decision'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('cancelled', 'Not needed any more')], default='pending', max_length=20)),
-                ('comment', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(choices=[("owner", "Product owner"), ("steward", "Governance steward")], max_length=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting decision"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Not needed any more"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['request', 'id'],
+                "ordering": ["request", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('sequence', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("sequence", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveBigIntegerField(unique=True)),
-                ('occurred_at', models.DateTimeField()),
-                ('actor_name', models.CharField(blank=True, help_text="The actor's username when the event happened; empty for the system.", max_length=150)),
-                ('action', models.CharField(max_length=50)),
-                ('object_type', models.CharField(max_length=50)),
-                ('object_id', models.CharField(max_length=50)),
-                ('payload', models.JSONField(default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.PositiveBigIntegerField(unique=True)),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "actor_name",
+                    models.CharField(
+                        blank=True, help_text="The actor's username when the event happened; empty for the system.", max_length=150
+                    ),
+                ),
+                ("action", models.CharField(max_length=50)),
+                ("object_type", models.CharField(max_length=50)),
+                ("object_id", models.CharField(max_length=50)),
+                ("payload", models.JSONField(default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['-sequence'],
+                "ordering": ["-sequence"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access', models.CharField(choices=[('read', 'Read'), ('read-masked', 'Read (personal data masked)')], default='read', max_length=20)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoke_reason', models.TextField(blank=True)),
-                ('expired_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[("read", "Read"), ("read-masked", "Read (personal data masked)")], default="read", max_length=20
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revoke_reason", models.TextField(blank=True)),
+                ("expired_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-starts_at', '-id'],
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('request.submitted', 'A request awaits your decision'), ('request.approved', 'Your request was approved'), ('request.rejected', 'Your request was rejected'), ('request.withdrawn', 'A request was withdrawn'), ('grant.revoked', 'Your access was revoked'), ('grant.expired', 'Your access expired'), ('step.reminder', 'A request still awaits your decision'), ('step.escalated', 'A request in your domain is overdue')], max_length=30)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('url', models.CharField(blank=True, help_text='Where the notification leads, a path on this site.', max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, help_text='When the e-mail went out (or was found to have no address to go to).', null=True)),
-                ('delivery_attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("request.submitted", "A request awaits your decision"),
+                            ("request.approved", "Your request was approved"),
+                            ("request.rejected", "Your request was rejected"),
+                            ("request.withdrawn", "A request was withdrawn"),
+                            ("grant.revoked", "Your access was revoked"),
+                            ("grant.expired", "Your access expired"),
+                            ("step.reminder", "A request still awaits your decision"),
+                            ("step.escalated", "A request in your domain is overdue"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("url", models.CharField(blank=True, help_text="Where the notification leads, a path on this site.", max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "delivered_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the e-mail went out (or was found to have no address to go to).", null=True
+                    ),
+                ),
+                ("delivery_attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('applies_to', models.CharField(choices=[('public', 'Public products'), ('internal', 'Internal products'), ('confidential', 'Confidential products'), ('restricted', 'Restricted products'), ('personal-data', 'Products containing personal data')], max_length=20, unique=True)),
-                ('requires_owner_approval', models.BooleanField(default=True, help_text="An owner of the product's team must approve.")),
-                ('requires_steward_approval', models.BooleanField(default=False, help_text='A governance steward (a member of the stewards group) must approve as well.')),
-                ('max_duration_days', models.PositiveIntegerField(default=365, help_text='The longest grant a request may ask for, in days.')),
-                ('purpose_min_length', models.PositiveIntegerField(default=10, help_text='Shortest purpose accepted, in characters.')),
-                ('purpose_max_length', models.PositiveIntegerField(default=2000, help_text='Longest purpose accepted, in characters.')),
-                ('reminder_after_hours', models.PositiveIntegerField(default=48, help_text='A step still open after this many hours reminds its approvers.')),
-                ('escalate_after_hours', models.PositiveIntegerField(default=120, help_text="A step still open after this many hours is escalated to the domain's owners.")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "applies_to",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public products"),
+                            ("internal", "Internal products"),
+                            ("confidential", "Confidential products"),
+                            ("restricted", "Restricted products"),
+                            ("personal-data", "Products containing personal data"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                ("requires_owner_approval", models.BooleanField(default=True, help_text="An owner of the product's team must approve.")),
+                (
+                    "requires_steward_approval",
+                    models.BooleanField(
+                        default=False, help_text="A governance steward (a member of the stewards group) must approve as well."
+                    ),
+                ),
+                (
+                    "max_duration_days",
+                    models.PositiveIntegerField(default=365, help_text="The longest grant a request may ask for, in days."),
+                ),
+                ("purpose_min_length", models.PositiveIntegerField(default=10, help_text="Shortest purpose accepted, in characters.")),
+                ("purpose_max_length", models.PositiveIntegerField(default=2000, help_text="Longest purpose accepted, in characters.")),
+                (
+                    "reminder_after_hours",
+                    models.PositiveIntegerField(default=48, help_text="A step still open after this many hours reminds its approvers."),
+                ),
+                (
+                    "escalate_after_hours",
+                    models.PositiveIntegerField(
+                        default=120, help_text="A step still open after this many hours is escalated to the domain's owners."
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'policies',
-                'ordering': ['applies_to'],
+                "verbose_name_plural": "policies",
+                "ordering": ["applies_to"],
             },
         ),
         migrations.AlterModelOptions(
-            name='accessrequest',
-            options={'ordering': ['-created_at', '-id']},
+            name="accessrequest",
+            options={"ordering": ["-created_at", "-id"]},
         ),
         migrations.AddField(
-            model_name='accessrequest',
-            name='auto_approved',
-            field=models.BooleanField(default=False, help_text='Approved without steps: the requester is in the owning team.'),
+            model_name="accessrequest",
+            name="auto_approved",
+            field=models.BooleanField(default=False, help_text="Approved without steps: the requester is in the owning team."),
         ),
         migrations.AlterField(
-            model_name='accessrequest',
-            name='created_at',
+            model_name="accessrequest",
+            name="created_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AlterField(
-            model_name='accessrequest',
-            name='port',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='access_requests', to='catalog.outputport'),
+            model_name="accessrequest",
+            name="port",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="access_requests", to="catalog.outputport"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accessrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_days__gte', 1)), name='request_duration_positive'),
+            model_name="accessrequest",
+            constraint=models.CheckConstraint(condition=models.Q(("duration_days__gte", 1)), name="request_duration_positive"),
         ),
         migrations.AddConstraint(
-            model_name='accessrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('requester', 'product'), name='one_open_request_per_product'),
+            model_name="accessrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("requester", "product"), name="one_open_request_per_product"
+            ),
         ),
         migrations.AddField(
-            model_name='approvalstep',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='approval_decisions', to=settings.AUTH_USER_MODEL),
+            model_name="approvalstep",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="approval_decisions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='approvalstep',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='access_requests.accessrequest'),
+            model_name="approvalstep",
+            name="request",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="access_requests.accessrequest"),
         ),
         migrations.AddConstraint(
-            model_name='auditchainhead',
-            constraint=models.CheckConstraint(condition=models.Q(('id', 1)), name='audit_chain_single_head'),
+            model_name="auditchainhead",
+            constraint=models.CheckConstraint(condition=models.Q(("id", 1)), name="audit_chain_single_head"),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='product',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.dataproduct'),
+            model_name="auditevent",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="catalog.dataproduct",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='port',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='grants', to='catalog.outputport'),
+            model_name="grant",
+            name="port",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="grants", to="catalog.outputport"
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='catalog.dataproduct'),
+            model_name="grant",
+            name="product",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="catalog.dataproduct"),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='request',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='grant', to='access_requests.accessrequest'),
+            model_name="grant",
+            name="request",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT, related_name="grant", to="access_requests.accessrequest"
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='revoked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="grant",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to=settings.AUTH_USER_MODEL),
+            model_name="grant",
+            name="user",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="grants", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="notifications", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='access_requests.accessrequest'),
+            model_name="notification",
+            name="request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="access_requests.accessrequest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('max_duration_days__gte', 1)), name='policy_duration_positive'),
+            model_name="policy",
+            constraint=models.CheckConstraint(condition=models.Q(("max_duration_days__gte", 1)), name="policy_duration_positive"),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('purpose_max_length__gte', models.F('purpose_min_length'))), name='policy_purpose_bounds'),
+            model_name="policy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("purpose_max_length__gte", models.F("purpose_min_length"))), name="policy_purpose_bounds"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('escalate_after_hours__gte', models.F('reminder_after_hours'))), name='policy_escalate_after_reminder'),
+            model_name="policy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("escalate_after_hours__gte", models.F("reminder_after_hours"))), name="policy_escalate_after_reminder"
+            ),
         ),
         migrations.AddIndex(
-            model_name='approvalstep',
-            index=models.Index(fields=['status', 'role'], name='access_requ_status_bad4af_idx'),
+            model_name="approvalstep",
+            index=models.Index(fields=["status", "role"], name="access_requ_status_bad4af_idx"),
         ),
         migrations.AddConstraint(
-            model_name='approvalstep',
-            constraint=models.UniqueConstraint(fields=('request', 'role'), name='one_step_per_role'),
+            model_name="approvalstep",
+            constraint=models.UniqueConstraint(fields=("request", "role"), name="one_step_per_role"),
         ),
         migrations.AddConstraint(
-            model_name='approvalstep',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'steward'])), name='step_role_valid'),
+            model_name="approvalstep",
+            constraint=models.CheckConstraint(condition=models.Q(("role__in", ["owner", "steward"])), name="step_role_valid"),
         ),
         migrations.AddConstraint(
-            model_name='approvalstep',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'rejected', 'cancelled'])), name='step_status_valid'),
+            model_name="approvalstep",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "approved", "rejected", "cancelled"])), name="step_status_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['product', '-sequence'], name='access_requ_product_3d8e28_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["product", "-sequence"], name="access_requ_product_3d8e28_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', '-sequence'], name='access_requ_action_5b49ab_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "-sequence"], name="access_requ_action_5b49ab_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['occurred_at'], name='access_requ_occurre_ec960d_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["occurred_at"], name="access_requ_occurre_ec960d_idx"),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['user', 'product'], name='access_requ_user_id_7a586f_idx'),
+            model_name="grant",
+            index=models.Index(fields=["user", "product"], name="access_requ_user_id_7a586f_idx"),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['product', 'ends_at'], name='access_requ_product_a058f6_idx'),
+            model_name="grant",
+            index=models.Index(fields=["product", "ends_at"], name="access_requ_product_a058f6_idx"),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(condition=models.Q(('expired_at', None), ('revoked_at', None)), fields=['ends_at'], name='grant_open_by_end'),
+            model_name="grant",
+            index=models.Index(
+                condition=models.Q(("expired_at", None), ("revoked_at", None)), fields=["ends_at"], name="grant_open_by_end"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='grant_ends_after_start'),
+            model_name="grant",
+            constraint=models.CheckConstraint(condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="grant_ends_after_start"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='access_requ_recipie_2a8d1b_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="access_requ_recipie_2a8d1b_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('delivered_at', None)), fields=['created_at'], name='notification_undelivered'),
+            model_name="notification",
+            index=models.Index(condition=models.Q(("delivered_at", None)), fields=["created_at"], name="notification_undelivered"),
         ),
     ]

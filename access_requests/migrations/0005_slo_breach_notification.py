@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access_requests', '0004_audit_triggers_default_policies'),
+        ("access_requests", "0004_audit_triggers_default_policies"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('request.submitted', 'A request awaits your decision'), ('request.approved', 'Your request was approved'), ('request.rejected', 'Your request was rejected'), ('request.withdrawn', 'A request was withdrawn'), ('grant.revoked', 'Your access was revoked'), ('grant.expired', 'Your access expired'), ('step.reminder', 'A request still awaits your decision'), ('step.escalated', 'A request in your domain is overdue'), ('slo.breached', 'A data product breached its SLO')], max_length=30),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("request.submitted", "A request awaits your decision"),
+                    ("request.approved", "Your request was approved"),
+                    ("request.rejected", "Your request was rejected"),
+                    ("request.withdrawn", "A request was withdrawn"),
+                    ("grant.revoked", "Your access was revoked"),
+                    ("grant.expired", "Your access expired"),
+                    ("step.reminder", "A request still awaits your decision"),
+                    ("step.escalated", "A request in your domain is overdue"),
+                    ("slo.breached", "A data product breached its SLO"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

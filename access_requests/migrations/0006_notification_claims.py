@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access_requests', '0005_slo_breach_notification'),
+        ("access_requests", "0005_slo_breach_notification"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='claim_token',
-            field=models.CharField(blank=True, help_text='Who holds the claim: only they may mark it delivered.', max_length=32),
+            model_name="notification",
+            name="claim_token",
+            field=models.CharField(blank=True, help_text="Who holds the claim: only they may mark it delivered.", max_length=32),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='claimed_until',
-            field=models.DateTimeField(blank=True, help_text='A sender is e-mailing it until then; after that its claim has lapsed.', null=True),
+            model_name="notification",
+            name="claimed_until",
+            field=models.DateTimeField(
+                blank=True, help_text="A sender is e-mailing it until then; after that its claim has lapsed.", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='delivery_attempts',
-            field=models.PositiveIntegerField(default=0, help_text='Deliveries begun (claims taken), including any that died mid-send.'),
+            model_name="notification",
+            name="delivery_attempts",
+            field=models.PositiveIntegerField(default=0, help_text="Deliveries begun (claims taken), including any that died mid-send."),
         ),
     ]

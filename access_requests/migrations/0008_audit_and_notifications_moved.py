@@ -5,32 +5,31 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access_requests', '0007_audit_chain_triggers'),
-        ('audit', '0001_initial'),
-        ('notifications', '0001_initial'),
+        ("access_requests", "0007_audit_chain_triggers"),
+        ("audit", "0001_initial"),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.DeleteModel(
-                    name='AuditChainHead',
+                    name="AuditChainHead",
                 ),
                 migrations.RemoveField(
-                    model_name='notification',
-                    name='recipient',
+                    model_name="notification",
+                    name="recipient",
                 ),
                 migrations.RemoveField(
-                    model_name='notification',
-                    name='request',
+                    model_name="notification",
+                    name="request",
                 ),
                 migrations.DeleteModel(
-                    name='AuditEvent',
+                    name="AuditEvent",
                 ),
                 migrations.DeleteModel(
-                    name='Notification',
+                    name="Notification",
                 ),
             ],
         ),

@@ -7,226 +7,344 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens, e.g. play-events-daily.')])),
-                ('description', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=80,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens, e.g. play-events-daily."
+                            )
+                        ],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DataProduct',
+            name="DataProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text="Part of the product's address and URLs; unique in the catalog, cannot change later.", max_length=80, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens, e.g. play-events-daily.')])),
-                ('name', models.CharField(max_length=120)),
-                ('summary', models.CharField(help_text='One or two sentences shown on cards and in search results.', max_length=280)),
-                ('description', models.TextField(blank=True, help_text='Markdown. Scripts and unsafe links are removed.')),
-                ('kind', models.CharField(choices=[('source-aligned', 'Source-aligned'), ('aggregate', 'Aggregate'), ('consumer-aligned', 'Consumer-aligned')], default='source-aligned', max_length=20)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('deprecated', 'Deprecated'), ('retired', 'Retired')], default='draft', max_length=20)),
-                ('version', models.CharField(default='1.0.0', max_length=30)),
-                ('classification', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal'), ('confidential', 'Confidential'), ('restricted', 'Restricted')], default='internal', max_length=20)),
-                ('contains_pii', models.BooleanField(default=False, verbose_name='contains personal data')),
-                ('terms_of_use', models.TextField(blank=True)),
-                ('documentation_url', models.URLField(blank=True, verbose_name='documentation link')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('product_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_products', to=settings.AUTH_USER_MODEL)),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.domain')),
-                ('tags', models.ManyToManyField(blank=True, related_name='products', to='catalog.tag')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Part of the product's address and URLs; unique in the catalog, cannot change later.",
+                        max_length=80,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens, e.g. play-events-daily."
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("summary", models.CharField(help_text="One or two sentences shown on cards and in search results.", max_length=280)),
+                ("description", models.TextField(blank=True, help_text="Markdown. Scripts and unsafe links are removed.")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("source-aligned", "Source-aligned"),
+                            ("aggregate", "Aggregate"),
+                            ("consumer-aligned", "Consumer-aligned"),
+                        ],
+                        default="source-aligned",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("deprecated", "Deprecated"), ("retired", "Retired")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.CharField(default="1.0.0", max_length=30)),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("confidential", "Confidential"),
+                            ("restricted", "Restricted"),
+                        ],
+                        default="internal",
+                        max_length=20,
+                    ),
+                ),
+                ("contains_pii", models.BooleanField(default=False, verbose_name="contains personal data")),
+                ("terms_of_use", models.TextField(blank=True)),
+                ("documentation_url", models.URLField(blank=True, verbose_name="documentation link")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "product_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_products",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("domain", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="products", to="catalog.domain")),
+                ("tags", models.ManyToManyField(blank=True, related_name="products", to="catalog.tag")),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('access_dataproduct', 'Can use the data product (a live grant)')],
+                "ordering": ["name"],
+                "permissions": [("access_dataproduct", "Can use the data product (a live grant)")],
             },
         ),
         migrations.CreateModel(
-            name='OutputPort',
+            name="OutputPort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('port_type', models.CharField(choices=[('table', 'Table'), ('files', 'Files'), ('stream', 'Stream'), ('api', 'API')], default='table', max_length=20, verbose_name='type')),
-                ('format', models.CharField(blank=True, help_text='e.g. Parquet, Avro, Delta, JSON', max_length=60)),
-                ('location', models.CharField(blank=True, help_text='Server and path, e.g. bigquery://project/dataset.table', max_length=500)),
-                ('version', models.CharField(default='1.0.0', max_length=30)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='output_ports', to='catalog.dataproduct')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "port_type",
+                    models.CharField(
+                        choices=[("table", "Table"), ("files", "Files"), ("stream", "Stream"), ("api", "API")],
+                        default="table",
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("format", models.CharField(blank=True, help_text="e.g. Parquet, Avro, Delta, JSON", max_length=60)),
+                (
+                    "location",
+                    models.CharField(blank=True, help_text="Server and path, e.g. bigquery://project/dataset.table", max_length=500),
+                ),
+                ("version", models.CharField(default="1.0.0", max_length=30)),
+                (
+                    "product",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="output_ports", to="catalog.dataproduct"),
+                ),
             ],
             options={
-                'ordering': ['product', 'name'],
+                "ordering": ["product", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SchemaField',
+            name="SchemaField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('name', models.CharField(max_length=120)),
-                ('data_type', models.CharField(help_text='e.g. string, bigint, timestamp, decimal(12,2)', max_length=60, verbose_name='type')),
-                ('description', models.TextField(blank=True)),
-                ('required', models.BooleanField(default=False)),
-                ('primary_key', models.BooleanField(default=False)),
-                ('classification', models.CharField(blank=True, choices=[('public', 'Public'), ('internal', 'Internal'), ('confidential', 'Confidential'), ('restricted', 'Restricted')], max_length=20)),
-                ('is_pii', models.BooleanField(default=False, verbose_name='personal data')),
-                ('port', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fields', to='catalog.outputport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "data_type",
+                    models.CharField(help_text="e.g. string, bigint, timestamp, decimal(12,2)", max_length=60, verbose_name="type"),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("required", models.BooleanField(default=False)),
+                ("primary_key", models.BooleanField(default=False)),
+                (
+                    "classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("confidential", "Confidential"),
+                            ("restricted", "Restricted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("is_pii", models.BooleanField(default=False, verbose_name="personal data")),
+                ("port", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="fields", to="catalog.outputport")),
             ],
             options={
-                'ordering': ['port', 'position', 'name'],
+                "ordering": ["port", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens, e.g. play-events-daily.')])),
-                ('description', models.TextField(blank=True)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('group', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='team', to='auth.group')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=80,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens, e.g. play-events-daily."
+                            )
+                        ],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "group",
+                    models.OneToOneField(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name="team", to="auth.group"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='domain',
-            name='owner_team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='domains', to='catalog.team'),
+            model_name="domain",
+            name="owner_team",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="domains", to="catalog.team"),
         ),
         migrations.AddField(
-            model_name='dataproduct',
-            name='owner_team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.team'),
+            model_name="dataproduct",
+            name="owner_team",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="products", to="catalog.team"),
         ),
         migrations.CreateModel(
-            name='TeamMembership',
+            name="TeamMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('developer', 'Developer')], default='developer', max_length=20)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='catalog.team')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team_memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(choices=[("owner", "Owner"), ("developer", "Developer")], default="developer", max_length=20)),
+                ("team", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="catalog.team")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="team_memberships", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'role', 'user__username'],
+                "ordering": ["team", "role", "user__username"],
             },
         ),
         migrations.AddField(
-            model_name='team',
-            name='members',
-            field=models.ManyToManyField(related_name='teams', through='catalog.TeamMembership', to=settings.AUTH_USER_MODEL),
+            model_name="team",
+            name="members",
+            field=models.ManyToManyField(related_name="teams", through="catalog.TeamMembership", to=settings.AUTH_USER_MODEL),
         ),
         migrations.CreateModel(
-            name='DataProductGroupObjectPermission',
+            name="DataProductGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='catalog.dataproduct')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="catalog.dataproduct")),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('group', 'permission', 'content_object')},
+                "abstract": False,
+                "unique_together": {("group", "permission", "content_object")},
             },
         ),
         migrations.CreateModel(
-            name='DataProductUserObjectPermission',
+            name="DataProductUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='catalog.dataproduct')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="catalog.dataproduct")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('user', 'permission', 'content_object')},
+                "abstract": False,
+                "unique_together": {("user", "permission", "content_object")},
             },
         ),
         migrations.AddConstraint(
-            model_name='outputport',
-            constraint=models.UniqueConstraint(fields=('product', 'name'), name='unique_port_name_per_product'),
+            model_name="outputport",
+            constraint=models.UniqueConstraint(fields=("product", "name"), name="unique_port_name_per_product"),
         ),
         migrations.AddConstraint(
-            model_name='outputport',
-            constraint=models.CheckConstraint(condition=models.Q(('port_type__in', ['table', 'files', 'stream', 'api'])), name='port_type_valid'),
+            model_name="outputport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("port_type__in", ["table", "files", "stream", "api"])), name="port_type_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='schemafield',
-            constraint=models.UniqueConstraint(fields=('port', 'name'), name='unique_field_name_per_port'),
+            model_name="schemafield",
+            constraint=models.UniqueConstraint(fields=("port", "name"), name="unique_field_name_per_port"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['status', 'name'], name='catalog_dat_status_b871ca_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["status", "name"], name="catalog_dat_status_b871ca_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['domain', 'status'], name='catalog_dat_domain__d91be9_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["domain", "status"], name="catalog_dat_domain__d91be9_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['owner_team', 'status'], name='catalog_dat_owner_t_fc4057_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["owner_team", "status"], name="catalog_dat_owner_t_fc4057_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['classification', 'status'], name='catalog_dat_classif_437a58_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["classification", "status"], name="catalog_dat_classif_437a58_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['kind', 'status'], name='catalog_dat_kind_396850_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["kind", "status"], name="catalog_dat_kind_396850_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['name'], name='catalog_dat_name_dbaccf_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["name"], name="catalog_dat_name_dbaccf_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['-created_at'], name='catalog_dat_created_723238_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["-created_at"], name="catalog_dat_created_723238_idx"),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['-updated_at'], name='catalog_dat_updated_b81811_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["-updated_at"], name="catalog_dat_updated_b81811_idx"),
         ),
         migrations.AddConstraint(
-            model_name='dataproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published', 'deprecated', 'retired'])), name='product_status_valid'),
+            model_name="dataproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published", "deprecated", "retired"])), name="product_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dataproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['source-aligned', 'aggregate', 'consumer-aligned'])), name='product_kind_valid'),
+            model_name="dataproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["source-aligned", "aggregate", "consumer-aligned"])), name="product_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dataproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('classification__in', ['public', 'internal', 'confidential', 'restricted'])), name='product_classification_valid'),
+            model_name="dataproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("classification__in", ["public", "internal", "confidential", "restricted"])),
+                name="product_classification_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teammembership',
-            constraint=models.UniqueConstraint(fields=('team', 'user'), name='unique_team_member'),
+            model_name="teammembership",
+            constraint=models.UniqueConstraint(fields=("team", "user"), name="unique_team_member"),
         ),
         migrations.AddConstraint(
-            model_name='teammembership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'developer'])), name='team_role_valid'),
+            model_name="teammembership",
+            constraint=models.CheckConstraint(condition=models.Q(("role__in", ["owner", "developer"])), name="team_role_valid"),
         ),
     ]

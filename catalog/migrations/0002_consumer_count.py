@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dataproduct',
-            name='consumer_count',
+            model_name="dataproduct",
+            name="consumer_count",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['-consumer_count', 'name'], name='catalog_dat_consume_91454e_idx'),
+            model_name="dataproduct",
+            index=models.Index(fields=["-consumer_count", "name"], name="catalog_dat_consume_91454e_idx"),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_search_index'),
+        ("catalog", "0003_search_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchIndexState',
+            name="SearchIndexState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('generation', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("generation", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'search index state',
+                "verbose_name": "search index state",
             },
         ),
     ]

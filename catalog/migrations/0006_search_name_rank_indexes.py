@@ -6,19 +6,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_search_name_vector'),
+        ("catalog", "0005_search_name_vector"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(django.db.models.functions.text.Length('name'), models.OrderBy(models.F('consumer_count'), descending=True), models.F('name'), models.F('id'), name='product_name_rank'),
+            model_name="dataproduct",
+            index=models.Index(
+                django.db.models.functions.text.Length("name"),
+                models.OrderBy(models.F("consumer_count"), descending=True),
+                models.F("name"),
+                models.F("id"),
+                name="product_name_rank",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(django.db.models.functions.text.Lower('name'), name='product_name_lower'),
+            model_name="dataproduct",
+            index=models.Index(django.db.models.functions.text.Lower("name"), name="product_name_lower"),
         ),
     ]

@@ -31,7 +31,11 @@ def split_identifiers(apps, schema_editor):
             cursor.executemany("INSERT INTO catalog_search_term (term) VALUES (%s)", rows)
             if vendor == "sqlite":
                 cursor.executemany("INSERT INTO catalog_search_term_trigram (term) VALUES (%s)", rows)
-        cursor.execute("DELETE FROM catalog_search_term WHERE instr(term, '_') > 0" if vendor == "sqlite" else "DELETE FROM catalog_search_term WHERE strpos(term, '_') > 0")
+        cursor.execute(
+            "DELETE FROM catalog_search_term WHERE instr(term, '_') > 0"
+            if vendor == "sqlite"
+            else "DELETE FROM catalog_search_term WHERE strpos(term, '_') > 0"
+        )
         if vendor == "sqlite":
             cursor.execute("DELETE FROM catalog_search_term_trigram WHERE instr(term, '_') > 0")
 

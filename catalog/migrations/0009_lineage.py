@@ -6,98 +6,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0008_product_facets_index'),
+        ("catalog", "0008_product_facets_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LineageEdge',
+            name="LineageEdge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(choices=[('manual', 'Declared by the owners'), ('openlineage', 'OpenLineage run event')], max_length=20)),
-                ('job_namespace', models.CharField(blank=True, max_length=500)),
-                ('job_name', models.CharField(blank=True, max_length=1000)),
-                ('run_id', models.CharField(blank=True, max_length=64)),
-                ('column_lineage', models.JSONField(blank=True, default=dict)),
-                ('first_seen', models.DateTimeField(auto_now_add=True)),
-                ('last_seen', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("manual", "Declared by the owners"), ("openlineage", "OpenLineage run event")], max_length=20
+                    ),
+                ),
+                ("job_namespace", models.CharField(blank=True, max_length=500)),
+                ("job_name", models.CharField(blank=True, max_length=1000)),
+                ("run_id", models.CharField(blank=True, max_length=64)),
+                ("column_lineage", models.JSONField(blank=True, default=dict)),
+                ("first_seen", models.DateTimeField(auto_now_add=True)),
+                ("last_seen", models.DateTimeField()),
             ],
             options={
-                'ordering': ['upstream', 'downstream'],
+                "ordering": ["upstream", "downstream"],
             },
         ),
         migrations.CreateModel(
-            name='LineageNode',
+            name="LineageNode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('namespace', models.CharField(max_length=500)),
-                ('name', models.CharField(max_length=1000)),
-                ('observed_schema', models.JSONField(blank=True, default=list)),
-                ('observed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("namespace", models.CharField(max_length=500)),
+                ("name", models.CharField(max_length=1000)),
+                ("observed_schema", models.JSONField(blank=True, default=list)),
+                ("observed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['namespace', 'name'],
+                "ordering": ["namespace", "name"],
             },
         ),
         migrations.CreateModel(
-            name='LineageRun',
+            name="LineageRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_id', models.CharField(max_length=64)),
-                ('event_type', models.CharField(max_length=20)),
-                ('event_time', models.DateTimeField()),
-                ('job_namespace', models.CharField(max_length=500)),
-                ('job_name', models.CharField(max_length=1000)),
-                ('producer', models.CharField(blank=True, max_length=500)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('edge_count', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("run_id", models.CharField(max_length=64)),
+                ("event_type", models.CharField(max_length=20)),
+                ("event_time", models.DateTimeField()),
+                ("job_namespace", models.CharField(max_length=500)),
+                ("job_name", models.CharField(max_length=1000)),
+                ("producer", models.CharField(blank=True, max_length=500)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("edge_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.AddField(
-            model_name='lineagenode',
-            name='port',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lineage_node', to='catalog.outputport'),
+            model_name="lineagenode",
+            name="port",
+            field=models.OneToOneField(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="lineage_node", to="catalog.outputport"
+            ),
         ),
         migrations.AddField(
-            model_name='lineageedge',
-            name='downstream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upstream_edges', to='catalog.lineagenode'),
+            model_name="lineageedge",
+            name="downstream",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="upstream_edges", to="catalog.lineagenode"),
         ),
         migrations.AddField(
-            model_name='lineageedge',
-            name='upstream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='downstream_edges', to='catalog.lineagenode'),
+            model_name="lineageedge",
+            name="upstream",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="downstream_edges", to="catalog.lineagenode"),
         ),
         migrations.AddField(
-            model_name='lineagerun',
-            name='received_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="lineagerun",
+            name="received_by",
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddConstraint(
-            model_name='lineagenode',
-            constraint=models.UniqueConstraint(fields=('namespace', 'name'), name='unique_lineage_dataset'),
+            model_name="lineagenode",
+            constraint=models.UniqueConstraint(fields=("namespace", "name"), name="unique_lineage_dataset"),
         ),
         migrations.AddIndex(
-            model_name='lineageedge',
-            index=models.Index(fields=['downstream', 'upstream'], name='catalog_lin_downstr_7b8fab_idx'),
+            model_name="lineageedge",
+            index=models.Index(fields=["downstream", "upstream"], name="catalog_lin_downstr_7b8fab_idx"),
         ),
         migrations.AddConstraint(
-            model_name='lineageedge',
-            constraint=models.UniqueConstraint(fields=('upstream', 'downstream', 'origin', 'job_namespace', 'job_name'), name='unique_lineage_edge_per_origin'),
+            model_name="lineageedge",
+            constraint=models.UniqueConstraint(
+                fields=("upstream", "downstream", "origin", "job_namespace", "job_name"), name="unique_lineage_edge_per_origin"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lineageedge',
-            constraint=models.CheckConstraint(condition=models.Q(('origin__in', ['manual', 'openlineage'])), name='lineage_origin_valid'),
+            model_name="lineageedge",
+            constraint=models.CheckConstraint(condition=models.Q(("origin__in", ["manual", "openlineage"])), name="lineage_origin_valid"),
         ),
         migrations.AddConstraint(
-            model_name='lineagerun',
-            constraint=models.UniqueConstraint(fields=('run_id', 'event_type'), name='unique_lineage_run_event'),
+            model_name="lineagerun",
+            constraint=models.UniqueConstraint(fields=("run_id", "event_type"), name="unique_lineage_run_event"),
         ),
     ]

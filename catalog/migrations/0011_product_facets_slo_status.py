@@ -8,19 +8,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0010_slos_and_samples'),
+        ("catalog", "0010_slos_and_samples"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='dataproduct',
-            name='product_facets',
+            model_name="dataproduct",
+            name="product_facets",
         ),
         migrations.AddIndex(
-            model_name='dataproduct',
-            index=models.Index(fields=['domain', 'owner_team', 'status', 'kind', 'classification', 'slo_status'], name='product_facets'),
+            model_name="dataproduct",
+            index=models.Index(fields=["domain", "owner_team", "status", "kind", "classification", "slo_status"], name="product_facets"),
         ),
     ]

@@ -5,73 +5,72 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0012_search_without_port_locations'),
-        ('lineage', '0001_initial'),
-        ('slos', '0001_initial'),
-        ('search', '0001_initial'),
+        ("catalog", "0012_search_without_port_locations"),
+        ("lineage", "0001_initial"),
+        ("slos", "0001_initial"),
+        ("search", "0001_initial"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.RemoveField(
-                    model_name='lineageedge',
-                    name='downstream',
+                    model_name="lineageedge",
+                    name="downstream",
                 ),
                 migrations.RemoveField(
-                    model_name='lineageedge',
-                    name='upstream',
+                    model_name="lineageedge",
+                    name="upstream",
                 ),
                 migrations.RemoveField(
-                    model_name='lineagenode',
-                    name='port',
+                    model_name="lineagenode",
+                    name="port",
                 ),
                 migrations.RemoveField(
-                    model_name='lineagerun',
-                    name='received_by',
+                    model_name="lineagerun",
+                    name="received_by",
                 ),
                 migrations.RemoveField(
-                    model_name='sample',
-                    name='port',
+                    model_name="sample",
+                    name="port",
                 ),
                 migrations.RemoveField(
-                    model_name='sample',
-                    name='uploaded_by',
+                    model_name="sample",
+                    name="uploaded_by",
                 ),
                 migrations.DeleteModel(
-                    name='SearchIndexState',
+                    name="SearchIndexState",
                 ),
                 migrations.RemoveField(
-                    model_name='servicelevelobjective',
-                    name='port',
+                    model_name="servicelevelobjective",
+                    name="port",
                 ),
                 migrations.RemoveField(
-                    model_name='servicelevelobjective',
-                    name='product',
+                    model_name="servicelevelobjective",
+                    name="product",
                 ),
                 migrations.RemoveField(
-                    model_name='slomeasurement',
-                    name='slo',
+                    model_name="slomeasurement",
+                    name="slo",
                 ),
                 migrations.DeleteModel(
-                    name='LineageEdge',
+                    name="LineageEdge",
                 ),
                 migrations.DeleteModel(
-                    name='LineageNode',
+                    name="LineageNode",
                 ),
                 migrations.DeleteModel(
-                    name='LineageRun',
+                    name="LineageRun",
                 ),
                 migrations.DeleteModel(
-                    name='Sample',
+                    name="Sample",
                 ),
                 migrations.DeleteModel(
-                    name='ServiceLevelObjective',
+                    name="ServiceLevelObjective",
                 ),
                 migrations.DeleteModel(
-                    name='SLOMeasurement',
+                    name="SLOMeasurement",
                 ),
             ],
         ),

@@ -1,33 +1,37 @@
-from catalog import queries as catalog_queries
-from drf_spectacular.utils import OpenApiResponse
-from catalog.models import OutputPort
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from catalog import queries as catalog_queries
+from catalog.filters import ProductFilter
+from catalog.models import OutputPort, SchemaField
+from catalog.serializers import ProductSerializer
+
 from . import services
 from .serializers import ProductDetailSerializer
-from catalog.filters import ProductFilter
-from catalog.serializers import ProductSerializer
-from rest_framework.response import Response
-from catalog.models import SchemaField
-from drf_spectacular.utils import extend_schema
-from drf_spectacular.utils import extend_schema_view
-from rest_framework import mixins
-from rest_framework import status
-from rest_framework import viewsets
+
 # Error bodies and the shared error answers (400, 401, 403, 404, …): marketplace.schema.
-REFUSED_TRANSITION = OpenApiResponse(description="The product's lifecycle does not allow this change of status (say, retired back to draft).")
+REFUSED_TRANSITION = OpenApiResponse(
+    description="The product's lifecycle does not allow this change of status (say, retired back to draft)."
+)
 
 
 @extend_schema_view(
     list=extend_schema(summary="List the data products you can see"),
     retrieve=extend_schema(summary="A data product with its output ports and schemas"),
     create=extend_schema(summary="Create a data product owned by one of your teams"),
-    update=extend_schema(summary="Replace a data product's description (owners only)", responses={200: ProductDetailSerializer, 409: REFUSED_TRANSITION}),
+    update=extend_schema(
+        summary="Replace a data product's description (owners only)", responses={200: ProductDetailSerializer, 409: REFUSED_TRANSITION}
+    ),
     partial_update=extend_schema(
         summary="Change some of a data product's fields (owners only)", responses={200: ProductDetailSerializer, 409: REFUSED_TRANSITION}
     ),
 )
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
     filterset_class = ProductFilter
@@ -35,8 +39,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def get_queryset(self):
         products = catalog_queries.product_list(self.request.user)
         if self.action != "list":
-            ports = OutputPort.objects.order_by("name").select_related("lineage_node").prefetch_related(
-                Prefetch("fields", SchemaField.objects.order_by("position", "name"))
+            ports = (
+                OutputPort.objects.order_by("name")
+                .select_related("lineage_node")
+                .prefetch_related(Prefetch("fields", SchemaField.objects.order_by("position", "name")))
             )
             products = products.prefetch_related(Prefetch("output_ports", ports))
         return products

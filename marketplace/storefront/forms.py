@@ -1,11 +1,13 @@
-from catalog import queries as catalog_queries
-from lineage import queries as lineage_queries
-from catalog.models import DataProduct
-from catalog.models import Domain
-from lineage.services import InputSpec
-from lineage.forms import InputsField
-from catalog.forms import TagsField
 from django import forms
+
+from catalog import queries as catalog_queries
+from catalog.forms import TagsField
+from catalog.models import DataProduct, Domain
+from lineage import queries as lineage_queries
+from lineage.forms import InputsField
+from lineage.services import InputSpec
+
+
 class ProductForm(forms.ModelForm):
     tags = TagsField(required=False)
     inputs = InputsField(required=False, label="Inputs (lineage)")
@@ -13,8 +15,20 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = DataProduct
         fields = [
-            "name", "slug", "summary", "description", "domain", "owner_team", "kind", "status", "version",
-            "classification", "contains_pii", "tags", "terms_of_use", "documentation_url",
+            "name",
+            "slug",
+            "summary",
+            "description",
+            "domain",
+            "owner_team",
+            "kind",
+            "status",
+            "version",
+            "classification",
+            "contains_pii",
+            "tags",
+            "terms_of_use",
+            "documentation_url",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
@@ -37,7 +51,9 @@ class ProductForm(forms.ModelForm):
             self.fields["slug"].help_text = "The slug is part of the product's address and cannot change."
             self.initial["tags"] = [tag.name for tag in product.tags.all()]
             self.initial["inputs"] = [
-                InputSpec(product=node.port.product.slug, port=node.port.name) if node.port_id else InputSpec(namespace=node.namespace, name=node.name)
+                InputSpec(product=node.port.product.slug, port=node.port.name)
+                if node.port_id
+                else InputSpec(namespace=node.namespace, name=node.name)
                 for node in lineage_queries.declared_inputs(user, product)
             ]
             allowed = [product.status, *product.allowed_next_statuses()]

@@ -1,20 +1,19 @@
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
 from access_requests import queries as access_queries
 from catalog import queries as catalog_queries
+from catalog.models import OutputPort, slug_validator
+from catalog.serializers import OutputPortSerializer, ProductSerializer
+from catalog.services import FieldSpec, PortSpec
+from core.markdown import render_markdown
 from lineage import queries as lineage_queries
-from slos import queries as slo_queries
-from catalog.services import FieldSpec
 from lineage.serializers import InputSerializer
 from lineage.services import InputSpec
-from catalog.models import OutputPort
-from catalog.serializers import OutputPortSerializer
-from slos.serializers import SampleTableSerializer
-from catalog.services import PortSpec
-from catalog.serializers import ProductSerializer
-from slos.serializers import SLOSerializer
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
-from core.markdown import render_markdown
-from rest_framework import serializers
-from catalog.models import slug_validator
+from slos import queries as slo_queries
+from slos.serializers import SampleTableSerializer, SLOSerializer
+
+
 @extend_schema_serializer(component_name="OutputPort")  # the API's name for it since before the storefront had it
 class ProductPortSerializer(OutputPortSerializer):
     """An output port on its product's page: its location for those who may
@@ -33,7 +32,10 @@ class ProductDetailSerializer(ProductSerializer):
     description_html = serializers.SerializerMethodField()
     output_ports = ProductPortSerializer(many=True, required=False)
     inputs = serializers.ListField(
-        child=serializers.DictField(), required=False, write_only=True, max_length=200,
+        child=serializers.DictField(),
+        required=False,
+        write_only=True,
+        max_length=200,
         help_text="Declared inputs (lineage): {product, port?} or an external dataset {namespace, name}. Replaces the declared ones.",
     )
     can_edit = serializers.SerializerMethodField()
@@ -41,7 +43,14 @@ class ProductDetailSerializer(ProductSerializer):
 
     class Meta(ProductSerializer.Meta):
         fields = ProductSerializer.Meta.fields + [
-            "description", "description_html", "terms_of_use", "documentation_url", "output_ports", "inputs", "can_edit", "slos",
+            "description",
+            "description_html",
+            "terms_of_use",
+            "documentation_url",
+            "output_ports",
+            "inputs",
+            "can_edit",
+            "slos",
         ]
         extra_kwargs = {"slug": {"validators": [slug_validator]}}
 
@@ -94,9 +103,13 @@ class ProductDetailSerializer(ProductSerializer):
                 description=port.get("description", ""),
                 fields=[
                     FieldSpec(
-                        name=f["name"], data_type=f["data_type"], description=f.get("description", ""),
-                        required=f.get("required", False), primary_key=f.get("primary_key", False),
-                        classification=f.get("classification", ""), is_pii=f.get("is_pii", False),
+                        name=f["name"],
+                        data_type=f["data_type"],
+                        description=f.get("description", ""),
+                        required=f.get("required", False),
+                        primary_key=f.get("primary_key", False),
+                        classification=f.get("classification", ""),
+                        is_pii=f.get("is_pii", False),
                     )
                     for f in port.get("fields", [])
                 ],

@@ -1,22 +1,24 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+
 from access_requests import queries as access_queries
+from access_requests.models import ApprovalStep
+from access_requests.services import policy_for
 from catalog import queries as catalog_queries
+from catalog.models import DataProduct
+from core.errors import ServiceError
+from core.markdown import render_markdown
 from slos import queries as slo_queries
 from slos import services as slo_services
-from access_requests.models import ApprovalStep
-from catalog.models import DataProduct
-from django.core.exceptions import PermissionDenied
+from slos.forms import SLOForm, SLOFormSet
+
 from . import services
 from .forms import ProductForm
-from slos.forms import SLOForm
-from slos.forms import SLOFormSet
-from core.errors import ServiceError
-from django.contrib.auth.decorators import login_required
-from django.contrib import messages
-from access_requests.services import policy_for
-from django.shortcuts import redirect
-from django.shortcuts import render
-from core.markdown import render_markdown
-from django.db import transaction
+
+
 def _add_service_error(form, error: ServiceError) -> None:
     """Show a service's refusal on the field it names (`inputs[2].product` is the `inputs` field)."""
     name = (error.field or "").split("[")[0].split(".")[0]
@@ -73,7 +75,9 @@ def product_edit(request, slug):
     # A post without the objectives' rows (a script, an older form) leaves them as they are.
     posts_slos = request.method == "POST" and "slo-TOTAL_FORMS" in request.POST
     slo_forms = SLOFormSet(
-        request.POST if posts_slos else None, prefix="slo", initial=[SLOForm.initial_for(slo) for slo in slos],
+        request.POST if posts_slos else None,
+        prefix="slo",
+        initial=[SLOForm.initial_for(slo) for slo in slos],
         form_kwargs={"ports": product.output_ports.order_by("name")},
     )
     if request.method == "POST" and form.is_valid() and (not posts_slos or slo_forms.is_valid()):

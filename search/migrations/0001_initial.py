@@ -8,26 +8,25 @@ from core.moves import relabel_content_types
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0012_search_without_port_locations'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("catalog", "0012_search_without_port_locations"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.CreateModel(
-                    name='SearchIndexState',
+                    name="SearchIndexState",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('generation', models.BigIntegerField(default=0)),
+                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("generation", models.BigIntegerField(default=0)),
                     ],
                     options={
-                        'verbose_name': 'search index state',
-                        'db_table': 'catalog_searchindexstate',
+                        "verbose_name": "search index state",
+                        "db_table": "catalog_searchindexstate",
                     },
                 ),
             ],

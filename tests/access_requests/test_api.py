@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from access_requests import services
-from access_requests import queries
+from access_requests import queries, services
 from access_requests.models import AccessRequest, ApprovalStep, Grant
 from audit.models import AuditEvent
 from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
@@ -865,8 +864,13 @@ def test_anonymous_users_are_refused_by_every_endpoint():
     client = api()
 
     for method, url in [
-        ("get", REQUESTS), ("post", REQUESTS), ("get", f"{REQUESTS}{grant.request_id}/"),
-        ("post", f"{REQUESTS}{grant.request_id}/approve/"), ("get", GRANTS), ("post", f"{GRANTS}{grant.pk}/revoke/"), ("get", AUDIT),
+        ("get", REQUESTS),
+        ("post", REQUESTS),
+        ("get", f"{REQUESTS}{grant.request_id}/"),
+        ("post", f"{REQUESTS}{grant.request_id}/approve/"),
+        ("get", GRANTS),
+        ("post", f"{GRANTS}{grant.pk}/revoke/"),
+        ("get", AUDIT),
     ]:
         assert getattr(client, method)(url).status_code == 401, (method, url)
 
@@ -890,9 +894,15 @@ def test_openapi_schema_describes_the_access_endpoints():
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in [
-        "/api/v1/access-requests/", "/api/v1/access-requests/{id}/", "/api/v1/access-requests/{id}/approve/",
-        "/api/v1/access-requests/{id}/reject/", "/api/v1/access-requests/{id}/withdraw/",
-        "/api/v1/grants/", "/api/v1/grants/{id}/", "/api/v1/grants/{id}/revoke/",
-        "/api/v1/audit-events/", "/api/v1/audit-events/{sequence}/",
+        "/api/v1/access-requests/",
+        "/api/v1/access-requests/{id}/",
+        "/api/v1/access-requests/{id}/approve/",
+        "/api/v1/access-requests/{id}/reject/",
+        "/api/v1/access-requests/{id}/withdraw/",
+        "/api/v1/grants/",
+        "/api/v1/grants/{id}/",
+        "/api/v1/grants/{id}/revoke/",
+        "/api/v1/audit-events/",
+        "/api/v1/audit-events/{sequence}/",
     ]:
         assert path in paths, path

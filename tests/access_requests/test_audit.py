@@ -6,11 +6,11 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from access_requests import services
-from audit import trail as audit
 from access_requests.models import AccessRequest
+from audit import trail as audit
 from audit.models import AuditEvent
-from tests.factories import Mesh, submit
 from catalog import services as catalog_services
+from tests.factories import Mesh, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,12 @@ def test_every_transition_appends_a_chained_event():
     services.revoke_grant(AccessRequest.objects.get(pk=request.pk).grant, by=mesh.owner, reason="Project over")
     events = list(AuditEvent.objects.order_by("sequence"))
     assert [event.action for event in events] == [
-        "request.submitted", "step.approved", "step.approved", "request.approved", "grant.created", "grant.revoked",
+        "request.submitted",
+        "step.approved",
+        "step.approved",
+        "request.approved",
+        "grant.created",
+        "grant.revoked",
     ]
     assert [event.sequence for event in events] == list(range(1, 7))
     assert events[0].prev_hash == audit.GENESIS_HASH

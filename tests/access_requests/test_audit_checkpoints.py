@@ -18,12 +18,10 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
+from access_requests import services
+from audit import checkpoints as audit_checkpoints
 from audit import tasks as audit_tasks
 from audit import trail
-
-from audit import checkpoints as audit_checkpoints
-
-from access_requests import services
 from audit.models import AuditChainHead, AuditEvent
 from tests.factories import Mesh, UserFactory, submit
 
@@ -70,8 +68,10 @@ def recomputed_from(sequence: int, change) -> list[tuple[str, list]]:
         event.prev_hash = prev_hash
         event.hash = trail.compute_hash(event, prev_hash)
         statements.append(
-            (f"UPDATE {EVENTS} SET actor_name = %s, payload = %s, prev_hash = %s, hash = %s WHERE sequence = %s",
-             [event.actor_name, json.dumps(event.payload), event.prev_hash, event.hash, event.sequence])
+            (
+                f"UPDATE {EVENTS} SET actor_name = %s, payload = %s, prev_hash = %s, hash = %s WHERE sequence = %s",
+                [event.actor_name, json.dumps(event.payload), event.prev_hash, event.hash, event.sequence],
+            )
         )
         prev_hash = event.hash
     statements.append((f"UPDATE {HEAD} SET hash = %s WHERE id = 1", [prev_hash]))
@@ -186,10 +186,19 @@ def replace_event_sql(event: AuditEvent, **changes) -> tuple[str, list]:
     """INSERT OR REPLACE (SQLite) or INSERT … ON CONFLICT DO UPDATE
     (PostgreSQL) of `event` with `changes`, keeping its sequence and hash."""
     values = {
-        "id": event.id, "sequence": event.sequence, "occurred_at": event.occurred_at, "actor_id": event.actor_id,
-        "actor_name": event.actor_name, "action": event.action, "object_type": event.object_type,
-        "object_id": event.object_id, "product_id": event.product_id, "payload": json.dumps(event.payload),
-        "prev_hash": event.prev_hash, "hash": event.hash, **changes,
+        "id": event.id,
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "product_id": event.product_id,
+        "payload": json.dumps(event.payload),
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+        **changes,
     }
     columns = ", ".join(values)
     placeholders = ", ".join(["%s"] * len(values))
@@ -275,8 +284,12 @@ def test_checkpoint_not_naming_its_predecessor_is_found(three_checkpoints):
 def sign_checkpoint(number: int, *, previous, key) -> str:
     head = AuditChainHead.objects.get()
     digest = {
-        "format": audit_checkpoints.FORMAT, "number": number, "sequence": head.sequence, "hash": head.hash,
-        "created_at": "2026-12-07T12:00:00+00:00", "previous_signature": previous.signature if previous else "",
+        "format": audit_checkpoints.FORMAT,
+        "number": number,
+        "sequence": head.sequence,
+        "hash": head.hash,
+        "created_at": "2026-12-07T12:00:00+00:00",
+        "previous_signature": previous.signature if previous else "",
         "key_id": audit_checkpoints.key_id(key.public_key()),
     }
     signed = json.dumps(digest, sort_keys=True, separators=(",", ":")).encode()
@@ -383,7 +396,10 @@ def start_settings(**environment) -> subprocess.CompletedProcess:
     env.update(DEBUG="false", SECRET_KEY="a-production-secret-key-" + "x" * 40, ALLOWED_HOSTS="market.example", **environment)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.AUDIT_SIGNING_KEY_FILE)"],
-        env={**env, "DJANGO_SETTINGS_MODULE": "marketplace.settings"}, capture_output=True, text=True, cwd=django_settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "marketplace.settings"},
+        capture_output=True,
+        text=True,
+        cwd=django_settings.BASE_DIR,
     )
 
 

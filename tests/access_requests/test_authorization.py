@@ -19,8 +19,9 @@ caller gets 401 with a WWW-Authenticate challenge (the token class comes
 first, marketplace/authentication.py)."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -30,9 +31,9 @@ from rest_framework.test import APIClient
 from access_requests import services
 from access_requests.models import ApprovalStep
 from audit.models import AuditEvent
+from catalog import services as catalog_services
 from notifications.models import Notification
 from tests.factories import Mesh, submit
-from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -141,100 +142,173 @@ ENDPOINTS = [
     api("requests-list-visible", "get", given(pending_request, lambda _: f"{REQUESTS}?scope=visible"), everyone(200)),
     api("requests-create", "post", given(nothing, lambda _: REQUESTS), everyone(201), new_request),
     api(
-        "requests-create-while-open", "post", given(pending_request, lambda _: REQUESTS),
-        codes(requester=409, consumer=201, owner=201, other_owner=201, steward=201, admin=201), new_request,
+        "requests-create-while-open",
+        "post",
+        given(pending_request, lambda _: REQUESTS),
+        codes(requester=409, consumer=201, owner=201, other_owner=201, steward=201, admin=201),
+        new_request,
     ),
     api("requests-retrieve", "get", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/"), READERS),
-    api("requests-approve", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/approve/"), DECIDERS, {"comment": "Fine"}),
     api(
-        "requests-approve-withdrawn", "post", given(withdrawn_request, lambda request: f"{REQUESTS}{request.pk}/approve/"),
+        "requests-approve",
+        "post",
+        given(pending_request, lambda request: f"{REQUESTS}{request.pk}/approve/"),
+        DECIDERS,
+        {"comment": "Fine"},
+    ),
+    api(
+        "requests-approve-withdrawn",
+        "post",
+        given(withdrawn_request, lambda request: f"{REQUESTS}{request.pk}/approve/"),
         codes(requester=403, consumer=404, owner=409, other_owner=404, steward=409, admin=409),
     ),
     api(
-        "requests-reject", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/reject/"), DECIDERS,
+        "requests-reject",
+        "post",
+        given(pending_request, lambda request: f"{REQUESTS}{request.pk}/reject/"),
+        DECIDERS,
         {"comment": "Use the aggregate instead"},
     ),
     api(
-        "requests-reject-without-comment", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/reject/"),
+        "requests-reject-without-comment",
+        "post",
+        given(pending_request, lambda request: f"{REQUESTS}{request.pk}/reject/"),
         codes(requester=403, consumer=404, owner=400, other_owner=404, steward=400, admin=400),
     ),
     api(
-        "requests-withdraw", "post", given(pending_request, lambda request: f"{REQUESTS}{request.pk}/withdraw/"),
+        "requests-withdraw",
+        "post",
+        given(pending_request, lambda request: f"{REQUESTS}{request.pk}/withdraw/"),
         codes(requester=200, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
     ),
     api(
-        "requests-withdraw-withdrawn", "post", given(withdrawn_request, lambda request: f"{REQUESTS}{request.pk}/withdraw/"),
+        "requests-withdraw-withdrawn",
+        "post",
+        given(withdrawn_request, lambda request: f"{REQUESTS}{request.pk}/withdraw/"),
         codes(requester=409, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
     ),
     # --- API: grants
     api("grants-list", "get", given(live_grant, lambda _: GRANTS), everyone(200)),
     api("grants-retrieve", "get", given(live_grant, lambda grant: f"{GRANTS}{grant.pk}/"), READERS),
     api(
-        "grants-revoke", "post", given(live_grant, lambda grant: f"{GRANTS}{grant.pk}/revoke/"),
-        codes(requester=403, consumer=404, owner=200, other_owner=404, steward=403, admin=200), {"reason": "Project over"},
+        "grants-revoke",
+        "post",
+        given(live_grant, lambda grant: f"{GRANTS}{grant.pk}/revoke/"),
+        codes(requester=403, consumer=404, owner=200, other_owner=404, steward=403, admin=200),
+        {"reason": "Project over"},
     ),
     # --- API: audit trail
     api(
-        "audit-list", "get", given(pending_request, lambda _: AUDIT),
+        "audit-list",
+        "get",
+        given(pending_request, lambda _: AUDIT),
         codes(requester=403, consumer=403, owner=200, other_owner=200, steward=200, admin=200),
     ),
     api(
-        "audit-retrieve", "get", given(audit_event, lambda event: f"{AUDIT}{event.sequence}/"),
+        "audit-retrieve",
+        "get",
+        given(audit_event, lambda event: f"{AUDIT}{event.sequence}/"),
         codes(requester=403, consumer=403, owner=200, other_owner=404, steward=200, admin=200),
     ),
     # --- pages
     view("my-access", "my-access", "get", given(pending_request, lambda _: page("my-access")), everyone(200)),
     view("request", "request", "get", given(pending_request, lambda request: page("request", request.pk)), READERS),
     view(
-        "withdraw", "withdraw", "post", given(pending_request, lambda request: page("withdraw", request.pk)),
+        "withdraw",
+        "withdraw",
+        "post",
+        given(pending_request, lambda request: page("withdraw", request.pk)),
         codes(requester=302, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
     ),
     view(
-        "withdraw-withdrawn", "withdraw", "post", given(withdrawn_request, lambda request: page("withdraw", request.pk)),
+        "withdraw-withdrawn",
+        "withdraw",
+        "post",
+        given(withdrawn_request, lambda request: page("withdraw", request.pk)),
         codes(requester=409, consumer=404, owner=403, other_owner=404, steward=403, admin=403),
     ),
     view("inbox", "inbox", "get", given(pending_request, lambda _: page("inbox")), everyone(200)),
     view(
-        "approve-owner-step", "approve", "post", given(pending_request, lambda request: page("approve", step_of(request, "owner").pk)),
-        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302), {"comment": "Fine"},
+        "approve-owner-step",
+        "approve",
+        "post",
+        given(pending_request, lambda request: page("approve", step_of(request, "owner").pk)),
+        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302),
+        {"comment": "Fine"},
     ),
     view(
-        "approve-steward-step", "approve", "post", given(pending_request, lambda request: page("approve", step_of(request, "steward").pk)),
+        "approve-steward-step",
+        "approve",
+        "post",
+        given(pending_request, lambda request: page("approve", step_of(request, "steward").pk)),
         codes(requester=403, consumer=404, owner=403, other_owner=404, steward=302, admin=302),
     ),
     view(
-        "approve-withdrawn", "approve", "post", given(withdrawn_request, lambda request: page("approve", step_of(request, "owner").pk)),
+        "approve-withdrawn",
+        "approve",
+        "post",
+        given(withdrawn_request, lambda request: page("approve", step_of(request, "owner").pk)),
         codes(requester=403, consumer=404, owner=409, other_owner=404, steward=403, admin=409),
     ),
     view(
-        "reject-owner-step", "reject", "post", given(pending_request, lambda request: page("reject", step_of(request, "owner").pk)),
-        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302), {"comment": "Use the aggregate instead"},
+        "reject-owner-step",
+        "reject",
+        "post",
+        given(pending_request, lambda request: page("reject", step_of(request, "owner").pk)),
+        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302),
+        {"comment": "Use the aggregate instead"},
     ),
     view(
-        "reject-steward-step", "reject", "post", given(pending_request, lambda request: page("reject", step_of(request, "steward").pk)),
+        "reject-steward-step",
+        "reject",
+        "post",
+        given(pending_request, lambda request: page("reject", step_of(request, "steward").pk)),
         codes(requester=403, consumer=404, owner=403, other_owner=404, steward=302, admin=302),
         {"comment": "Not without a data protection assessment"},
     ),
     view(
-        "reject-without-comment", "reject", "post", given(pending_request, lambda request: page("reject", step_of(request, "owner").pk)),
+        "reject-without-comment",
+        "reject",
+        "post",
+        given(pending_request, lambda request: page("reject", step_of(request, "owner").pk)),
         codes(requester=403, consumer=404, owner=400, other_owner=404, steward=403, admin=400),
     ),
     view(
-        "revoke", "revoke", "post", given(live_grant, lambda grant: page("revoke", grant.pk)),
-        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302), {"reason": "Project over"},
+        "revoke",
+        "revoke",
+        "post",
+        given(live_grant, lambda grant: page("revoke", grant.pk)),
+        codes(requester=403, consumer=404, owner=302, other_owner=404, steward=403, admin=302),
+        {"reason": "Project over"},
     ),
     # The request form: every signed-in user may ask (a team member is approved at once).
-    view("request-access-form", "request-access", "get", given(nothing, lambda mesh: page("request-access", mesh.product.slug)), everyone(200)),
     view(
-        "request-access-submit", "request-access", "post", given(nothing, lambda mesh: page("request-access", mesh.product.slug)),
-        everyone(302), {**NEW_REQUEST, "access": "read"},
+        "request-access-form",
+        "request-access",
+        "get",
+        given(nothing, lambda mesh: page("request-access", mesh.product.slug)),
+        everyone(200),
     ),
     view(
-        "consumers", "consumers", "get", given(live_grant, lambda grant: page("consumers", grant.product.slug)),
+        "request-access-submit",
+        "request-access",
+        "post",
+        given(nothing, lambda mesh: page("request-access", mesh.product.slug)),
+        everyone(302),
+        {**NEW_REQUEST, "access": "read"},
+    ),
+    view(
+        "consumers",
+        "consumers",
+        "get",
+        given(live_grant, lambda grant: page("consumers", grant.product.slug)),
         codes(requester=403, consumer=403, owner=200, other_owner=403, steward=200, admin=200),
     ),
     view(
-        "audit", "audit", "get", given(pending_request, lambda _: page("audit")),
+        "audit",
+        "audit",
+        "get",
+        given(pending_request, lambda _: page("audit")),
         codes(requester=403, consumer=403, owner=200, other_owner=200, steward=200, admin=200),
     ),
     view("notifications", "notifications:list", "get", given(pending_request, lambda _: page("notifications:list")), everyone(200)),
@@ -242,7 +316,10 @@ ENDPOINTS = [
     view("notifications-read", "notifications:read", "post", given(pending_request, lambda _: page("notifications:read")), everyone(302)),
     # Opening a notification (marking it read, then following it) is for its recipient alone.
     view(
-        "notification-open", "notifications:open", "post", given(owners_notification, lambda notification: page("notifications:open", notification.pk)),
+        "notification-open",
+        "notifications:open",
+        "post",
+        given(owners_notification, lambda notification: page("notifications:open", notification.pk)),
         codes(requester=404, consumer=404, owner=302, other_owner=404, steward=404, admin=404),
     ),
 ]
@@ -321,7 +398,9 @@ def test_searching_for_a_ports_location_finds_nothing_and_shows_no_part_of_it(ro
 
     with django_capture_on_commit_callbacks(execute=True):
         mesh = Mesh(classification="confidential")
-        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=LOCATION), port("weekly", location="s3://lake/weekly/")])
+        catalog_services.set_output_ports(
+            mesh.product, ports=[port("daily", location=LOCATION), port("weekly", location="s3://lake/weekly/")]
+        )
         grant = live_grant_for(mesh, port=mesh.product.output_ports.get(name="weekly"))
 
     assert grant.port.name == "weekly"
@@ -337,7 +416,9 @@ def test_searching_for_a_ports_location_finds_nothing_and_shows_no_part_of_it(ro
 
 
 @pytest.mark.parametrize("role", ["owner", "admin"])
-def test_the_owning_team_and_admins_find_the_product_by_its_location_without_seeing_it_in_the_answer(role, django_capture_on_commit_callbacks):
+def test_the_owning_team_and_admins_find_the_product_by_its_location_without_seeing_it_in_the_answer(
+    role, django_capture_on_commit_callbacks
+):
     from tests.factories import port
 
     with django_capture_on_commit_callbacks(execute=True):

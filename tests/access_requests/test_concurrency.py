@@ -11,10 +11,9 @@ import threading
 import pytest
 from django.db import connection
 
-from audit import trail
-
 from access_requests import services
 from access_requests.models import AccessRequest, ApprovalStep, Grant
+from audit import trail
 from audit.models import AuditEvent
 from catalog.models import TeamMembership
 from tests.factories import Mesh, UserFactory, member_of, submit

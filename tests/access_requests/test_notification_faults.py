@@ -18,15 +18,14 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from notifications import tasks as notification_tasks
-from notifications import delivery
-
-from notifications.models import Notification
+from catalog import services as catalog_services
 from core import queueing
+from notifications import delivery
+from notifications import tasks as notification_tasks
+from notifications.models import Notification
 from tests.factories import Mesh, ProductFactory, TeamFactory, member_of, submit
 from tests.net import SilentBroker
 from tests.services import CeleryWorker, SmtpSink, celery_publishing_to, database_url, wait_until
-from catalog import services as catalog_services
 
 REQUESTS = "/api/v1/access-requests/"
 
@@ -109,7 +108,9 @@ def test_a_notification_claimed_by_a_live_sender_is_not_sent_again_until_its_cla
     mesh = Mesh(classification="internal")
     notification = Notification.objects.get(request=submit(mesh))
     # Another sender claimed it a moment ago and is talking to the mail server.
-    Notification.objects.filter(pk=notification.pk).update(claimed_until=timezone.now() + timezone.timedelta(seconds=60), claim_token="another")
+    Notification.objects.filter(pk=notification.pk).update(
+        claimed_until=timezone.now() + timezone.timedelta(seconds=60), claim_token="another"
+    )
 
     assert delivery.deliver(notification.pk) is False
     assert list(delivery.undelivered()) == []
@@ -162,7 +163,9 @@ def test_a_silent_broker_answers_requests_within_half_a_second_and_their_mail_go
             third = request_access(client, mesh.other_owner, mesh.product)
             sweep = notification_tasks.sweep_notifications.delay()
         wait_until(
-            lambda: not Notification.objects.filter(delivered_at=None).exists(), timeout=20, message=f"every notification delivered (sweep {sweep.id})"
+            lambda: not Notification.objects.filter(delivered_at=None).exists(),
+            timeout=20,
+            message=f"every notification delivered (sweep {sweep.id})",
         )
     finally:
         broker.close()

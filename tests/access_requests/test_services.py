@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from access_requests import queries as access_queries
 from access_requests import services
 from access_requests.models import AccessRequest, ApprovalStep, Grant, Policy
 from audit.models import AuditEvent
-from notifications.models import Notification
-from catalog.models import DataProduct
-from tests.factories import Mesh, submit
-from access_requests import queries as access_queries
 from catalog import services as catalog_services
+from catalog.models import DataProduct
+from notifications.models import Notification
+from tests.factories import Mesh, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,9 @@ def test_request_for_internal_product_is_routed_to_the_owner_only():
     assert actions(request) == ["request.submitted"]
 
 
-@pytest.mark.parametrize("classification, contains_pii", [("confidential", False), ("restricted", False), ("internal", True), ("public", True)])
+@pytest.mark.parametrize(
+    "classification, contains_pii", [("confidential", False), ("restricted", False), ("internal", True), ("public", True)]
+)
 def test_sensitive_product_needs_owner_and_steward(classification, contains_pii):
     mesh = Mesh(classification=classification, contains_pii=contains_pii)
     request = submit(mesh)
@@ -434,7 +436,9 @@ def test_team_member_auto_approved_at_a_given_time_gets_a_grant_from_that_time()
     assert (request.created_at, request.decided_at) == (WHEN, WHEN)
     assert (request.grant.starts_at, request.grant.ends_at) == (WHEN, WHEN + timedelta(days=30))
     assert event_times(request, "request.submitted", "request.auto_approved", "grant.created") == {
-        "request.submitted": WHEN, "request.auto_approved": WHEN, "grant.created": WHEN,
+        "request.submitted": WHEN,
+        "request.auto_approved": WHEN,
+        "grant.created": WHEN,
     }
     assert notification_times(request=request, kind=Notification.Kind.REQUEST_APPROVED) == [WHEN]
 
@@ -451,7 +455,9 @@ def test_request_approved_at_a_given_time_records_that_time_on_the_step_the_requ
     assert request.decided_at == decided
     assert (request.grant.starts_at, request.grant.ends_at) == (decided, decided + timedelta(days=30))
     assert event_times(request, "step.approved", "request.approved", "grant.created") == {
-        "step.approved": decided, "request.approved": decided, "grant.created": decided,
+        "step.approved": decided,
+        "request.approved": decided,
+        "grant.created": decided,
     }
     assert notification_times(request=request, kind=Notification.Kind.REQUEST_APPROVED) == [decided]
 

@@ -12,11 +12,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from notifications import tasks as notification_tasks
 from access_requests import services, tasks
 from access_requests.models import AccessRequest
-from notifications.models import Notification
+from notifications import tasks as notification_tasks
 from notifications.delivery import DeliveryFailed
+from notifications.models import Notification
 from tests.factories import Mesh, submit
 from tests.net import free_port
 from tests.services import celery_publishing_to, wait_until
@@ -31,7 +31,11 @@ def undelivered(request: AccessRequest | None = None):
 
 def wait_for_delivery(worker, **filters) -> None:
     try:
-        wait_until(lambda: not Notification.objects.filter(delivered_at=None, **filters).exists(), timeout=DELIVERY_TIMEOUT, message="every notification delivered")
+        wait_until(
+            lambda: not Notification.objects.filter(delivered_at=None, **filters).exists(),
+            timeout=DELIVERY_TIMEOUT,
+            message="every notification delivered",
+        )
     except TimeoutError as error:
         raise AssertionError(f"{error}; the worker's log:\n{worker.log()}") from None
 
@@ -145,7 +149,12 @@ def test_worker_running_the_same_delivery_twice_sends_once(celery_worker, redis_
 
 
 def test_tasks_are_acknowledged_late_and_rejected_when_the_worker_is_lost():
-    for task in (notification_tasks.deliver_notifications, notification_tasks.sweep_notifications, tasks.expire_grants, tasks.send_reminders):
+    for task in (
+        notification_tasks.deliver_notifications,
+        notification_tasks.sweep_notifications,
+        tasks.expire_grants,
+        tasks.send_reminders,
+    ):
         assert (task.name, task.acks_late, task.reject_on_worker_lost) == (task.name, True, True)
 
 

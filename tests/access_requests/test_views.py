@@ -11,14 +11,13 @@ from django.utils import timezone
 from access_requests import services
 from access_requests.models import AccessRequest, ApprovalStep, Grant
 from audit.models import AuditEvent
-from notifications.models import Notification
 from catalog.models import DataProduct
+from notifications.models import Notification
 from tests.factories import Mesh, ProductFactory, submit
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
 
 
 @pytest.fixture
@@ -48,9 +47,16 @@ def approved(mesh, **kwargs) -> Grant:
 # --- anonymous users ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, args", [
-    ("my-access", []), ("inbox", []), ("audit", []), ("notifications:list", []), ("request", [1]),
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("my-access", []),
+        ("inbox", []),
+        ("audit", []),
+        ("notifications:list", []),
+        ("request", [1]),
+    ],
+)
 def test_anonymous_users_are_sent_to_sign_in(client, name, args):
     url = reverse(name if ":" in name else f"access_requests:{name}", args=args)
 
@@ -136,19 +142,23 @@ def test_a_team_member_is_approved_at_once(as_user):
     mesh = Mesh()
 
     response = as_user(mesh.developer).post(
-        reverse("access_requests:request-access", args=[mesh.product.slug]), {"purpose": "Debugging our own pipeline.", "duration_days": "7", "access": "read"}
+        reverse("access_requests:request-access", args=[mesh.product.slug]),
+        {"purpose": "Debugging our own pipeline.", "duration_days": "7", "access": "read"},
     )
 
     assert AccessRequest.objects.get().status == AccessRequest.Status.APPROVED
     assert "approved at once" in flashed(response)[0]
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"purpose": "too short", "duration_days": "30"}, "purpose", "at least 10 characters"),
-    ({"purpose": "", "duration_days": "30"}, "purpose", "Say what you will use the data for."),
-    ({"purpose": "Churn analysis for the board.", "duration_days": "400"}, "duration_days", "between 1 and 365 days"),
-    ({"purpose": "Churn analysis for the board.", "duration_days": "0"}, "duration_days", "greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"purpose": "too short", "duration_days": "30"}, "purpose", "at least 10 characters"),
+        ({"purpose": "", "duration_days": "30"}, "purpose", "Say what you will use the data for."),
+        ({"purpose": "Churn analysis for the board.", "duration_days": "400"}, "duration_days", "between 1 and 365 days"),
+        ({"purpose": "Churn analysis for the board.", "duration_days": "0"}, "duration_days", "greater than or equal to 1"),
+    ],
+)
 def test_request_form_shows_refused_input_on_its_field(as_user, data, field, message):
     mesh = Mesh()
 
@@ -164,7 +174,8 @@ def test_a_second_open_request_is_refused_with_a_message(as_user):
     submit(mesh)
 
     response = as_user(mesh.requester).post(
-        reverse("access_requests:request-access", args=[mesh.product.slug]), {"purpose": "Another churn analysis.", "duration_days": "30", "access": "read"}
+        reverse("access_requests:request-access", args=[mesh.product.slug]),
+        {"purpose": "Another churn analysis.", "duration_days": "30", "access": "read"},
     )
 
     assert response.status_code == 302
@@ -220,9 +231,18 @@ def test_my_access_says_when_there_is_nothing_yet(as_user):
     assert "You have not requested access to anything yet." in html
 
 
-@pytest.mark.parametrize("who, status", [
-    ("requester", 200), ("owner", 200), ("developer", 200), ("steward", 200), ("admin", 200), ("consumer", 404), ("other_owner", 404),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("requester", 200),
+        ("owner", 200),
+        ("developer", 200),
+        ("steward", 200),
+        ("admin", 200),
+        ("consumer", 404),
+        ("other_owner", 404),
+    ],
+)
 def test_request_page_is_visible_to_those_who_may_read_the_request(as_user, who, status):
     mesh = Mesh()
     request = submit(mesh)
@@ -333,7 +353,9 @@ def test_owner_approves_without_javascript_and_is_sent_back_to_the_inbox(as_user
 
     assert response.status_code == 302
     assert response["Location"] == reverse("access_requests:inbox")
-    assert flashed(response) == [f"You approved {mesh.requester.username}'s request for {mesh.product.name}. The request is approved: access is granted."]
+    assert flashed(response) == [
+        f"You approved {mesh.requester.username}'s request for {mesh.product.name}. The request is approved: access is granted."
+    ]
     assert Grant.objects.live().filter(user=mesh.requester, product=mesh.product).exists()
 
 
@@ -352,7 +374,9 @@ def test_decision_never_redirects_to_another_site(as_user):
     mesh = Mesh()
     request = submit(mesh)
 
-    response = as_user(mesh.owner).post(reverse("access_requests:approve", args=[owner_step(request).pk]), {"next": "https://evil.example/"})
+    response = as_user(mesh.owner).post(
+        reverse("access_requests:approve", args=[owner_step(request).pk]), {"next": "https://evil.example/"}
+    )
 
     assert response["Location"] == reverse("access_requests:inbox")
 
@@ -361,7 +385,9 @@ def test_htmx_approve_returns_the_updated_row(as_user):
     mesh = Mesh(classification="confidential")
     request = submit(mesh)
 
-    response = as_user(mesh.owner).post(reverse("access_requests:approve", args=[owner_step(request).pk]), {"comment": "Fine by me."}, **HTMX)
+    response = as_user(mesh.owner).post(
+        reverse("access_requests:approve", args=[owner_step(request).pk]), {"comment": "Fine by me."}, **HTMX
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -377,7 +403,9 @@ def test_htmx_reject_returns_the_row_saying_the_request_is_rejected(as_user):
     mesh = Mesh()
     request = submit(mesh)
 
-    response = as_user(mesh.owner).post(reverse("access_requests:reject", args=[owner_step(request).pk]), {"comment": "Use the aggregate."}, **HTMX)
+    response = as_user(mesh.owner).post(
+        reverse("access_requests:reject", args=[owner_step(request).pk]), {"comment": "Use the aggregate."}, **HTMX
+    )
 
     assert response.status_code == 200
     assert "The request is rejected" in response.content.decode()
@@ -429,9 +457,18 @@ def test_htmx_self_approval_returns_the_row_with_the_message(as_user):
     assert f'id="step-{owner_step(request).pk}"' in response.content.decode()
 
 
-@pytest.mark.parametrize("who, status", [
-    ("owner", 302), ("admin", 302), ("developer", 403), ("requester", 403), ("steward", 403), ("consumer", 404), ("other_owner", 404),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("owner", 302),
+        ("admin", 302),
+        ("developer", 403),
+        ("requester", 403),
+        ("steward", 403),
+        ("consumer", 404),
+        ("other_owner", 404),
+    ],
+)
 def test_who_may_approve_an_owner_step(as_user, who, status):
     mesh = Mesh()
     request = submit(mesh)
@@ -472,10 +509,18 @@ def test_decisions_are_post_only(as_user):
 # --- consumers and revoking -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who, status, may_revoke", [
-    ("owner", 200, True), ("admin", 200, True), ("developer", 200, False), ("steward", 200, False),
-    ("requester", 403, None), ("consumer", 403, None), ("other_owner", 403, None),
-])
+@pytest.mark.parametrize(
+    "who, status, may_revoke",
+    [
+        ("owner", 200, True),
+        ("admin", 200, True),
+        ("developer", 200, False),
+        ("steward", 200, False),
+        ("requester", 403, None),
+        ("consumer", 403, None),
+        ("other_owner", 403, None),
+    ],
+)
 def test_consumers_page_is_for_the_team_stewards_and_admins(as_user, who, status, may_revoke):
     mesh = Mesh()
     grant = approved(mesh)
@@ -545,9 +590,18 @@ def test_revoking_a_revoked_grant_is_a_conflict(as_user):
 # --- the audit trail ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who, status", [
-    ("owner", 200), ("other_owner", 200), ("steward", 200), ("admin", 200), ("developer", 403), ("requester", 403), ("consumer", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("owner", 200),
+        ("other_owner", 200),
+        ("steward", 200),
+        ("admin", 200),
+        ("developer", 403),
+        ("requester", 403),
+        ("consumer", 403),
+    ],
+)
 def test_audit_trail_is_for_owners_stewards_and_admins(as_user, who, status):
     mesh = Mesh()
     submit(mesh)
@@ -595,7 +649,7 @@ def test_audit_trail_shows_sequence_payload_and_hash_prefix(as_user):
 
     html = as_user(mesh.admin).get(reverse("access_requests:audit")).content.decode()
 
-    assert f"<th scope=\"row\">{event.sequence}</th>" in html
+    assert f'<th scope="row">{event.sequence}</th>' in html
     assert "purpose: Weekly churn analysis for the board." in html
     assert event.hash[:12] in html
 
@@ -734,7 +788,7 @@ def test_product_page_shows_access_until_and_the_location_to_a_grantee(as_user):
 
     html = as_user(mesh.requester).get(mesh.product.get_absolute_url()).content.decode()
 
-    assert f"You have access until <time datetime=\"{grant.ends_at:%Y-%m-%dT%H:%M:%S}" in html
+    assert f'You have access until <time datetime="{grant.ends_at:%Y-%m-%dT%H:%M:%S}' in html
     assert "bigquery://demo/secret.table" in html
 
 

@@ -53,9 +53,11 @@ def violations(page: Page) -> list[str]:
     page.add_init_script(REPORT_VIOLATIONS)
     page.on(
         "console",
-        lambda message: found.append(f"{page.url} console: {message.text} at {message.location}")
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
-        else None,
+        lambda message: (
+            found.append(f"{page.url} console: {message.text} at {message.location}")
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
     )
     return found
 
@@ -93,7 +95,12 @@ def test_the_admin_works_under_the_policy(page: Page, live_server, demo_mesh, vi
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
-    for path in ["/admin/catalog/dataproduct/", "/admin/catalog/dataproduct/?q=play", "/admin/axes/accessattempt/", "/admin/auth/user/1/change/"]:
+    for path in [
+        "/admin/catalog/dataproduct/",
+        "/admin/catalog/dataproduct/?q=play",
+        "/admin/axes/accessattempt/",
+        "/admin/auth/user/1/change/",
+    ]:
         assert page.goto(f"{live_server.url}{path}").status == 200, path
         page.wait_for_load_state("networkidle")
     page.goto(f"{live_server.url}/admin/catalog/dataproduct/")

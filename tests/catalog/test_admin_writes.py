@@ -89,9 +89,7 @@ def test_an_illegal_status_change_in_the_admin_is_a_form_error_and_saves_nothing
     response = client.post(url, change_form(client, url, status="draft", classification="restricted"))
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["status"] == [
-        "A published product cannot become draft (allowed next: deprecated)."
-    ]
+    assert response.context["adminform"].form.errors["status"] == ["A published product cannot become draft (allowed next: deprecated)."]
     product = DataProduct.objects.get(pk=mesh.product.pk)
     assert (product.status, product.classification) == ("published", "internal")
     assert not AuditEvent.objects.filter(object_type="dataproduct").exists()
@@ -118,8 +116,17 @@ def test_a_product_added_in_the_admin_is_created_by_the_service():
     client = admin_client(mesh)
     url = "/admin/catalog/dataproduct/add/"
     data = change_form(
-        client, url, domain=DomainFactory(owner_team=mesh.team).pk, owner_team=mesh.team.pk, slug="new-product",
-        name="New product", summary="Made in the admin.", status="draft", kind="aggregate", classification="internal", version="1.0.0",
+        client,
+        url,
+        domain=DomainFactory(owner_team=mesh.team).pk,
+        owner_team=mesh.team.pk,
+        slug="new-product",
+        name="New product",
+        summary="Made in the admin.",
+        status="draft",
+        kind="aggregate",
+        classification="internal",
+        version="1.0.0",
     )
 
     response = client.post(url, data)
@@ -135,8 +142,17 @@ def test_a_new_product_cannot_start_retired_in_the_admin():
     client = admin_client(mesh)
     url = "/admin/catalog/dataproduct/add/"
     data = change_form(
-        client, url, domain=DomainFactory(owner_team=mesh.team).pk, owner_team=mesh.team.pk, slug="born-retired",
-        name="Born retired", summary="Never was.", status="retired", kind="aggregate", classification="internal", version="1.0.0",
+        client,
+        url,
+        domain=DomainFactory(owner_team=mesh.team).pk,
+        owner_team=mesh.team.pk,
+        slug="born-retired",
+        name="Born retired",
+        summary="Never was.",
+        status="retired",
+        kind="aggregate",
+        classification="internal",
+        version="1.0.0",
     )
 
     response = client.post(url, data)
@@ -172,7 +188,9 @@ def test_ports_and_schema_fields_are_read_only_in_the_admin_and_link_to_the_prod
     assert b'name="output_ports-0-location"' not in product_page.content
     assert client.get("/admin/catalog/outputport/add/").status_code == 403
     assert client.get("/admin/catalog/schemafield/add/").status_code == 403
-    assert client.post(f"/admin/catalog/outputport/{port.pk}/change/", {"name": "renamed", "location": "s3://elsewhere/x"}).status_code == 403
+    assert (
+        client.post(f"/admin/catalog/outputport/{port.pk}/change/", {"name": "renamed", "location": "s3://elsewhere/x"}).status_code == 403
+    )
     assert client.post(f"/admin/catalog/schemafield/{field.pk}/change/", {"name": "renamed"}).status_code == 403
     assert client.post(f"/admin/catalog/outputport/{port.pk}/delete/", {"post": "yes"}).status_code == 403
     assert OutputPort.objects.get(pk=port.pk).location == "bigquery://demo/secret.table"

@@ -146,7 +146,9 @@ def test_team_member_creates_a_product_with_ports(client_for):
         "domain": domain.slug,
         "owner_team": domain.owner_team.slug,
         "tags": ["Streaming", "daily"],
-        "output_ports": [{"name": "daily", "type": "table", "format": "Parquet", "fields": [{"name": "day", "type": "date", "primary_key": True}]}],
+        "output_ports": [
+            {"name": "daily", "type": "table", "format": "Parquet", "fields": [{"name": "day", "type": "date", "primary_key": True}]}
+        ],
         "address": "urn:dataproduct:evil:override",
         "product_owner": "mallory",
     }

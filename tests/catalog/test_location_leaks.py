@@ -21,18 +21,18 @@ from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
+from access_requests import queries as access_queries
 from access_requests import services as access_services
 from access_requests.models import AccessRequest
-from notifications.models import Notification
-from search import engines as search
-from catalog.models import DataProduct, Domain, OutputPort, SchemaField, SLOStatus, Team
-from lineage.models import LineageEdge, LineageNode
-from lineage.openlineage import dataset_identity
-from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
-from access_requests import queries as access_queries
 from catalog import queries as catalog_queries
 from catalog import services as catalog_services
+from catalog.models import DataProduct, Domain, OutputPort, SchemaField, SLOStatus, Team
 from lineage import services as lineage_services
+from lineage.models import LineageEdge, LineageNode
+from lineage.openlineage import dataset_identity
+from notifications.models import Notification
+from search import engines as search
+from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
 
 ROLES = ["anonymous", "consumer_without_grant", "owner_of_another_team", "steward", "consumer_with_a_grant_for_another_port"]
 # Who plays each role in the demo mesh: alice owns the Playback team's
@@ -202,14 +202,32 @@ def test_catalog_team_domain_and_lineage_pages_show_no_location_to_people_who_ma
         for p in product.output_ports.all():
             if p.location in secrets:
                 identity = dataset_identity(p)
-                secrets[f"{identity.namespace}/{identity.name}"] = {identity.name.lower()} - {part for part in [identity.name.lower()] if part in public}
+                secrets[f"{identity.namespace}/{identity.name}"] = {identity.name.lower()} - {
+                    part for part in [identity.name.lower()] if part in public
+                }
     page_client, api_client = clients_of(role)
-    products = list((catalog_queries.visible_products(user) if user is not None else DataProduct.objects.filter(status="published")).prefetch_related("output_ports"))
+    products = list(
+        (catalog_queries.visible_products(user) if user is not None else DataProduct.objects.filter(status="published")).prefetch_related(
+            "output_ports"
+        )
+    )
     requests = AccessRequest.objects.filter(requester=user) if user is not None else AccessRequest.objects.none()
     urls = [
-        "/", "/products/", "/domains/", "/api/v1/products/", "/api/v1/products/?page=2", "/api/v1/domains/", "/api/v1/teams/",
-        "/access/", "/access/inbox/", "/audit/", "/notifications/", "/api/v1/access-requests/", "/api/v1/grants/",
-        "/api/v1/audit-events/", "/api/v1/slos/",
+        "/",
+        "/products/",
+        "/domains/",
+        "/api/v1/products/",
+        "/api/v1/products/?page=2",
+        "/api/v1/domains/",
+        "/api/v1/teams/",
+        "/access/",
+        "/access/inbox/",
+        "/audit/",
+        "/notifications/",
+        "/api/v1/access-requests/",
+        "/api/v1/grants/",
+        "/api/v1/audit-events/",
+        "/api/v1/slos/",
         *(f"/access/requests/{request.pk}/" for request in requests),
         *(f"/products/{product.slug}/slos/" for product in products),
         *(f"/products/{product.slug}/ports/{p.pk}/sample/" for product in products for p in product.output_ports.all()),
@@ -257,7 +275,9 @@ def a_port_read_by_another_team():
     """`ledgers` has a port at SECRET; `reports` of another team declares it as its input."""
     ledgers = ProductFactory(slug="ledgers", ports=[port("table", location=SECRET), port("other", location="")])
     reports = ProductFactory(slug="reports", ports=[port("daily", location="")])
-    lineage_services.set_product_inputs(reports, by=UserFactory(is_superuser=True), inputs=[lineage_services.InputSpec(product="ledgers", port="table")])
+    lineage_services.set_product_inputs(
+        reports, by=UserFactory(is_superuser=True), inputs=[lineage_services.InputSpec(product="ledgers", port="table")]
+    )
     return ledgers, reports
 
 
@@ -265,7 +285,10 @@ def lineage_answers(user, product) -> str:
     page, api = Client(), APIClient()
     page.force_login(user)
     api.force_authenticate(user)
-    return page.get(f"/products/{product.slug}/lineage/").content.decode() + api.get(f"/api/v1/products/{product.slug}/lineage/").content.decode()
+    return (
+        page.get(f"/products/{product.slug}/lineage/").content.decode()
+        + api.get(f"/api/v1/products/{product.slug}/lineage/").content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -288,7 +311,8 @@ def test_a_deleted_products_ports_stay_in_the_lineage_without_their_locations(a_
 
     answers = lineage_answers(UserFactory(), reports)
     assert sorted(LineageNode.objects.external().filter(name__startswith="ledgers/").values_list("namespace", "name")) == [
-        ("dataproduct", "ledgers/other"), ("dataproduct", "ledgers/table")
+        ("dataproduct", "ledgers/other"),
+        ("dataproduct", "ledgers/table"),
     ]
     assert "vault" not in answers and "quarterly" not in answers
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.factories import Mesh, live_grant, port
 from catalog import services as catalog_services
+from tests.factories import Mesh, live_grant, port
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from catalog import services as catalog_services
 from catalog.models import DataProduct, DataProductGroupObjectPermission, Tag, TeamMembership
 from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFactory, member_of, port
-from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,9 @@ def test_team_member_can_create_a_draft_their_team_may_edit():
     author = member_of(domain.owner_team)
     teammate = member_of(domain.owner_team)
 
-    product = catalog_services.create_product(by=author, domain=domain, owner_team=domain.owner_team, slug="play-events", name="Play events", summary="Plays.")
+    product = catalog_services.create_product(
+        by=author, domain=domain, owner_team=domain.owner_team, slug="play-events", name="Play events", summary="Plays."
+    )
 
     assert product.status == DataProduct.Status.DRAFT
     assert product.product_owner == author
@@ -69,7 +71,9 @@ def test_lifecycle_allows_forward_transitions(start, target):
     assert product.status == target
 
 
-@pytest.mark.parametrize(("start", "target"), [("published", "draft"), ("retired", "published"), ("draft", "deprecated"), ("retired", "draft")])
+@pytest.mark.parametrize(
+    ("start", "target"), [("published", "draft"), ("retired", "published"), ("draft", "deprecated"), ("retired", "draft")]
+)
 def test_lifecycle_refuses_other_transitions(start, target):
     product = ProductFactory(status="draft")
     DataProduct.objects.filter(pk=product.pk).update(status=start)

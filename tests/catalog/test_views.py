@@ -44,7 +44,11 @@ def test_sign_in_with_username_and_password(client):
 
 def test_product_page_shows_overview_ports_and_schema(signed_in):
     product = ProductFactory(
-        name="Play events", tags=["streaming"], contains_pii=True, classification="confidential", description="## Where it comes from\n\nThe *player*.",
+        name="Play events",
+        tags=["streaming"],
+        contains_pii=True,
+        classification="confidential",
+        description="## Where it comes from\n\nThe *player*.",
         ports=[port("stream", fields=2, location="kafka://events/plays")],
     )
 
@@ -102,9 +106,18 @@ def test_edit_by_a_non_owner_is_a_403(signed_in):
 
 def _form_data(product: DataProduct, **changes) -> dict:
     data = {
-        "name": product.name, "summary": product.summary, "description": product.description, "domain": product.domain_id,
-        "owner_team": product.owner_team_id, "kind": product.kind, "status": product.status, "version": product.version,
-        "classification": product.classification, "tags": "streaming, daily", "terms_of_use": "", "documentation_url": "",
+        "name": product.name,
+        "summary": product.summary,
+        "description": product.description,
+        "domain": product.domain_id,
+        "owner_team": product.owner_team_id,
+        "kind": product.kind,
+        "status": product.status,
+        "version": product.version,
+        "classification": product.classification,
+        "tags": "streaming, daily",
+        "terms_of_use": "",
+        "documentation_url": "",
     }
     data.update(changes)
     return data
@@ -134,7 +147,9 @@ def test_edit_form_is_filled_with_the_products_values(signed_in):
 def test_edit_form_shows_clear_errors_and_saves_nothing(signed_in):
     product = ProductFactory()
 
-    response = signed_in(product.product_owner).post(f"/products/{product.slug}/edit/", _form_data(product, name="", documentation_url="nope", summary="x" * 400))
+    response = signed_in(product.product_owner).post(
+        f"/products/{product.slug}/edit/", _form_data(product, name="", documentation_url="nope", summary="x" * 400)
+    )
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -158,9 +173,17 @@ def test_team_member_creates_a_product_in_the_browser(signed_in):
     domain = DomainFactory()
     author = member_of(domain.owner_team)
     data = {
-        "name": "Listener profiles", "slug": "listener-profiles", "summary": "Who listens.", "domain": domain.pk,
-        "owner_team": domain.owner_team.pk, "kind": "aggregate", "status": "draft", "version": "1.0.0",
-        "classification": "confidential", "contains_pii": "on", "tags": "listening",
+        "name": "Listener profiles",
+        "slug": "listener-profiles",
+        "summary": "Who listens.",
+        "domain": domain.pk,
+        "owner_team": domain.owner_team.pk,
+        "kind": "aggregate",
+        "status": "draft",
+        "version": "1.0.0",
+        "classification": "confidential",
+        "contains_pii": "on",
+        "tags": "listening",
     }
 
     response = signed_in(author).post("/products/new/", data)
@@ -174,8 +197,17 @@ def test_team_member_creates_a_product_in_the_browser(signed_in):
 def test_create_with_a_taken_slug_is_a_form_error(signed_in):
     existing = ProductFactory(slug="taken")
     author = existing.product_owner
-    data = {"name": "X", "slug": "taken", "summary": "X", "domain": existing.domain_id, "owner_team": existing.owner_team_id,
-            "kind": "aggregate", "status": "draft", "version": "1", "classification": "internal"}
+    data = {
+        "name": "X",
+        "slug": "taken",
+        "summary": "X",
+        "domain": existing.domain_id,
+        "owner_team": existing.owner_team_id,
+        "kind": "aggregate",
+        "status": "draft",
+        "version": "1",
+        "classification": "internal",
+    }
 
     response = signed_in(author).post("/products/new/", data)
 

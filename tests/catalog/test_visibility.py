@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection
 
-from search import engines as search
+from catalog import queries as catalog_queries
 from catalog.models import DataProduct
 from catalog.visibility import Visibility, suggest_contexts_of, visibility_for
+from search import engines as search
 from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFactory, member_of
-from catalog import queries as catalog_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -72,12 +72,12 @@ def by_sql_parts(visibility: Visibility) -> set[int]:
 def matches(clause: dict, source: dict) -> bool:
     """Whether an indexed document matches an Elasticsearch filter clause of the
     kinds the visibility filter is made of."""
-    (kind, body), = clause.items()
+    ((kind, body),) = clause.items()
     if kind == "term":
-        (field, value), = body.items()
+        ((field, value),) = body.items()
         return source[field] == value
     if kind == "terms":
-        (field, values), = body.items()
+        ((field, values),) = body.items()
         return source[field] in values
     if kind == "bool":
         should = body.get("should", [])

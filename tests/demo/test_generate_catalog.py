@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from access_requests.models import AccessRequest
-from demo import vocabulary
 from catalog.models import DataProduct, Domain, OutputPort, SchemaField, Team
+from demo import vocabulary
 
 User = get_user_model()
 
@@ -43,7 +43,12 @@ def snapshot(seed: int) -> list[tuple]:
             product.product_owner.username,
             sorted(tag.name for tag in product.tags.all()),
             sorted(
-                (port.name, port.port_type, port.location, [(f.position, f.name, f.data_type, f.description, f.is_pii) for f in port.fields.all()])
+                (
+                    port.name,
+                    port.port_type,
+                    port.location,
+                    [(f.position, f.name, f.data_type, f.description, f.is_pii) for f in port.fields.all()],
+                )
                 for port in product.output_ports.all()
             ),
         )
@@ -90,9 +95,7 @@ def test_generate_catalog_creates_ports_fields_and_tags():
     assert sorted(keys.values_list("port_id", "position")) == sorted((port.pk, 0) for port in ports)
     # Products with personal data say which fields hold it; the others have none.
     assert not SchemaField.objects.filter(port__product__contains_pii=False, port__product__in=products, is_pii=True).exists()
-    assert all(
-        SchemaField.objects.filter(port__product=product, is_pii=True).exists() for product in products.filter(contains_pii=True)
-    )
+    assert all(SchemaField.objects.filter(port__product=product, is_pii=True).exists() for product in products.filter(contains_pii=True))
 
 
 @pytest.mark.django_db

@@ -14,18 +14,28 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from audit import trail
+from access_requests import queries as access_queries
 from access_requests.models import AccessRequest, ApprovalStep, Grant, Policy
+from audit import trail
 from audit.models import AuditEvent
-from notifications.models import Notification
-from catalog.models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, SLOStatus, Tag, Team, TeamMembership
+from catalog import queries as catalog_queries
+from catalog.models import (
+    DataProduct,
+    DataProductGroupObjectPermission,
+    Domain,
+    OutputPort,
+    SchemaField,
+    SLOStatus,
+    Tag,
+    Team,
+    TeamMembership,
+)
+from lineage import queries as lineage_queries
 from lineage.models import LineageEdge, LineageNode, LineageRun
+from notifications.models import Notification
+from slos import queries as slo_queries
 from slos.models import Sample, ServiceLevelObjective, SLOMeasurement
 from slos.samples import MASK
-from access_requests import queries as access_queries
-from catalog import queries as catalog_queries
-from lineage import queries as lineage_queries
-from slos import queries as slo_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_mesh_output")]
 
@@ -66,7 +76,9 @@ def snapshot() -> dict:
         "audit": list(AuditEvent.objects.order_by("sequence").values_list("sequence", "hash")),
         "lineage": list(LineageEdge.objects.order_by("pk").values_list("pk", "upstream", "downstream", "run_id", "last_seen")),
         "lineage runs": LineageRun.objects.count(),
-        "objectives": list(ServiceLevelObjective.objects.order_by("pk").values_list("pk", "product_id", "indicator", "name", "status", "total_count")),
+        "objectives": list(
+            ServiceLevelObjective.objects.order_by("pk").values_list("pk", "product_id", "indicator", "name", "status", "total_count")
+        ),
         "measurements": SLOMeasurement.objects.count(),
         "samples": list(Sample.objects.order_by("pk").values_list("pk", "port_id", "source_name", "columns", "rows")),
         "notifications": Notification.objects.count(),
@@ -93,7 +105,13 @@ def test_demo_has_at_least_seven_domains_and_thirty_two_products():
     assert Domain.objects.count() >= 7
     assert DataProduct.objects.count() >= 32
     assert set(Domain.objects.values_list("name", flat=True)) >= {
-        "Listener", "Media Player", "Playlists", "Artists", "Podcasts", "Finance", "Recommendations",
+        "Listener",
+        "Media Player",
+        "Playlists",
+        "Artists",
+        "Podcasts",
+        "Finance",
+        "Recommendations",
     }
 
 
@@ -105,8 +123,12 @@ def test_every_domain_is_owned_by_a_team_with_an_owner():
 def test_demo_has_the_products_the_design_names():
     slugs = set(DataProduct.objects.values_list("slug", flat=True))
     assert slugs >= {
-        "play-events", "play-events-daily", "listener-profiles", "artist-payments",
-        "playlist-recommendations", "podcast-play-rate",
+        "play-events",
+        "play-events-daily",
+        "listener-profiles",
+        "artist-payments",
+        "playlist-recommendations",
+        "podcast-play-rate",
     }
     play_events_ports = DataProduct.objects.get(slug="play-events").output_ports
     assert play_events_ports.filter(port_type=OutputPort.PortType.STREAM).exists()
@@ -298,7 +320,11 @@ def test_a_consumer_sees_play_events_feeding_artist_payments_but_not_a_draft():
     bob = User.objects.get(username="bob")
     play_events = DataProduct.objects.get(slug="play-events")
 
-    downstream = {node.port.product.slug for node in lineage_queries.lineage_graph(bob, play_events, direction="downstream", depth=5).nodes if node.port_id}
+    downstream = {
+        node.port.product.slug
+        for node in lineage_queries.lineage_graph(bob, play_events, direction="downstream", depth=5).nodes
+        if node.port_id
+    }
 
     assert {"play-events-daily", "artist-payments", "finance-kpis-monthly", "playlist-recommendations"} <= downstream
     assert "listener-churn-signals" not in downstream  # a draft of the Listener Identity team
@@ -312,7 +338,9 @@ def test_every_product_has_an_objective_measured_over_ninety_days():
     for product in DataProduct.objects.all():
         spans = [
             (span["first"], span["last"])
-            for span in SLOMeasurement.objects.filter(slo__product=product).values("slo").annotate(first=Min("measured_at"), last=Max("measured_at"))
+            for span in SLOMeasurement.objects.filter(slo__product=product)
+            .values("slo")
+            .annotate(first=Min("measured_at"), last=Max("measured_at"))
         ]
         assert spans, product.slug
         assert any(first <= now - timedelta(days=89) and last >= now - timedelta(hours=5) for first, last in spans), product.slug

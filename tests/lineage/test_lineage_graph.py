@@ -6,13 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from catalog import services as catalog_services
+from lineage import queries as lineage_queries
+from lineage import services as lineage_services
 from lineage.models import LineageEdge
 from lineage.openlineage import LineageError
 from lineage.services import InputSpec
 from tests.factories import Mesh, ProductFactory, UserFactory, member_of, port, submit
-from catalog import services as catalog_services
-from lineage import queries as lineage_queries
-from lineage import services as lineage_services
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,12 @@ def chain(*slugs, status_of=None):
     status_of = status_of or {}
     products = []
     for slug in slugs:
-        product = ProductFactory(slug=slug, name=slug.title(), ports=[port("out", location=f"postgres://db:5432/public.{slug.replace('-', '_')}")], status=status_of.get(slug, "published"))
+        product = ProductFactory(
+            slug=slug,
+            name=slug.title(),
+            ports=[port("out", location=f"postgres://db:5432/public.{slug.replace('-', '_')}")],
+            status=status_of.get(slug, "published"),
+        )
         if products:
             declare(product, InputSpec(product=products[-1].slug))
         products.append(product)
@@ -42,14 +47,16 @@ def names(graph) -> dict[str, int]:
 
 
 def test_declared_inputs_become_edges_into_every_port_of_the_product():
-    source = ProductFactory(slug="source", ports=[port("a", location="s3://lake/a"), port("b", location="s3://lake/b")])
+    ProductFactory(slug="source", ports=[port("a", location="s3://lake/a"), port("b", location="s3://lake/b")])
     target = ProductFactory(slug="target", ports=[port("x", location="s3://lake/x"), port("y", location="s3://lake/y")])
 
     declare(target, InputSpec(product="source", port="a"), InputSpec(namespace="postgres://crm:5432", name="public.accounts"))
 
     assert sorted((str(e.upstream), str(e.downstream)) for e in LineageEdge.objects.select_related("upstream", "downstream")) == [
-        ("postgres://crm:5432/public.accounts", "s3://lake/x"), ("postgres://crm:5432/public.accounts", "s3://lake/y"),
-        ("s3://lake/a", "s3://lake/x"), ("s3://lake/a", "s3://lake/y"),
+        ("postgres://crm:5432/public.accounts", "s3://lake/x"),
+        ("postgres://crm:5432/public.accounts", "s3://lake/y"),
+        ("s3://lake/a", "s3://lake/x"),
+        ("s3://lake/a", "s3://lake/y"),
     ]
     assert {e.origin for e in LineageEdge.objects.all()} == {"manual"}
 
@@ -57,7 +64,13 @@ def test_declared_inputs_become_edges_into_every_port_of_the_product():
 def test_declaring_inputs_again_replaces_the_declared_ones_but_keeps_observed_edges():
     a, b = chain("a", "b")
     c = ProductFactory(slug="c", ports=[port("out", location="s3://lake/c")])
-    LineageEdge.objects.create(upstream=c.output_ports.get().lineage_node, downstream=b.output_ports.get().lineage_node, origin="openlineage", job_name="j", last_seen="2026-11-30T00:00:00Z")
+    LineageEdge.objects.create(
+        upstream=c.output_ports.get().lineage_node,
+        downstream=b.output_ports.get().lineage_node,
+        origin="openlineage",
+        job_name="j",
+        last_seen="2026-11-30T00:00:00Z",
+    )
 
     declare(b, InputSpec(product="c"))
 
@@ -96,7 +109,9 @@ def test_another_teams_draft_cannot_be_declared_as_an_input_and_is_not_confirmed
     reader = ProductFactory(ports=[port("out", location="s3://lake/reader")])
 
     with pytest.raises(LineageError) as refused:
-        lineage_services.set_product_inputs(reader, by=reader.owner_team.memberships.first().user, inputs=[InputSpec(product="secret-draft")])
+        lineage_services.set_product_inputs(
+            reader, by=reader.owner_team.memberships.first().user, inputs=[InputSpec(product="secret-draft")]
+        )
 
     assert str(refused.value) == "inputs[0]: there is no data product 'secret-draft' you can see."
     assert draft.pk
@@ -113,7 +128,9 @@ def test_a_port_declared_by_its_location_without_leave_to_use_it_is_not_recorded
     other_edges = LineageEdge.objects.filter(upstream__port__product=other).count()
 
     lineage_services.set_product_inputs(
-        reader, by=owner, inputs=[InputSpec(namespace="postgres://vault:5432", name="ledgers.quarterly"), InputSpec(namespace="s3://lake", name="made-up")]
+        reader,
+        by=owner,
+        inputs=[InputSpec(namespace="postgres://vault:5432", name="ledgers.quarterly"), InputSpec(namespace="s3://lake", name="made-up")],
     )
 
     inputs = APIClient()
@@ -130,7 +147,9 @@ def test_a_port_declared_by_its_location_by_someone_who_may_use_it_is_recorded()
 
     lineage_services.set_product_inputs(reader, by=owner, inputs=[InputSpec(namespace="postgres://vault:5432", name="ledgers.quarterly")])
 
-    assert list(LineageEdge.objects.filter(downstream__port__product=reader).values_list("upstream__port__product__slug", flat=True)) == ["ledgers"]
+    assert list(LineageEdge.objects.filter(downstream__port__product=reader).values_list("upstream__port__product__slug", flat=True)) == [
+        "ledgers"
+    ]
 
 
 def mesh_grant(product, user):
@@ -147,11 +166,15 @@ def mesh_grant(product, user):
 
 def test_owners_declare_inputs_over_the_api():
     a, b = chain("a", "b")
-    c = ProductFactory(slug="c", ports=[port("out", location="s3://lake/c")])
+    ProductFactory(slug="c", ports=[port("out", location="s3://lake/c")])
     client = APIClient()
     client.force_authenticate(b.owner_team.memberships.first().user)
 
-    response = client.patch(f"/api/v1/products/{b.slug}/", {"inputs": [{"product": "c"}, {"namespace": "kafka://broker:9092", "name": "raw.events"}]}, format="json")
+    response = client.patch(
+        f"/api/v1/products/{b.slug}/",
+        {"inputs": [{"product": "c"}, {"namespace": "kafka://broker:9092", "name": "raw.events"}]},
+        format="json",
+    )
 
     assert response.status_code == 200
     assert response.json()["inputs"] == [{"namespace": "kafka://broker:9092", "name": "raw.events"}, {"product": "c", "port": "out"}]
@@ -176,8 +199,15 @@ def test_owners_declare_inputs_on_the_edit_page(client):
     form = client.get(f"/products/{b.slug}/edit/")
     assert "a/out" in form.content.decode()
     data = {
-        "name": b.name, "summary": b.summary, "domain": b.domain_id, "owner_team": b.owner_team_id, "kind": b.kind,
-        "status": b.status, "version": b.version, "classification": b.classification, "tags": "",
+        "name": b.name,
+        "summary": b.summary,
+        "domain": b.domain_id,
+        "owner_team": b.owner_team_id,
+        "kind": b.kind,
+        "status": b.status,
+        "version": b.version,
+        "classification": b.classification,
+        "tags": "",
         "inputs": "a\npostgres://crm:5432 public.accounts\n",
     }
 
@@ -337,7 +367,9 @@ def test_impact_lists_every_downstream_product_with_its_owners_and_live_consumer
     assert [(item.product.slug, item.distance) for item in impact] == [("downstream", 1), ("far-a", 2), ("far-b", 3), ("far-c", 4)]
     assert [user.username for user in impact[0].owners] == [downstream.product_owner.username]
     assert impact[0].consumers == []
-    impact_of_upstream = lineage_queries.impact_of(UserFactory(is_superuser=True), ProductFactory(slug="upstream", ports=[port("out", location="s3://lake/up")]))
+    impact_of_upstream = lineage_queries.impact_of(
+        UserFactory(is_superuser=True), ProductFactory(slug="upstream", ports=[port("out", location="s3://lake/up")])
+    )
     assert impact_of_upstream == []
     declare(mesh.product, InputSpec(product="upstream"))
     hit = lineage_queries.impact_of(UserFactory(is_superuser=True), mesh.product.__class__.objects.get(slug="upstream"))
@@ -358,7 +390,13 @@ def test_impact_api_is_for_the_owning_team_stewards_and_admins():
         client.force_authenticate(user)
         return client.get(url).status_code
 
-    assert [status_for(user) for user in (mesh.developer, mesh.steward, mesh.admin, mesh.consumer, mesh.other_owner)] == [200, 200, 200, 403, 403]
+    assert [status_for(user) for user in (mesh.developer, mesh.steward, mesh.admin, mesh.consumer, mesh.other_owner)] == [
+        200,
+        200,
+        200,
+        403,
+        403,
+    ]
     client = APIClient()
     client.force_authenticate(mesh.owner)
     assert [item["product"] for item in client.get(url).json()] == ["downstream"]
@@ -386,7 +424,7 @@ def test_the_lineage_tab_draws_the_graph_with_links_and_lists_it_in_tables(clien
     assert page.count('class="lineage-link"') == 4
     assert 'href="/products/c/lineage/?direction=both&amp;depth=2"' in page
     assert "lineage-current" in page and "lineage-external" in page
-    assert '<caption>Datasets (4)</caption>' in page
+    assert "<caption>Datasets (4)</caption>" in page
     assert "public.accounts" in page
 
 
@@ -404,7 +442,7 @@ def test_the_lineage_tab_collapses_a_wide_layer_by_domain(client):
 
     assert "15 datasets (collapsed)" in page
     assert page.count('class="lineage-link"') == 2
-    assert '<caption>Datasets (16)</caption>' in page
+    assert "<caption>Datasets (16)</caption>" in page
 
 
 def test_the_lineage_tab_of_a_hidden_draft_is_a_404(client):

@@ -8,10 +8,10 @@ from django.db.models import Q
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from lineage import services as lineage_services
 from lineage.models import LineageEdge, LineageNode, LineageRun
 from lineage.openlineage import LineageError, dataset_identity
 from tests.factories import ProductFactory, UserFactory, dataset, member_of, port, port_dataset, run_event
-from lineage import services as lineage_services
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +69,21 @@ def test_a_second_port_with_the_same_location_gets_the_fallback_identity():
 
 def test_a_port_declared_after_events_named_its_dataset_takes_over_the_external_node(pipeline):
     product, machine = pipeline
-    lineage_services.ingest_run_event(run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), by=machine)
-    lineage_services.ingest_run_event(run_event(inputs=[dataset("s3://lake", "exports/accounts")], outputs=[dataset(CRM, "public.accounts")]), by=machine)
+    lineage_services.ingest_run_event(
+        run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), by=machine
+    )
+    lineage_services.ingest_run_event(
+        run_event(inputs=[dataset("s3://lake", "exports/accounts")], outputs=[dataset(CRM, "public.accounts")]), by=machine
+    )
 
     crm = ProductFactory(slug="crm-accounts", ports=[port("accounts", location=f"{CRM}/public.accounts")])
 
     node = LineageNode.objects.get(namespace=CRM, name="public.accounts")
     assert node.port.product == crm
-    assert edges() == {("s3://lake/exports/accounts", f"{CRM}/public.accounts"), (f"{CRM}/public.accounts", "postgres://warehouse:5432/analytics.public.customers")}
+    assert edges() == {
+        ("s3://lake/exports/accounts", f"{CRM}/public.accounts"),
+        (f"{CRM}/public.accounts", "postgres://warehouse:5432/analytics.public.customers"),
+    }
 
 
 # --- recording events -------------------------------------------------------------------
@@ -95,18 +102,29 @@ def test_a_complete_event_records_an_edge_from_every_input_to_every_output(pipel
     assert response.json() == {"runId": event["run"]["runId"], "eventType": "COMPLETE", "recorded": True, "edges": 4}
     warehouse = "postgres://warehouse:5432/analytics.public.customers"
     assert edges() == {
-        (f"{CRM}/public.accounts", warehouse), (f"{CRM}/public.contracts", warehouse),
-        (f"{CRM}/public.accounts", "s3://lake/exports/customers"), (f"{CRM}/public.contracts", "s3://lake/exports/customers"),
+        (f"{CRM}/public.accounts", warehouse),
+        (f"{CRM}/public.contracts", warehouse),
+        (f"{CRM}/public.accounts", "s3://lake/exports/customers"),
+        (f"{CRM}/public.contracts", "s3://lake/exports/customers"),
     }
     edge = LineageEdge.objects.filter(downstream__port__product=product).first()
-    assert (edge.origin, edge.job_namespace, edge.job_name, edge.run_id) == ("openlineage", "tests-airflow", "nightly.build", event["run"]["runId"])
+    assert (edge.origin, edge.job_namespace, edge.job_name, edge.run_id) == (
+        "openlineage",
+        "tests-airflow",
+        "nightly.build",
+        event["run"]["runId"],
+    )
     assert LineageNode.objects.get(namespace=CRM, name="public.accounts").is_external
 
 
 def test_a_start_event_records_the_run_but_no_edges(pipeline):
     product, machine = pipeline
 
-    response = token_client(machine).post(ENDPOINT, run_event(event_type="START", inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), format="json")
+    response = token_client(machine).post(
+        ENDPOINT,
+        run_event(event_type="START", inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]),
+        format="json",
+    )
 
     assert response.status_code == 201
     assert response.json()["edges"] == 0
@@ -135,7 +153,11 @@ def test_the_same_run_completing_after_starting_is_recorded(pipeline):
     client = token_client(machine)
 
     started = client.post(ENDPOINT, run_event(event_type="START", run_id=run_id), format="json")
-    completed = client.post(ENDPOINT, run_event(run_id=run_id, inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), format="json")
+    completed = client.post(
+        ENDPOINT,
+        run_event(run_id=run_id, inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]),
+        format="json",
+    )
 
     assert (started.status_code, completed.status_code) == (201, 201)
     assert LineageRun.objects.filter(run_id=run_id).count() == 2
@@ -143,7 +165,9 @@ def test_the_same_run_completing_after_starting_is_recorded(pipeline):
 
 def test_a_later_run_of_the_same_job_refreshes_the_edge(pipeline):
     product, machine = pipeline
-    lineage_services.ingest_run_event(run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), by=machine)
+    lineage_services.ingest_run_event(
+        run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), by=machine
+    )
     later = run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")], eventTime="2026-12-01T04:00:00Z")
 
     lineage_services.ingest_run_event(later, by=machine)
@@ -154,7 +178,11 @@ def test_a_later_run_of_the_same_job_refreshes_the_edge(pipeline):
 
 def test_the_schema_facet_of_a_port_is_kept_as_its_observed_schema(pipeline, client):
     product, machine = pipeline
-    schema = {"_producer": "x", "_schemaURL": "y", "fields": [{"name": "customer_id", "type": "BIGINT"}, {"name": "churned", "type": "BOOLEAN", "description": "Left us."}]}
+    schema = {
+        "_producer": "x",
+        "_schemaURL": "y",
+        "fields": [{"name": "customer_id", "type": "BIGINT"}, {"name": "churned", "type": "BOOLEAN", "description": "Left us."}],
+    }
     event = run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[{**port_dataset(product, "table"), "facets": {"schema": schema}}])
 
     lineage_services.ingest_run_event(event, by=machine)
@@ -173,7 +201,8 @@ def test_the_schema_facet_of_a_port_is_kept_as_its_observed_schema(pipeline, cli
 def test_the_column_lineage_facet_is_kept_on_each_edge(pipeline):
     product, machine = pipeline
     column_lineage = {
-        "_producer": "x", "_schemaURL": "y",
+        "_producer": "x",
+        "_schemaURL": "y",
         "fields": {
             "customer_id": {"inputFields": [{"namespace": CRM, "name": "public.accounts", "field": "id"}]},
             "plan": {"inputFields": [{"namespace": CRM, "name": "public.contracts", "field": "plan_code"}]},
@@ -194,7 +223,8 @@ def test_the_lineage_tab_and_api_show_each_edges_origin_and_column_lineage(pipel
     product, machine = pipeline
     column_lineage = {"fields": {"customer_id": {"inputFields": [{"namespace": CRM, "name": "public.accounts", "field": "id"}]}}}
     event = run_event(
-        inputs=[dataset(CRM, "public.accounts")], outputs=[{**port_dataset(product, "table"), "facets": {"columnLineage": column_lineage}}],
+        inputs=[dataset(CRM, "public.accounts")],
+        outputs=[{**port_dataset(product, "table"), "facets": {"columnLineage": column_lineage}}],
         job="crm.accounts_sync",
     )
     lineage_services.ingest_run_event(event, by=machine)
@@ -290,7 +320,9 @@ def test_token_auth_in_drfs_form_works_too(pipeline):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=machine).key}")
 
-    response = client.post(ENDPOINT, run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), format="json")
+    response = client.post(
+        ENDPOINT, run_event(inputs=[dataset(CRM, "public.accounts")], outputs=[port_dataset(product, "table")]), format="json"
+    )
 
     assert response.status_code == 201
 
@@ -303,7 +335,9 @@ def test_anonymous_posts_are_refused():
 
 
 def test_a_user_in_no_team_may_not_post_events():
-    response = token_client(UserFactory()).post(ENDPOINT, run_event(inputs=[dataset(CRM, "public.a")], outputs=[dataset("s3://lake", "x")]), format="json")
+    response = token_client(UserFactory()).post(
+        ENDPOINT, run_event(inputs=[dataset(CRM, "public.a")], outputs=[dataset("s3://lake", "x")]), format="json"
+    )
 
     assert response.status_code == 403
     assert LineageRun.objects.count() == 0
@@ -314,7 +348,11 @@ def lineage_of(product) -> tuple:
     nodes = LineageNode.objects.filter(port__product=product)
     return (
         sorted(nodes.values_list("namespace", "name", "observed_schema")),
-        sorted(LineageEdge.objects.filter(Q(upstream__in=nodes) | Q(downstream__in=nodes)).values_list("upstream_id", "downstream_id", "job_name")),
+        sorted(
+            LineageEdge.objects.filter(Q(upstream__in=nodes) | Q(downstream__in=nodes)).values_list(
+                "upstream_id", "downstream_id", "job_name"
+            )
+        ),
     )
 
 
@@ -322,9 +360,14 @@ def lineage_of(product) -> tuple:
 def other_teams_ports():
     """A published product and a draft of another team, each with a port and an edge of its own pipeline."""
     published = ProductFactory(slug="revenue", ports=[port("table", location="postgres://warehouse:5432/finance.public.revenue")])
-    draft = ProductFactory(slug="secret-plans", status="draft", ports=[port("table", location="postgres://warehouse:5432/finance.public.plans")])
+    draft = ProductFactory(
+        slug="secret-plans", status="draft", ports=[port("table", location="postgres://warehouse:5432/finance.public.plans")]
+    )
     for product in (published, draft):
-        lineage_services.ingest_run_event(run_event(inputs=[dataset(CRM, "public.ledger")], outputs=[port_dataset(product, "table")], job="finance.own"), by=member_of(product.owner_team))
+        lineage_services.ingest_run_event(
+            run_event(inputs=[dataset(CRM, "public.ledger")], outputs=[port_dataset(product, "table")], job="finance.own"),
+            by=member_of(product.owner_team),
+        )
     return published, draft
 
 
@@ -334,10 +377,16 @@ def test_an_output_on_another_teams_port_answers_as_a_made_up_dataset_does_visib
     before = lineage_of(published), lineage_of(draft)
     schema = {"schema": {"fields": [{"name": "amount", "type": "decimal"}]}}
     client, answers = token_client(machine), []
-    for output in (port_dataset(published, "table"), port_dataset(draft, "table"), dataset("postgres://warehouse:5432", "finance.public.made_up")):
+    for output in (
+        port_dataset(published, "table"),
+        port_dataset(draft, "table"),
+        dataset("postgres://warehouse:5432", "finance.public.made_up"),
+    ):
         event = run_event(inputs=[port_dataset(product, "table"), dataset(CRM, "public.a")], outputs=[{**output, "facets": schema}])
         response = client.post(ENDPOINT, event, format="json")
-        answers.append((response.status_code, response.headers["Content-Type"], response.content.replace(event["run"]["runId"].encode(), b"RUN")))
+        answers.append(
+            (response.status_code, response.headers["Content-Type"], response.content.replace(event["run"]["runId"].encode(), b"RUN"))
+        )
 
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 201 and json.loads(answers[0][2])["edges"] == 2
@@ -350,7 +399,9 @@ def test_an_input_on_a_draft_the_caller_cannot_see_is_not_recorded_and_a_visible
     before = lineage_of(draft)
 
     response = token_client(machine).post(
-        ENDPOINT, run_event(inputs=[port_dataset(published, "table"), port_dataset(draft, "table")], outputs=[port_dataset(product, "table")]), format="json"
+        ENDPOINT,
+        run_event(inputs=[port_dataset(published, "table"), port_dataset(draft, "table")], outputs=[port_dataset(product, "table")]),
+        format="json",
     )
 
     assert (response.status_code, response.json()["edges"]) == (201, 2)
@@ -362,7 +413,10 @@ def test_an_input_on_a_draft_the_caller_cannot_see_is_not_recorded_and_a_visible
 def test_an_admin_records_an_output_on_any_teams_draft(other_teams_ports):
     _, draft = other_teams_ports
 
-    lineage_services.ingest_run_event(run_event(inputs=[dataset(CRM, "public.a")], outputs=[port_dataset(draft, "table")], job="admin.fix"), by=UserFactory(is_superuser=True))
+    lineage_services.ingest_run_event(
+        run_event(inputs=[dataset(CRM, "public.a")], outputs=[port_dataset(draft, "table")], job="admin.fix"),
+        by=UserFactory(is_superuser=True),
+    )
 
     assert "admin.fix" in {job for _, _, job in lineage_of(draft)[1]}
 
@@ -372,7 +426,9 @@ def test_a_team_may_record_edges_into_external_datasets_and_read_any_port(pipeli
     other = ProductFactory(ports=[port("table", location="postgres://warehouse:5432/finance.public.revenue")])
 
     response = token_client(machine).post(
-        ENDPOINT, run_event(inputs=[port_dataset(other, "table"), port_dataset(product, "table")], outputs=[dataset("s3://lake", "exports/x")]), format="json"
+        ENDPOINT,
+        run_event(inputs=[port_dataset(other, "table"), port_dataset(product, "table")], outputs=[dataset("s3://lake", "exports/x")]),
+        format="json",
     )
 
     assert response.status_code == 201
@@ -383,7 +439,9 @@ def test_an_admin_may_record_edges_into_any_port(pipeline):
     product, _ = pipeline
     admin = UserFactory(is_superuser=True)
 
-    response = token_client(admin).post(ENDPOINT, run_event(inputs=[dataset(CRM, "public.a")], outputs=[port_dataset(product, "table")]), format="json")
+    response = token_client(admin).post(
+        ENDPOINT, run_event(inputs=[dataset(CRM, "public.a")], outputs=[port_dataset(product, "table")]), format="json"
+    )
 
     assert response.status_code == 201
 
@@ -392,12 +450,11 @@ def test_an_admin_may_record_edges_into_any_port(pipeline):
 
 
 def test_events_from_the_official_openlineage_client_show_up_as_edges_on_the_right_products(live_server):
+    from django.utils import timezone
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import schema_dataset
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
-
-    from django.utils import timezone
 
     source = ProductFactory(slug="play-events", ports=[port("stream", location="kafka://broker:9092/play-events.v2")])
     daily = ProductFactory(slug="play-events-daily", ports=[port("daily", location="bigquery://streamly/player.daily")])
@@ -429,18 +486,21 @@ def test_events_from_the_official_openlineage_client_show_up_as_edges_on_the_rig
 
 
 def test_the_official_client_raises_when_the_server_refuses_an_event(live_server):
+    from django.utils import timezone
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
-
-    from django.utils import timezone
 
     in_no_team = UserFactory()
     config = HttpConfig(url=live_server.url, auth=ApiKeyTokenProvider({"api_key": Token.objects.create(user=in_no_team).key}))
     client = OpenLineageClient(transport=HttpTransport(config))
     event = RunEvent(
-        eventType=RunState.COMPLETE, eventTime=timezone.now().isoformat(), run=Run(runId=str(uuid.uuid4())),
-        job=Job(namespace="x", name="y"), producer="https://tests.example", outputs=[OutputDataset(namespace="s3://lake", name="exports/x")],
+        eventType=RunState.COMPLETE,
+        eventTime=timezone.now().isoformat(),
+        run=Run(runId=str(uuid.uuid4())),
+        job=Job(namespace="x", name="y"),
+        producer="https://tests.example",
+        outputs=[OutputDataset(namespace="s3://lake", name="exports/x")],
     )
 
     with pytest.raises(Exception) as refused:

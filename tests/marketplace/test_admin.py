@@ -2,8 +2,8 @@ import pytest
 from django.contrib import admin
 
 from access_requests import services
-from audit.models import AuditEvent
 from access_requests.models import Policy
+from audit.models import AuditEvent
 from tests.factories import Mesh, ProductFactory, UserFactory, port, submit
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,18 @@ def test_every_model_has_an_admin_changelist_add_and_change_page(client):
     services.approve_step(submit(mesh, by=mesh.consumer).steps.get(role="owner"), by=mesh.owner)
     client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     assert {model._meta.model_name for model in admin.site._registry} >= {
-        "dataproduct", "domain", "team", "teammembership", "outputport", "schemafield", "tag", "accessrequest",
-        "policy", "grant", "notification", "auditevent",
+        "dataproduct",
+        "domain",
+        "team",
+        "teammembership",
+        "outputport",
+        "schemafield",
+        "tag",
+        "accessrequest",
+        "policy",
+        "grant",
+        "notification",
+        "auditevent",
     }
 
     for model, model_admin in admin.site._registry.items():
@@ -45,7 +55,9 @@ def test_admin_refuses_an_invalid_lifecycle_change(client):
     client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     form = client.get(f"/admin/catalog/dataproduct/{product.pk}/change/").context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and not isinstance(value, list)}
-    data.update({"status": "draft", "tags": [t.pk for t in product.tags.all()], "output_ports-TOTAL_FORMS": 0, "output_ports-INITIAL_FORMS": 0})
+    data.update(
+        {"status": "draft", "tags": [t.pk for t in product.tags.all()], "output_ports-TOTAL_FORMS": 0, "output_ports-INITIAL_FORMS": 0}
+    )
 
     response = client.post(f"/admin/catalog/dataproduct/{product.pk}/change/", data)
 
@@ -133,8 +145,13 @@ def test_a_policy_added_or_deleted_in_the_admin_is_audited(client):
     client.force_login(mesh.admin)
     Policy.objects.filter(applies_to="public").delete()
     data = {
-        "applies_to": "public", "requires_owner_approval": "on", "max_duration_days": 90, "purpose_min_length": 5,
-        "purpose_max_length": 500, "reminder_after_hours": 24, "escalate_after_hours": 48,
+        "applies_to": "public",
+        "requires_owner_approval": "on",
+        "max_duration_days": 90,
+        "purpose_min_length": 5,
+        "purpose_max_length": 500,
+        "reminder_after_hours": 24,
+        "escalate_after_hours": 48,
     }
 
     client.post("/admin/access_requests/policy/add/", data)
@@ -142,7 +159,8 @@ def test_a_policy_added_or_deleted_in_the_admin_is_audited(client):
     client.post(f"/admin/access_requests/policy/{policy.pk}/delete/", {"post": "yes"})
 
     assert list(AuditEvent.objects.filter(object_type="policy").order_by("sequence").values_list("action", "object_id")) == [
-        ("policy.created", str(policy.pk)), ("policy.deleted", str(policy.pk)),
+        ("policy.created", str(policy.pk)),
+        ("policy.deleted", str(policy.pk)),
     ]
     assert AuditEvent.objects.get(action="policy.created").payload["max_duration_days"] == 90
     assert not Policy.objects.filter(applies_to="public").exists()

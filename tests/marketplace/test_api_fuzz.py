@@ -46,9 +46,7 @@ def _audit_keys() -> dict[str, str]:
 
 
 def _manage(env: dict, *arguments: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300
-    )
+    result = subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"manage.py {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -91,7 +89,11 @@ def demo_server():
     log = open(directory / "server.log", "w")
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -111,16 +113,29 @@ def demo_server():
 def test_the_api_answers_every_generated_request_as_its_schema_says(demo_server):
     base, token, directory = demo_server
     command = [
-        str(ST), "--config-file", str(CONFIG), "run", f"{base}/api/schema/",
-        "--header", f"Authorization: Token {token}",
-        "--checks", "all",
-        "--mode", "all",
-        "--phases", "examples,coverage,fuzzing,stateful",
-        "--max-examples", str(MAX_EXAMPLES),
-        "--seed", SEED,
-        "--generation-database", "none",
-        "--workers", "2",
-        "--request-timeout", "30",
+        str(ST),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{base}/api/schema/",
+        "--header",
+        f"Authorization: Token {token}",
+        "--checks",
+        "all",
+        "--mode",
+        "all",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        SEED,
+        "--generation-database",
+        "none",
+        "--workers",
+        "2",
+        "--request-timeout",
+        "30",
         "--no-color",
     ]
     started = time.monotonic()

@@ -44,7 +44,10 @@ def test_the_schema_is_served_as_openapi(client):
 
 
 def test_every_operation_documents_401_403_and_406(schema):
-    missing = {f"{method.upper()} {path}": sorted({"401", "403", "406"} - set(operation["responses"])) for path, method, operation in operations(schema)}
+    missing = {
+        f"{method.upper()} {path}": sorted({"401", "403", "406"} - set(operation["responses"]))
+        for path, method, operation in operations(schema)
+    }
 
     assert {name: codes for name, codes in missing.items() if codes} == {}
 
@@ -61,7 +64,9 @@ def test_every_operation_with_a_body_documents_400_413_and_415(schema):
 
 
 def test_every_operation_with_a_path_parameter_documents_404(schema):
-    missing = [f"{method.upper()} {path}" for path, method, operation in operations(schema) if "{" in path and "404" not in operation["responses"]]
+    missing = [
+        f"{method.upper()} {path}" for path, method, operation in operations(schema) if "{" in path and "404" not in operation["responses"]
+    ]
 
     assert missing == []
 
@@ -84,7 +89,10 @@ def test_every_error_answer_has_the_error_body(schema):
     ]
 
     assert without == []
-    assert component(schema, "Error")["properties"]["detail"]["oneOf"] == [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    assert component(schema, "Error")["properties"]["detail"]["oneOf"] == [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+    ]
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from slos.models import SLOMeasurement
 from core.parsers import MAX_JSON_DEPTH
+from slos.models import SLOMeasurement
 from tests.factories import Mesh, define_slo, live_grant, submit
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,10 @@ def test_json_nested_a_thousand_deep_is_a_400_on_every_endpoint_that_reads_a_bod
     endpoints = body_endpoints(mesh)
     assert len(endpoints) == 14
 
-    answers = {f"{method.upper()} {path}": api(mesh.admin).generic(method, path, body, content_type="application/json") for method, path in endpoints}
+    answers = {
+        f"{method.upper()} {path}": api(mesh.admin).generic(method, path, body, content_type="application/json")
+        for method, path in endpoints
+    }
 
     assert {name: response.status_code for name, response in answers.items()} == {name: 400 for name in answers}
     assert {response.json()["detail"] for response in answers.values()} == {f"JSON nested deeper than {MAX_JSON_DEPTH} levels is refused."}
@@ -97,9 +100,7 @@ def test_deep_json_in_an_uploaded_sample_file_is_a_400_naming_the_problem():
     mesh = Mesh()
     upload = SimpleUploadedFile("rows.json", DEEP_LIST.encode(), content_type="application/json")
 
-    response = api(mesh.owner).put(
-        f"/api/v1/products/{mesh.product.slug}/ports/daily/sample/", {"file": upload}, format="multipart"
-    )
+    response = api(mesh.owner).put(f"/api/v1/products/{mesh.product.slug}/ports/daily/sample/", {"file": upload}, format="multipart")
 
     assert response.status_code == 400
     assert f"nested deeper than {MAX_JSON_DEPTH} levels" in str(response.json())
@@ -126,7 +127,12 @@ def measurement(slo_id, *, value=1.0, measured_at=None) -> dict:
 def test_a_measurement_for_an_id_beyond_64_bits_is_a_400_naming_its_row_and_field():
     mesh = Mesh()
     slo = define_slo(mesh.product, by=mesh.owner)
-    rows = [measurement(slo.pk), measurement(slo.pk, measured_at=timezone.now() - timedelta(hours=2)), measurement(-1), measurement(HUGE_ID)]
+    rows = [
+        measurement(slo.pk),
+        measurement(slo.pk, measured_at=timezone.now() - timedelta(hours=2)),
+        measurement(-1),
+        measurement(HUGE_ID),
+    ]
 
     response = api(mesh.owner).post("/api/v1/slo-measurements/", rows, format="json")
 
@@ -238,8 +244,12 @@ def test_readings_at_the_bounds_are_stored():
 
     response = api(mesh.owner).post(
         "/api/v1/slo-measurements/",
-        [measurement(latency.pk, value=0), measurement(availability.pk, value=100), measurement(availability.pk, value=0, measured_at=timezone.now() - timedelta(hours=3)),
-         measurement(custom.pk, value=-40)],
+        [
+            measurement(latency.pk, value=0),
+            measurement(availability.pk, value=100),
+            measurement(availability.pk, value=0, measured_at=timezone.now() - timedelta(hours=3)),
+            measurement(custom.pk, value=-40),
+        ],
         format="json",
     )
 
@@ -333,7 +343,13 @@ def test_an_empty_csv_sample_is_a_400_naming_the_problem():
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/slos/?status=", "/api/v1/grants/?product=", "/api/v1/audit-events/?until=", "/api/v1/search/?sort=", "/api/v1/products/?classification="],
+    [
+        "/api/v1/slos/?status=",
+        "/api/v1/grants/?product=",
+        "/api/v1/audit-events/?until=",
+        "/api/v1/search/?sort=",
+        "/api/v1/products/?classification=",
+    ],
 )
 def test_a_query_parameter_without_a_value_is_a_400_naming_it(path):
     mesh = Mesh()

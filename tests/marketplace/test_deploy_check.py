@@ -80,24 +80,33 @@ def test_the_documented_production_environment_passes_check_deploy_without_a_war
 
 
 def test_production_redirects_to_https_and_sends_hsts_for_a_year_including_subdomains(production_environment):
-    assert production_setting(
-        production_environment,
-        "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
-        "settings.SECURE_HSTS_PRELOAD, settings.SECURE_PROXY_SSL_HEADER, settings.SECURE_REDIRECT_EXEMPT",
-    ) == "True 31536000 True True ('HTTP_X_FORWARDED_PROTO', 'https') []"
+    assert (
+        production_setting(
+            production_environment,
+            "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+            "settings.SECURE_HSTS_PRELOAD, settings.SECURE_PROXY_SSL_HEADER, settings.SECURE_REDIRECT_EXEMPT",
+        )
+        == "True 31536000 True True ('HTTP_X_FORWARDED_PROTO', 'https') []"
+    )
 
 
 def test_the_https_settings_come_from_the_environment(production_environment):
     environment = production_environment | {
-        "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "3600", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false",
-        "SECURE_HSTS_PRELOAD": "false", "SECURE_REDIRECT_EXEMPT": r"^healthz/$",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "3600",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false",
+        "SECURE_HSTS_PRELOAD": "false",
+        "SECURE_REDIRECT_EXEMPT": r"^healthz/$",
     }
 
-    assert production_setting(
-        environment,
-        "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
-        "settings.SECURE_HSTS_PRELOAD, settings.SECURE_REDIRECT_EXEMPT",
-    ) == r"False 3600 False False ['^healthz/$']"
+    assert (
+        production_setting(
+            environment,
+            "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+            "settings.SECURE_HSTS_PRELOAD, settings.SECURE_REDIRECT_EXEMPT",
+        )
+        == r"False 3600 False False ['^healthz/$']"
+    )
     # Turned off, Django's checks say so: the operator chose it.
     warnings = manage(environment, "check", "--deploy").stdout + manage(environment, "check", "--deploy").stderr
     assert "security.W008" in warnings
@@ -112,4 +121,7 @@ def test_a_bad_https_setting_stops_the_start_naming_it(production_environment):
 
 
 def test_development_neither_redirects_nor_sends_hsts():
-    assert production_setting(clean_environment(), "settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS") == "True False 0"
+    assert (
+        production_setting(clean_environment(), "settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS")
+        == "True False 0"
+    )

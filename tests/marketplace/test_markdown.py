@@ -12,7 +12,7 @@ def test_script_tags_never_reach_the_page():
 
 
 def test_javascript_links_are_stripped():
-    html = render_markdown("[click me](javascript:alert(1)) and <a href=\"javascript:alert(2)\">raw</a>")
+    html = render_markdown('[click me](javascript:alert(1)) and <a href="javascript:alert(2)">raw</a>')
 
     assert "javascript:" not in html
     assert "click me" in html

@@ -217,8 +217,12 @@ def fill_old_schema(old_apps) -> None:
 
     users = {
         name: User.objects.create(
-            username=name, email=f"{name}@example.org", password="md5$salt$" + "0" * 32, date_joined=T0,
-            is_staff=name == "olga", is_superuser=name == "olga",
+            username=name,
+            email=f"{name}@example.org",
+            password="md5$salt$" + "0" * 32,
+            date_joined=T0,
+            is_staff=name == "olga",
+            is_superuser=name == "olga",
         )
         for name in ("olga", "reto", "stina")
     }
@@ -232,7 +236,9 @@ def fill_old_schema(old_apps) -> None:
 
     # catalog
     Team, TeamMembership = model("catalog", "Team"), model("catalog", "TeamMembership")
-    team = Team.objects.create(name="Listener", slug="listener", description="Listening data", contact_email="l@example.org", group=team_group)
+    team = Team.objects.create(
+        name="Listener", slug="listener", description="Listening data", contact_email="l@example.org", group=team_group
+    )
     TeamMembership.objects.create(team=team, user=olga, role="owner")
     TeamMembership.objects.create(team=team, user=reto, role="developer")
     domain = model("catalog", "Domain").objects.create(name="Listener", slug="listener", description="Who listens", owner_team=team)
@@ -240,9 +246,20 @@ def fill_old_schema(old_apps) -> None:
     DataProduct = model("catalog", "DataProduct")
     products = [
         DataProduct.objects.create(
-            domain=domain, owner_team=team, product_owner=olga, slug=slug, name=name, summary=f"{name}, daily.",
-            description="**Markdown**", kind=kind, status=status, classification=classification, contains_pii=pii,
-            terms_of_use="Internal use", documentation_url="https://docs.example.org/x", consumer_count=count,
+            domain=domain,
+            owner_team=team,
+            product_owner=olga,
+            slug=slug,
+            name=name,
+            summary=f"{name}, daily.",
+            description="**Markdown**",
+            kind=kind,
+            status=status,
+            classification=classification,
+            contains_pii=pii,
+            terms_of_use="Internal use",
+            documentation_url="https://docs.example.org/x",
+            consumer_count=count,
             slo_status=slo_status,
         )
         for slug, name, kind, status, classification, pii, count, slo_status in [
@@ -262,39 +279,79 @@ def fill_old_schema(old_apps) -> None:
     ]
     for position, (name, data_type, pii) in enumerate([("listener_id", "bigint", True), ("played_at", "timestamp", False)]):
         model("catalog", "SchemaField").objects.create(
-            port=ports[0], position=position, name=name, data_type=data_type, required=True, primary_key=position == 0,
-            classification="confidential" if pii else "", is_pii=pii,
+            port=ports[0],
+            position=position,
+            name=name,
+            data_type=data_type,
+            required=True,
+            primary_key=position == 0,
+            classification="confidential" if pii else "",
+            is_pii=pii,
         )
     # One row, pk 1 (search.database; the conftest's clearing of the index may have made it).
     model("catalog", "SearchIndexState").objects.update_or_create(pk=1, defaults={"generation": 7})
     LineageNode = model("catalog", "LineageNode")
     nodes = [
-        LineageNode.objects.create(namespace="bigquery://p", name="d.events", port=ports[0], observed_schema=[{"name": "listener_id", "type": "bigint"}], observed_at=T0),
+        LineageNode.objects.create(
+            namespace="bigquery://p",
+            name="d.events",
+            port=ports[0],
+            observed_schema=[{"name": "listener_id", "type": "bigint"}],
+            observed_at=T0,
+        ),
         LineageNode.objects.create(namespace="s3://bucket", name="daily", port=ports[1]),
         LineageNode.objects.create(namespace="postgres://crm", name="public.listeners"),
     ]
     LineageEdge = model("catalog", "LineageEdge")
     LineageEdge.objects.create(upstream=nodes[2], downstream=nodes[0], origin="manual", last_seen=T0)
     LineageEdge.objects.create(
-        upstream=nodes[0], downstream=nodes[1], origin="openlineage", job_namespace="airflow", job_name="daily_plays",
-        run_id="run-1", column_lineage={"plays": ["listener_id"]}, last_seen=T0,
+        upstream=nodes[0],
+        downstream=nodes[1],
+        origin="openlineage",
+        job_namespace="airflow",
+        job_name="daily_plays",
+        run_id="run-1",
+        column_lineage={"plays": ["listener_id"]},
+        last_seen=T0,
     )
     model("catalog", "LineageRun").objects.create(
-        run_id="run-1", event_type="COMPLETE", event_time=T0, job_namespace="airflow", job_name="daily_plays",
-        producer="https://example.org/producer", received_by=olga, edge_count=1,
+        run_id="run-1",
+        event_type="COMPLETE",
+        event_time=T0,
+        job_namespace="airflow",
+        job_name="daily_plays",
+        producer="https://example.org/producer",
+        received_by=olga,
+        edge_count=1,
     )
     SLO = model("catalog", "ServiceLevelObjective")
     freshness = SLO.objects.create(
-        product=plays, port=ports[0], indicator="freshness", operator="lte", threshold=6, unit="h", target=99.5,
-        window_days=28, status="meeting", attainment=100.0, budget_remaining=100.0, good_count=2, total_count=2,
+        product=plays,
+        port=ports[0],
+        indicator="freshness",
+        operator="lte",
+        threshold=6,
+        unit="h",
+        target=99.5,
+        window_days=28,
+        status="meeting",
+        attainment=100.0,
+        budget_remaining=100.0,
+        good_count=2,
+        total_count=2,
         status_computed_at=T0,
     )
-    SLO.objects.create(product=daily, indicator="custom", name="duplicate rate", operator="lte", threshold=0.1, unit="%", target=95, window_days=7)
+    SLO.objects.create(
+        product=daily, indicator="custom", name="duplicate rate", operator="lte", threshold=0.1, unit="%", target=95, window_days=7
+    )
     for hours in (1, 2):
         model("catalog", "SLOMeasurement").objects.create(slo=freshness, measured_at=T0 + timedelta(hours=hours), value=hours, good=True)
     model("catalog", "Sample").objects.create(
-        port=ports[0], columns=["listener_id", "played_at"], rows=[[1, "2026-11-01T09:00:00Z"], [2, None]],
-        source_name="sample.csv", uploaded_by=olga,
+        port=ports[0],
+        columns=["listener_id", "played_at"],
+        rows=[[1, "2026-11-01T09:00:00Z"], [2, None]],
+        source_name="sample.csv",
+        uploaded_by=olga,
     )
 
     # access_requests (the policies: from the migration or the conftest, plus one if absent)
@@ -303,40 +360,87 @@ def fill_old_schema(old_apps) -> None:
     )
     AccessRequest = model("access_requests", "AccessRequest")
     approved = AccessRequest.objects.create(
-        requester=reto, product=plays, port=ports[0], purpose="Churn analysis for Q4", access="read-masked",
-        duration_days=90, status="approved", created_at=T0, decided_at=T0 + timedelta(hours=3),
+        requester=reto,
+        product=plays,
+        port=ports[0],
+        purpose="Churn analysis for Q4",
+        access="read-masked",
+        duration_days=90,
+        status="approved",
+        created_at=T0,
+        decided_at=T0 + timedelta(hours=3),
     )
     pending = AccessRequest.objects.create(requester=stina, product=plays, purpose="Royalty reporting", created_at=T0)
     ApprovalStep = model("access_requests", "ApprovalStep")
-    ApprovalStep.objects.create(request=approved, role="owner", status="approved", decided_by=olga, comment="ok", decided_at=T0 + timedelta(hours=1), created_at=T0)
-    ApprovalStep.objects.create(request=approved, role="steward", status="approved", decided_by=stina, decided_at=T0 + timedelta(hours=3), created_at=T0)
-    ApprovalStep.objects.create(request=pending, role="owner", created_at=T0, reminded_at=T0 + timedelta(days=2), escalated_at=T0 + timedelta(days=5))
+    ApprovalStep.objects.create(
+        request=approved, role="owner", status="approved", decided_by=olga, comment="ok", decided_at=T0 + timedelta(hours=1), created_at=T0
+    )
+    ApprovalStep.objects.create(
+        request=approved, role="steward", status="approved", decided_by=stina, decided_at=T0 + timedelta(hours=3), created_at=T0
+    )
+    ApprovalStep.objects.create(
+        request=pending, role="owner", created_at=T0, reminded_at=T0 + timedelta(days=2), escalated_at=T0 + timedelta(days=5)
+    )
     model("access_requests", "Grant").objects.create(
-        request=approved, user=reto, product=plays, port=ports[0], access="read-masked", starts_at=T0 + timedelta(hours=3),
-        ends_at=T0 + timedelta(days=90), revoked_at=T0 + timedelta(days=10), revoked_by=olga, revoke_reason="project ended",
+        request=approved,
+        user=reto,
+        product=plays,
+        port=ports[0],
+        access="read-masked",
+        starts_at=T0 + timedelta(hours=3),
+        ends_at=T0 + timedelta(days=90),
+        revoked_at=T0 + timedelta(days=10),
+        revoked_by=olga,
+        revoke_reason="project ended",
     )
     Notification = model("access_requests", "Notification")
     Notification.objects.create(
-        recipient=olga, kind="request.submitted", subject="A request awaits you", body="Reto asks.", url="/access/requests/1/",
-        request=pending, created_at=T0, delivered_at=T0 + timedelta(minutes=1), delivery_attempts=1,
+        recipient=olga,
+        kind="request.submitted",
+        subject="A request awaits you",
+        body="Reto asks.",
+        url="/access/requests/1/",
+        request=pending,
+        created_at=T0,
+        delivered_at=T0 + timedelta(minutes=1),
+        delivery_attempts=1,
     )
     Notification.objects.create(
-        recipient=reto, kind="slo.breached", subject="Play events breached", body="Freshness.", created_at=T0,
-        read_at=T0 + timedelta(hours=1), delivery_attempts=2, last_error="SMTP 451", claimed_until=T0 + timedelta(minutes=5),
+        recipient=reto,
+        kind="slo.breached",
+        subject="Play events breached",
+        body="Freshness.",
+        created_at=T0,
+        read_at=T0 + timedelta(hours=1),
+        delivery_attempts=2,
+        last_error="SMTP 451",
+        claimed_until=T0 + timedelta(minutes=5),
         claim_token="c" * 32,
     )
-    append_audit_events(old_apps, [
-        (olga, "product.created", "dataproduct", plays.pk, plays, {"status": "published"}),
-        (reto, "request.submitted", "accessrequest", approved.pk, plays, {"purpose": "Churn analysis for Q4"}),
-        (None, "grant.revoked", "grant", 1, plays, {"reason": "project ended", "é": "ü"}),
-    ])
+    append_audit_events(
+        old_apps,
+        [
+            (olga, "product.created", "dataproduct", plays.pk, plays, {"status": "published"}),
+            (reto, "request.submitted", "accessrequest", approved.pk, plays, {"purpose": "Churn analysis for Q4"}),
+            (None, "grant.revoked", "grant", 1, plays, {"reason": "project ended", "é": "ü"}),
+        ],
+    )
 
     # what refers to content types, in other apps
-    model("guardian", "UserObjectPermission").objects.create(content_type=product_type, object_pk=str(daily.pk), permission=access, user=stina)
-    model("guardian", "GroupObjectPermission").objects.create(content_type=product_type, object_pk=str(daily.pk), permission=change, group=stewards)
+    model("guardian", "UserObjectPermission").objects.create(
+        content_type=product_type, object_pk=str(daily.pk), permission=access, user=stina
+    )
+    model("guardian", "GroupObjectPermission").objects.create(
+        content_type=product_type, object_pk=str(daily.pk), permission=change, group=stewards
+    )
     model("admin", "LogEntry").objects.create(
-        action_time=T0, user=olga, content_type=product_type, object_id=str(plays.pk), object_repr="Play events",
-        action_flag=2, change_message='[{"changed": {"fields": ["Summary"]}}]',
+        action_time=T0,
+        user=olga,
+        content_type=product_type,
+        object_id=str(plays.pk),
+        object_repr="Play events",
+        action_flag=2,
+        change_message='[{"changed": {"fields": ["Summary"]}}]',
     )
     model("authtoken", "Token").objects.create(key="a" * 40, user=reto, created=T0)
 
@@ -354,9 +458,16 @@ def append_audit_events(old_apps, events) -> None:
     head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
     for number, (actor, action, object_type, object_id, product, payload) in enumerate(events):
         event = AuditEvent(
-            sequence=head.sequence + 1, occurred_at=T0 + timedelta(minutes=number), actor=actor,
-            actor_name=actor.username if actor else "", action=action, object_type=object_type, object_id=str(object_id),
-            product=product, payload=payload, prev_hash=head.hash,
+            sequence=head.sequence + 1,
+            occurred_at=T0 + timedelta(minutes=number),
+            actor=actor,
+            actor_name=actor.username if actor else "",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            product=product,
+            payload=payload,
+            prev_hash=head.hash,
         )
         event.hash = audit_hash(event, head.hash)
         event.save(force_insert=True)
@@ -438,7 +549,8 @@ def test_a_database_of_the_old_schema_migrates_forward_keeping_every_row_and_con
 
         # Today's models read those rows: a moved model still names its table.
         models = [
-            m for m in current_apps.get_models(include_auto_created=True)
+            m
+            for m in current_apps.get_models(include_auto_created=True)
             if m._meta.db_table in before and m._meta.managed and not m._meta.proxy
         ]
         assert {m._meta.db_table for m in models} >= old_tables

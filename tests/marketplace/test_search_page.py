@@ -1,7 +1,7 @@
 import pytest
 
-from search import engines as search
 from catalog.models import DataProduct
+from search import engines as search
 from tests.factories import DomainFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,13 @@ def signed_in(client):
 def catalog(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         finance = DomainFactory(slug="finance", name="Finance")
-        ProductFactory(domain=finance, slug="royalty-statements", name="Royalty statements", summary="Statements <b>per</b> holder.", tags=["royalties"])
+        ProductFactory(
+            domain=finance,
+            slug="royalty-statements",
+            name="Royalty statements",
+            summary="Statements <b>per</b> holder.",
+            tags=["royalties"],
+        )
         ProductFactory(name="Play events", tags=["events"])
         ProductFactory(name="Royalty draft", status="draft")
 

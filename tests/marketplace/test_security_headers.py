@@ -34,7 +34,9 @@ def signed_in() -> Client:
     return client
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/", "/products/", "/search/?q=x", "/api/v1/products/", "/api/schema/", "/no-such-page/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/", "/products/", "/search/?q=x", "/api/v1/products/", "/api/schema/", "/no-such-page/"]
+)
 def test_every_response_carries_the_content_security_policy(signed_in, path):
     response = signed_in.get(path)
 
@@ -109,7 +111,13 @@ def test_rendered_pages_with_svg_charts_and_graphs_have_no_inline_style():
     call_command("load_demo", force=True, verbosity=0)  # SLO charts and lineage graphs with data
     client = Client()
     client.force_login(User.objects.get(username="alice"))
-    pages = ["/", "/products/play-events/", "/products/play-events-daily/lineage/?depth=10", "/products/play-events/slos/", "/search/?q=play"]
+    pages = [
+        "/",
+        "/products/play-events/",
+        "/products/play-events-daily/lineage/?depth=10",
+        "/products/play-events/slos/",
+        "/search/?q=play",
+    ]
 
     for path in pages:
         response = client.get(path)

@@ -346,7 +346,11 @@ def run_settings(code: str, **env) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"} | env
     return subprocess.run(
         [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'marketplace.settings'; django.setup(); {code}"],
-        cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=60,
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -368,9 +372,11 @@ def test_trusted_proxy_count_sets_the_throttles_and_the_lockouts_address_from_on
 def test_lockout_limits_come_from_the_environment():
     code = "from django.conf import settings; print(settings.AXES_FAILURE_LIMIT, settings.SIGNIN_ADDRESS_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds())"
     assert run_settings(code).stdout.split() == ["5", "20", "900.0"]
-    assert run_settings(
-        code, SIGNIN_FAILURE_LIMIT="3", SIGNIN_ADDRESS_FAILURE_LIMIT="50", SIGNIN_LOCKOUT_MINUTES="60"
-    ).stdout.split() == ["3", "50", "3600.0"]
+    assert run_settings(code, SIGNIN_FAILURE_LIMIT="3", SIGNIN_ADDRESS_FAILURE_LIMIT="50", SIGNIN_LOCKOUT_MINUTES="60").stdout.split() == [
+        "3",
+        "50",
+        "3600.0",
+    ]
     refused = run_settings(code, SIGNIN_LOCKOUT_MINUTES="soon")
     assert refused.returncode != 0
     assert "SIGNIN_LOCKOUT_MINUTES" in refused.stderr
@@ -397,9 +403,7 @@ def test_an_administrator_sees_the_lockout_and_unlocks_it_in_the_admin(clock):
     assert listing.status_code == 200
     assert "erin" in listing.content.decode()
     attempt = AccessAttempt.objects.get(username="erin")
-    response = admin.post(
-        "/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"}
-    )
+    response = admin.post("/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"})
     assert response.status_code == 302
 
     assert sign_in_page(erin, "erin", PASSWORD).status_code == 302

@@ -7,12 +7,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from search import engines as search
-from catalog.models import DataProduct
-from search.types import SearchQuery
-from tests.factories import DomainFactory, Mesh, ProductFactory, TeamFactory, UserFactory, live_grant, member_of, port
 from catalog import services as catalog_services
+from catalog.models import DataProduct
+from search import engines as search
+from search.types import SearchQuery
 from slos import services as slo_services
+from tests.factories import DomainFactory, Mesh, ProductFactory, TeamFactory, UserFactory, live_grant, member_of, port
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,10 @@ def test_exact_name_match_ranks_first(backend, make_product):
 def test_a_match_in_the_name_beats_one_in_a_schema_field(backend, make_product):
     make_product(name="Daily streams", summary="Streams per day.", ports=[port("daily", fields=0)])
     with_field = make_product(name="Artist payouts", summary="Money per artist.", ports=[port("monthly", fields=0)])
-    catalog_services.set_output_ports(with_field, ports=[catalog_services.PortSpec(name="monthly", fields=[catalog_services.FieldSpec(name="royalty", data_type="decimal")])])
+    catalog_services.set_output_ports(
+        with_field,
+        ports=[catalog_services.PortSpec(name="monthly", fields=[catalog_services.FieldSpec(name="royalty", data_type="decimal")])],
+    )
     named = make_product(name="Royalty statements", summary="Statements per rights holder.")
     search.index_products([with_field.pk, named.pk])
 
@@ -68,7 +71,15 @@ def test_a_match_in_the_name_beats_one_in_a_schema_field(backend, make_product):
 
 def test_schema_fields_are_searchable(backend, make_product):
     product = make_product(name="Play events", ports=[port("stream", fields=0)])
-    catalog_services.set_output_ports(product, ports=[catalog_services.PortSpec(name="stream", fields=[catalog_services.FieldSpec(name="ms_played", data_type="bigint", description="Milliseconds actually played")])])
+    catalog_services.set_output_ports(
+        product,
+        ports=[
+            catalog_services.PortSpec(
+                name="stream",
+                fields=[catalog_services.FieldSpec(name="ms_played", data_type="bigint", description="Milliseconds actually played")],
+            )
+        ],
+    )
     search.index_products([product.pk])
 
     assert names(find(UserFactory(), "ms_played")) == ["Play events"]
@@ -133,7 +144,9 @@ def test_the_team_and_admins_find_a_product_by_its_port_location(backend, mesh_w
         assert "vaultproject" not in repr(result.hits[0].highlights)
 
 
-def test_a_grant_holder_finds_the_product_by_the_location_of_the_granted_port(backend, mesh_with_a_secret_location, django_capture_on_commit_callbacks):
+def test_a_grant_holder_finds_the_product_by_the_location_of_the_granted_port(
+    backend, mesh_with_a_secret_location, django_capture_on_commit_callbacks
+):
     mesh = mesh_with_a_secret_location
     with django_capture_on_commit_callbacks(execute=True):
         live_grant(mesh, port=mesh.product.output_ports.get(name="daily"))
@@ -145,7 +158,9 @@ def test_a_grant_holder_finds_the_product_by_the_location_of_the_granted_port(ba
     assert "vaultproject" not in repr(result.hits[0].highlights)
 
 
-def test_a_grant_for_another_port_does_not_find_the_product_by_this_ports_location(backend, mesh_with_a_secret_location, django_capture_on_commit_callbacks):
+def test_a_grant_for_another_port_does_not_find_the_product_by_this_ports_location(
+    backend, mesh_with_a_secret_location, django_capture_on_commit_callbacks
+):
     mesh = mesh_with_a_secret_location
     with django_capture_on_commit_callbacks(execute=True):
         live_grant(mesh, port=mesh.product.output_ports.get(name="weekly"))
@@ -294,8 +309,26 @@ def test_deleted_products_disappear_and_retired_ones_are_marked(backend, make_pr
 
 @pytest.mark.parametrize(
     "text",
-    ['"', "(", ")", "*:*", "name:foo", "title:(a OR b)", "' OR 1=1 --", "'; DROP TABLE catalog_dataproduct; --",
-     "NEAR(a b)", "a AND OR NOT", "🎵🎧", "x" * 10000, "\\", "%_%", "<script>alert(1)</script>", "-", "^", "\x00"],
+    [
+        '"',
+        "(",
+        ")",
+        "*:*",
+        "name:foo",
+        "title:(a OR b)",
+        "' OR 1=1 --",
+        "'; DROP TABLE catalog_dataproduct; --",
+        "NEAR(a b)",
+        "a AND OR NOT",
+        "🎵🎧",
+        "x" * 10000,
+        "\\",
+        "%_%",
+        "<script>alert(1)</script>",
+        "-",
+        "^",
+        "\x00",
+    ],
 )
 def test_hostile_input_gets_a_sensible_answer(backend, make_product, text):
     make_product(name="Play events")

@@ -9,14 +9,14 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from search import engines as search
+from catalog import services as catalog_services
 from catalog.models import DataProduct
+from search import engines as search
 from search import sqlite
-from search.types import SearchQuery
 from search.database import Match, python_highlights
 from search.indexing import schedule_indexing
+from search.types import SearchQuery
 from tests.factories import ProductFactory, UserFactory, member_of, port
-from catalog import services as catalog_services
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,9 @@ def database_backend(settings):
 
 
 def with_field(product, name: str):
-    catalog_services.set_output_ports(product, ports=[catalog_services.PortSpec(name="daily", fields=[catalog_services.FieldSpec(name=name, data_type="string")])])
+    catalog_services.set_output_ports(
+        product, ports=[catalog_services.PortSpec(name="daily", fields=[catalog_services.FieldSpec(name=name, data_type="string")])]
+    )
     search.index_products([product.pk])
     return product
 
@@ -169,7 +171,11 @@ def test_a_word_most_products_match_is_counted_exactly_with_drafts_and_filters()
     cache.clear()
     draft = ProductFactory(name="Royalty draft", status="draft", tags=["royalties"], classification="restricted")
     for number in range(4):
-        ProductFactory(name=f"Royalty statements {number}", tags=["royalties", f"batch-{number % 2}"], classification="restricted" if number else "public")
+        ProductFactory(
+            name=f"Royalty statements {number}",
+            tags=["royalties", f"batch-{number % 2}"],
+            classification="restricted" if number else "public",
+        )
     ProductFactory(name="Listener profiles", tags=["profiles", "batch-0"], classification="restricted")
     teammate = member_of(draft.owner_team)
 

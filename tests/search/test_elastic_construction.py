@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from catalog.models import DataProduct, SLOStatus
+from catalog.visibility import Visibility
 from search.documents import ProductDocument
 from search.elastic import (
     EXACT_NAME_BOOST,
@@ -20,13 +21,20 @@ from search.elastic import (
     suggestions_from_response,
 )
 from search.types import FACET_NAMES, FACET_SIZE, SearchQuery
-from catalog.visibility import Visibility
 
 EVERYONE = Visibility()
 ADMIN = Visibility(sees_everything=True)
 MEMBER = Visibility(draft_ids=frozenset({7, 3}))
 WEIGHTED_FIELDS = [
-    "name^10", "tags^5", "summary^4", "domain_name^3", "owner_team_name^2", "ports^1.5", "description", "fields", "extra_terms",
+    "name^10",
+    "tags^5",
+    "summary^4",
+    "domain_name^3",
+    "owner_team_name^2",
+    "ports^1.5",
+    "description",
+    "fields",
+    "extra_terms",
 ]
 
 
@@ -322,7 +330,10 @@ def test_matches_are_highlighted_as_escaped_html_with_mark_tags():
         ("name", [{"name.keyword": {"order": "asc"}}, {"product_id": {"order": "asc"}}]),
         ("newest", [{"created_at": {"order": "desc"}}, {"product_id": {"order": "asc"}}]),
         ("most_used", [{"popularity": {"order": "desc"}}, "_score", {"name.keyword": {"order": "asc"}}, {"product_id": {"order": "asc"}}]),
-        ("no-such-sort", ["_score", {"popularity": {"order": "desc"}}, {"name.keyword": {"order": "asc"}}, {"product_id": {"order": "asc"}}]),
+        (
+            "no-such-sort",
+            ["_score", {"popularity": {"order": "desc"}}, {"name.keyword": {"order": "asc"}}, {"product_id": {"order": "asc"}}],
+        ),
     ],
 )
 def test_sort_orders_like_the_database_backends(sort, expected):
@@ -347,7 +358,18 @@ def test_without_words_everything_visible_is_listed_by_name():
     assert list(body["aggs"]) == list(FACET_NAMES)
 
 
-HOSTILE = ["(", "*:*", "name:foo", "' OR 1=1 --", "a" * 10_000, "word " * 2_000, "🙂🔥 orders 🙂", '"unclosed', "foo AND (bar OR", "\\/<script>"]
+HOSTILE = [
+    "(",
+    "*:*",
+    "name:foo",
+    "' OR 1=1 --",
+    "a" * 10_000,
+    "word " * 2_000,
+    "🙂🔥 orders 🙂",
+    '"unclosed',
+    "foo AND (bar OR",
+    "\\/<script>",
+]
 SYNTAX_CLAUSES = ("query_string", "simple_query_string", "regexp", "wildcard", "script", "script_score")
 PLAIN_WORDS = re.compile(r"^\w+( \w+)*$")
 
@@ -435,7 +457,9 @@ def test_hostile_text_is_completed_only_as_plain_words(text):
 # --- reading answers -----------------------------------------------------------
 
 
-def source_of(product_id: int, name: str, *, status: str = "published", summary: str = "A <b>bold</b> summary.", slo_status: str = "meeting") -> dict:
+def source_of(
+    product_id: int, name: str, *, status: str = "published", summary: str = "A <b>bold</b> summary.", slo_status: str = "meeting"
+) -> dict:
     return {
         "product_id": product_id,
         "slug": f"product-{product_id}",
@@ -458,12 +482,20 @@ def test_hits_keep_the_engine_order_with_highlights_and_escaped_fallbacks():
         "hits": {
             "total": {"value": 41, "relation": "eq"},
             "hits": [
-                {"_id": "2", "_score": 3.5, "_source": source_of(2, "Orders & co"), "highlight": {"name": ["<mark>Orders</mark> &amp; co"]}},
+                {
+                    "_id": "2",
+                    "_score": 3.5,
+                    "_source": source_of(2, "Orders & co"),
+                    "highlight": {"name": ["<mark>Orders</mark> &amp; co"]},
+                },
                 {
                     "_id": "1",
                     "_score": 1.25,
                     "_source": source_of(1, "Returns <x>", slo_status="breached"),
-                    "highlight": {"description.plain": ["the <mark>orders</mark> returned"], "description": ["the <mark>orders</mark> returned <mark>orders</mark>"]},
+                    "highlight": {
+                        "description.plain": ["the <mark>orders</mark> returned"],
+                        "description": ["the <mark>orders</mark> returned <mark>orders</mark>"],
+                    },
                 },
             ],
         },
@@ -505,7 +537,9 @@ def test_facets_are_labelled_sorted_by_count_then_label_and_marked_selected():
             "tag": {"buckets": [{"key": "beta", "doc_count": 3}, {"key": "Alpha", "doc_count": 3}, {"key": "gold", "doc_count": 5}]},
             "classification": {"buckets": [{"key": "internal", "doc_count": 1}]},
             "status": {"buckets": [{"key": "published", "doc_count": 4}, {"key": "draft", "doc_count": 4}]},
-            "slo_status": {"buckets": [{"key": "no_data", "doc_count": 6}, {"key": "at_risk", "doc_count": 1}, {"key": "breached", "doc_count": 1}]},
+            "slo_status": {
+                "buckets": [{"key": "no_data", "doc_count": 6}, {"key": "at_risk", "doc_count": 1}, {"key": "breached", "doc_count": 1}]
+            },
             "kind": {"buckets": [{"key": "consumer-aligned", "doc_count": 1}]},
             "owner_team": {"buckets": [{"key": "team-a", "doc_count": 1, "label": {"buckets": [{"key": "Team A", "doc_count": 1}]}}]},
         },

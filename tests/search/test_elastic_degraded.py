@@ -10,17 +10,15 @@ import time
 import pytest
 
 from search import engines as search
-from search.types import SearchQuery, SearchUnavailable
 from search.documents import documents_for
 from search.elastic import ElasticsearchBackend
-from tests.net import free_port as closed_port
+from search.types import SearchQuery, SearchUnavailable
 from tests.factories import ProductFactory, UserFactory
+from tests.net import free_port as closed_port
 
 pytestmark = pytest.mark.django_db
 
 TIMEOUT = 0.3  # settings.ELASTICSEARCH_TIMEOUT
-
-
 
 
 class SilentServer:

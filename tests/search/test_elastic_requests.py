@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from search.types import SearchUnavailable
 from search.elastic import ElasticsearchBackend, index_definition
+from search.types import SearchUnavailable
 from tests.search.test_elastic_construction import product_document
 
 INDEX = "products"
@@ -94,7 +94,7 @@ class Cluster:
             return 200, {name: {} for name in self.indexes if name.startswith(prefix)}
         if method == "POST" and parts == ["_aliases"]:
             for action in body["actions"]:
-                (kind, spec), = action.items()
+                ((kind, spec),) = action.items()
                 if kind == "add":
                     self.aliases.setdefault(spec["alias"], set()).add(spec["index"])
                 elif kind == "remove":
@@ -111,16 +111,26 @@ class Cluster:
     def bulk(self, lines: list[dict]):
         items, position = [], 0
         while position < len(lines):
-            (action, meta), = lines[position].items()
+            ((action, meta),) = lines[position].items()
             position += 1 if action == "delete" else 2
             target = meta["_index"]
             known = target in self.indexes or bool(self.aliases.get(target))
             if meta.get("require_alias") and not self.aliases.get(target):
                 known = False
             if known:
-                result = {"_index": target, "_id": meta["_id"], "status": 200 if action == "index" else 404, "result": "updated" if action == "index" else "not_found"}
+                result = {
+                    "_index": target,
+                    "_id": meta["_id"],
+                    "status": 200 if action == "index" else 404,
+                    "result": "updated" if action == "index" else "not_found",
+                }
             else:
-                result = {"_index": target, "_id": meta["_id"], "status": 404, "error": {"type": "index_not_found_exception", "reason": f"no such index [{target}]"}}
+                result = {
+                    "_index": target,
+                    "_id": meta["_id"],
+                    "status": 404,
+                    "error": {"type": "index_not_found_exception", "reason": f"no such index [{target}]"},
+                }
             items.append({action: result})
         return {"took": 1, "errors": any("error" in next(iter(item.values())) for item in items), "items": items}
 
@@ -162,7 +172,7 @@ def test_writes_go_to_the_alias_and_are_searchable_at_once(cluster):
 
     backend.index([product_document(product_id=12, created_at=datetime(2025, 1, 2, tzinfo=UTC))])
 
-    (method, path, query, lines), = cluster.requests
+    ((method, path, query, lines),) = cluster.requests
     assert (path, query["refresh"]) == ("/_bulk", "true")
     assert lines[0] == {"index": {"_index": "products", "_id": "12", "require_alias": True}}
     assert lines[1]["name"] == "Customer Orders (daily)"
@@ -175,7 +185,7 @@ def test_removing_products_not_in_the_index_is_no_error(cluster):
 
     backend.remove([12, 13])
 
-    (method, path, query, lines), = cluster.requests
+    ((method, path, query, lines),) = cluster.requests
     assert (path, query["refresh"]) == ("/_bulk", "true")
     assert lines == [
         {"delete": {"_index": "products", "_id": "12"}},
@@ -222,7 +232,7 @@ def test_rebuild_writes_go_to_the_new_index_only(cluster):
 
     backend.write_rebuild([product_document(product_id=12)])
 
-    (method, path, query, lines), = cluster.requests
+    ((method, path, query, lines),) = cluster.requests
     assert path == "/_bulk"
     assert query["refresh"] == "false"
     assert lines[0] == {"index": {"_index": new, "_id": "12"}}

@@ -1,19 +1,16 @@
 """Indexing follows writes, and a missing Redis or Elasticsearch never breaks a write."""
 
-
 import pytest
 from django.db import transaction
 
-from search import engines as search
-from search.types import SearchQuery
-from search.indexing import schedule_indexing
 from marketplace.celery import app as celery_app
-from tests.net import free_port as closed_port
+from search import engines as search
+from search.indexing import schedule_indexing
+from search.types import SearchQuery
 from tests.factories import ProductFactory, UserFactory
+from tests.net import free_port as closed_port
 
 pytestmark = pytest.mark.django_db
-
-
 
 
 def names(text):

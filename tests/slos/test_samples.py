@@ -10,17 +10,17 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from access_requests import queries as access_queries
 from access_requests import services as access_services
 from access_requests.models import Grant
-from slos import samples
-from catalog.models import OutputPort
-from slos.models import Sample
-from catalog.services import FieldSpec, PortSpec
-from tests.factories import Mesh, live_grant, submit
-from access_requests import queries as access_queries
 from catalog import services as catalog_services
+from catalog.models import OutputPort
+from catalog.services import FieldSpec, PortSpec
 from slos import queries as slo_queries
+from slos import samples
 from slos import services as slo_services
+from slos.models import Sample
+from tests.factories import Mesh, live_grant, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +50,16 @@ ROWS = [
 
 def sample_port(mesh: Mesh, fields=SCHEMA) -> OutputPort:
     """The mesh product's "daily" port, with the schema given."""
-    (daily,) = catalog_services.set_output_ports(mesh.product, ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=list(fields))])
+    (daily,) = catalog_services.set_output_ports(
+        mesh.product, ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=list(fields))]
+    )
     return daily
 
 
 def upload(port: OutputPort, content: str | bytes, *, by, filename: str = "sample.csv", **kwargs) -> Sample:
-    return slo_services.upload_sample(port, by=by, content=content.encode() if isinstance(content, str) else content, filename=filename, **kwargs)
+    return slo_services.upload_sample(
+        port, by=by, content=content.encode() if isinstance(content, str) else content, filename=filename, **kwargs
+    )
 
 
 def refused(port: OutputPort, content: str | bytes, *, by=None, filename: str = "sample.csv", **kwargs) -> catalog_services.CatalogError:
@@ -156,7 +160,12 @@ def test_uploading_again_replaces_the_sample():
     upload(daily, "user_id,country\n9,FR\n", by=mesh.developer, filename="second.csv")
 
     sample = Sample.objects.get()
-    assert (sample.columns, sample.rows, sample.source_name, sample.uploaded_by) == (["user_id", "country"], [[9, "FR"]], "second.csv", mesh.developer)
+    assert (sample.columns, sample.rows, sample.source_name, sample.uploaded_by) == (
+        ["user_id", "country"],
+        [[9, "FR"]],
+        "second.csv",
+        mesh.developer,
+    )
 
 
 def test_a_refused_upload_keeps_the_sample_before():
@@ -213,7 +222,10 @@ def test_type_mismatch_is_refused_naming_row_and_column():
     mesh = Mesh()
     daily = sample_port(mesh)
 
-    error = refused(daily, "user_id,revenue,active,signed_up,last_seen\n1,1.5,true,2026-11-30,2026-12-01T10:00:00Z\nabc,lots,maybe,30/11/2026,noon\n3,2,1,2026-02-30,2026-12-01\n")
+    error = refused(
+        daily,
+        "user_id,revenue,active,signed_up,last_seen\n1,1.5,true,2026-11-30,2026-12-01T10:00:00Z\nabc,lots,maybe,30/11/2026,noon\n3,2,1,2026-02-30,2026-12-01\n",
+    )
 
     assert error.details == [
         "Row 2: column 'user_id' expects a whole number (bigint), not 'abc'.",
@@ -245,7 +257,9 @@ def test_json_values_must_have_the_columns_type(column, value):
     mesh = Mesh()
     daily = sample_port(mesh)
 
-    error = refused(daily, json.dumps([{"user_id": 1, column: value}] if column != "user_id" else [{column: value}]), filename="sample.json")
+    error = refused(
+        daily, json.dumps([{"user_id": 1, column: value}] if column != "user_id" else [{column: value}]), filename="sample.json"
+    )
 
     assert len(error.details) == 1
     assert error.details[0].startswith(f"Row 1: column {column!r} expects ")
@@ -366,7 +380,9 @@ def test_json_that_is_not_a_list_of_rows_is_refused(content, message):
     assert refused(daily, content, filename="sample.json").details == [message]
 
 
-@pytest.mark.parametrize("content, message", [("", "The CSV needs a header row naming the columns."), ("user_id\n", "The sample has no rows.")])
+@pytest.mark.parametrize(
+    "content, message", [("", "The CSV needs a header row naming the columns."), ("user_id\n", "The sample has no rows.")]
+)
 def test_csv_without_header_or_rows_is_refused(content, message):
     mesh = Mesh()
     daily = sample_port(mesh)
@@ -462,13 +478,36 @@ def test_removing_the_port_removes_its_sample():
 @pytest.mark.parametrize(
     "data_type, family",
     [
-        ("bigint", "integer"), ("INT64", "integer"), ("integer", "integer"), ("smallint", "integer"), ("uint8", "integer"), ("long", "integer"),
-        ("decimal(12,2)", "number"), ("numeric", "number"), ("double precision", "number"), ("float64", "number"), ("real", "number"),
-        ("boolean", "boolean"), ("bool", "boolean"),
-        ("timestamp", "timestamp"), ("timestamptz", "timestamp"), ("timestamp_ntz", "timestamp"), ("datetime", "timestamp"),
-        ("date", "date"), (" Date ", "date"),
-        ("string", "string"), ("varchar(20)", "string"), ("text", "string"), ("uuid", "string"), ("enum('a','b')", "string"),
-        ("array<string>", None), ("struct<a:int>", None), ("json", None), ("interval", None), ("binary", None), ("", None),
+        ("bigint", "integer"),
+        ("INT64", "integer"),
+        ("integer", "integer"),
+        ("smallint", "integer"),
+        ("uint8", "integer"),
+        ("long", "integer"),
+        ("decimal(12,2)", "number"),
+        ("numeric", "number"),
+        ("double precision", "number"),
+        ("float64", "number"),
+        ("real", "number"),
+        ("boolean", "boolean"),
+        ("bool", "boolean"),
+        ("timestamp", "timestamp"),
+        ("timestamptz", "timestamp"),
+        ("timestamp_ntz", "timestamp"),
+        ("datetime", "timestamp"),
+        ("date", "date"),
+        (" Date ", "date"),
+        ("string", "string"),
+        ("varchar(20)", "string"),
+        ("text", "string"),
+        ("uuid", "string"),
+        ("enum('a','b')", "string"),
+        ("array<string>", None),
+        ("struct<a:int>", None),
+        ("json", None),
+        ("interval", None),
+        ("binary", None),
+        ("", None),
     ],
 )
 def test_schema_types_fall_into_value_families(data_type, family):
@@ -525,7 +564,9 @@ def test_empty_cells_of_a_sensitive_column_are_masked_too():
 def test_column_no_longer_in_the_schema_is_masked():
     mesh = Mesh()
     daily, sample = stored_sample(mesh)
-    catalog_services.set_output_ports(mesh.product, ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=[f for f in SCHEMA if f.name != "country"])])
+    catalog_services.set_output_ports(
+        mesh.product, ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=[f for f in SCHEMA if f.name != "country"])]
+    )
 
     table = samples.sample_table(Sample.objects.get(), daily.fields.all(), reveal=False)
 
@@ -553,7 +594,18 @@ def test_anonymous_user_does_not_see_real_values():
     assert access_queries.sees_real_values(AnonymousUser(), mesh.product) is False
 
 
-@pytest.mark.parametrize("who, sees", [("owner", True), ("developer", True), ("steward", True), ("admin", True), ("consumer", False), ("other_owner", False), ("requester", False)])
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("owner", True),
+        ("developer", True),
+        ("steward", True),
+        ("admin", True),
+        ("consumer", False),
+        ("other_owner", False),
+        ("requester", False),
+    ],
+)
 def test_who_sees_real_values(who, sees):
     mesh = Mesh(contains_pii=True)
 

@@ -31,10 +31,10 @@ from rest_framework.test import APIClient
 
 from access_requests import services as access_services
 from access_requests.models import Grant
-from slos.models import Sample
-from tests.factories import Mesh, ProductFactory, submit
 from catalog import services as catalog_services
 from slos import services as slo_services
+from slos.models import Sample
+from tests.factories import Mesh, ProductFactory, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +43,7 @@ SECRET_NOTE = "ACCT-7731-CONFIDENTIAL"
 PLAIN_VALUE = "listener-0001"
 MASK = "•••"
 SAMPLE_CSV = (
-    "listener_id,email,plays,account_note\n"
-    f"{PLAIN_VALUE},{SECRET_EMAIL},42,{SECRET_NOTE}\n"
-    "listener-0002,jon.other@example.org,7,\n"
+    f"listener_id,email,plays,account_note\n{PLAIN_VALUE},{SECRET_EMAIL},42,{SECRET_NOTE}\nlistener-0002,jon.other@example.org,7,\n"
 )
 
 ROLES = ["anonymous", "consumer", "other_owner", "grantee", "owner", "developer", "steward", "admin"]
@@ -221,7 +219,11 @@ def test_a_column_the_schema_no_longer_declares_is_masked_for_people_without_acc
     mesh = sample_mesh()
     catalog_services.set_output_ports(
         mesh.product,
-        ports=[catalog_services.PortSpec(name="daily", fields=[catalog_services.FieldSpec("listener_id", "string"), catalog_services.FieldSpec("plays", "integer")])],
+        ports=[
+            catalog_services.PortSpec(
+                name="daily", fields=[catalog_services.FieldSpec("listener_id", "string"), catalog_services.FieldSpec("plays", "integer")]
+            )
+        ],
     )
 
     consumer = api(mesh.consumer).get(sample_api(mesh)).json()
@@ -549,7 +551,10 @@ def _product_with(mesh: Mesh, *, slug: str, ports: int, objectives: int) -> str:
     """A product of the mesh's team with `ports` ports, each with a sample, and `objectives` objectives."""
     fields = [catalog_services.FieldSpec("listener_id", "string"), catalog_services.FieldSpec("email", "string", is_pii=True)]
     product = ProductFactory(
-        domain=mesh.product.domain, by=mesh.owner, slug=slug, ports=[catalog_services.PortSpec(name=f"port-{n}", fields=fields) for n in range(ports)]
+        domain=mesh.product.domain,
+        by=mesh.owner,
+        slug=slug,
+        ports=[catalog_services.PortSpec(name=f"port-{n}", fields=fields) for n in range(ports)],
     )
     for port in product.output_ports.all():
         slo_services.upload_sample(port, by=mesh.owner, content=f"listener_id,email\nl-1,{SECRET_EMAIL}\n".encode(), format="csv")

@@ -7,12 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-
-from slos import rules as slo_rules
-from slos.models import ServiceLevelObjective
 from catalog.models import SLOStatus
-from tests.factories import ProductFactory, define_slo
+from slos import rules as slo_rules
 from slos import services as slo_services
+from slos.models import ServiceLevelObjective
+from tests.factories import ProductFactory, define_slo
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -25,7 +24,11 @@ def objective(indicator: str, threshold: float, *, operator: str = "", unit: str
     """An unsaved SLO with the indicator's defaults filled in, as define_slo fills them."""
     default_operator, default_unit = slo_rules.INDICATOR_DEFAULTS[indicator]
     return ServiceLevelObjective(
-        indicator=indicator, threshold=threshold, target=99, operator=operator or default_operator, unit=default_unit if unit is None else unit
+        indicator=indicator,
+        threshold=threshold,
+        target=99,
+        operator=operator or default_operator,
+        unit=default_unit if unit is None else unit,
     )
 
 
@@ -66,7 +69,13 @@ def test_a_value_in_the_slos_own_unit_is_unchanged(unit):
 
 @pytest.mark.parametrize(
     "from_unit, to_unit",
-    [(Unit.PERCENT, Unit.HOURS), (Unit.HOURS, Unit.PERCENT), (Unit.COUNT, Unit.NONE), (Unit.NONE, Unit.MILLISECONDS), (Unit.COUNT, Unit.PERCENT)],
+    [
+        (Unit.PERCENT, Unit.HOURS),
+        (Unit.HOURS, Unit.PERCENT),
+        (Unit.COUNT, Unit.NONE),
+        (Unit.NONE, Unit.MILLISECONDS),
+        (Unit.COUNT, Unit.PERCENT),
+    ],
 )
 def test_values_do_not_convert_between_kinds(from_unit, to_unit):
     with pytest.raises(slo_rules.UnitMismatch):
@@ -122,8 +131,15 @@ def test_error_rate_of_at_most_one_percent(value, good):
 
 @pytest.mark.parametrize(
     "value, unit, good",
-    [(120, Unit.MILLISECONDS, True), (250, Unit.MILLISECONDS, True), (251, Unit.MILLISECONDS, False),
-     (0.2, Unit.SECONDS, True), (0.25, Unit.SECONDS, True), (0.251, Unit.SECONDS, False), (1, Unit.SECONDS, False)],
+    [
+        (120, Unit.MILLISECONDS, True),
+        (250, Unit.MILLISECONDS, True),
+        (251, Unit.MILLISECONDS, False),
+        (0.2, Unit.SECONDS, True),
+        (0.25, Unit.SECONDS, True),
+        (0.251, Unit.SECONDS, False),
+        (1, Unit.SECONDS, False),
+    ],
 )
 def test_latency_of_at_most_250_ms_with_values_sent_in_seconds(value, unit, good):
     latency = objective(Indicator.LATENCY, 250)
@@ -154,7 +170,12 @@ def test_a_value_equal_to_the_threshold_is_good_whichever_the_comparison(operato
 
 @pytest.mark.parametrize(
     "threshold, slo_unit, value, unit",
-    [(250, Unit.MILLISECONDS, 0.25, Unit.SECONDS), (6, Unit.HOURS, 360, Unit.MINUTES), (90, Unit.MINUTES, 1.5, Unit.HOURS), (66, Unit.MINUTES, 1.1, Unit.HOURS)],
+    [
+        (250, Unit.MILLISECONDS, 0.25, Unit.SECONDS),
+        (6, Unit.HOURS, 360, Unit.MINUTES),
+        (90, Unit.MINUTES, 1.5, Unit.HOURS),
+        (66, Unit.MINUTES, 1.1, Unit.HOURS),
+    ],
 )
 def test_a_value_converted_to_exactly_the_threshold_is_good(threshold, slo_unit, value, unit):
     freshness = objective(Indicator.FRESHNESS, threshold, unit=slo_unit)
@@ -201,7 +222,10 @@ def test_spending_the_whole_budget_exactly_is_at_risk_not_breached():
     assert evaluation.budget_remaining == pytest.approx(0, abs=1e-9)
 
 
-@pytest.mark.parametrize("target, total, good", [(99.5, 1000, 995), (99.9, 1000, 999), (99.9, 10000, 9990), (95, 20, 19), (99.99, 10000, 9999), (99.95, 2000, 1999)])
+@pytest.mark.parametrize(
+    "target, total, good",
+    [(99.5, 1000, 995), (99.9, 1000, 999), (99.9, 10000, 9990), (95, 20, 19), (99.99, 10000, 9999), (99.95, 2000, 1999)],
+)
 def test_meeting_the_target_exactly_is_not_a_breach(target, total, good):
     assert slo_rules.status_from_counts(good, total, target=target).status == SLOStatus.AT_RISK
     assert slo_rules.status_from_counts(good - 1, total, target=target).status == SLOStatus.BREACHED

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from slos.models import Sample, ServiceLevelObjective, SLOMeasurement
-from tests.factories import Mesh, ProductFactory
 from catalog import services as catalog_services
 from slos import services as slo_services
+from slos.models import Sample, ServiceLevelObjective, SLOMeasurement
+from tests.factories import Mesh, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +48,17 @@ def with_everything() -> Mesh:
 
 def add_form(mesh: Mesh, **changes) -> dict:
     data = {
-        "product": str(mesh.product.pk), "port": "", "indicator": "freshness", "name": "", "description": "", "operator": "",
-        "threshold": "6", "unit": "h", "target": "99.5", "window_days": "28", "_save": "Save",
+        "product": str(mesh.product.pk),
+        "port": "",
+        "indicator": "freshness",
+        "name": "",
+        "description": "",
+        "operator": "",
+        "threshold": "6",
+        "unit": "h",
+        "target": "99.5",
+        "window_days": "28",
+        "_save": "Save",
     }
     data.update({name: str(value) for name, value in changes.items()})
     return data
@@ -130,7 +139,9 @@ def test_adding_an_objective_in_the_admin_stores_it_through_the_services():
 def test_an_objective_the_rules_refuse_shows_the_error_on_its_field_and_stores_nothing():
     mesh = Mesh()
 
-    response = admin_client(mesh).post(f"{ADMIN}/servicelevelobjective/add/", add_form(mesh, indicator="availability", threshold=99.9, unit="h"))
+    response = admin_client(mesh).post(
+        f"{ADMIN}/servicelevelobjective/add/", add_form(mesh, indicator="availability", threshold=99.9, unit="h")
+    )
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors

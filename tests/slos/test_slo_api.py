@@ -17,9 +17,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import DataProduct
+from slos import services as slo_services
 from slos.models import ServiceLevelObjective, SLOMeasurement
 from tests.factories import Mesh, ProductFactory, UserFactory
-from slos import services as slo_services
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,9 @@ def machine(user, scheme: str = "Token") -> APIClient:
     return client
 
 
-def objective(product: DataProduct, *, by, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, **fields) -> ServiceLevelObjective:
+def objective(
+    product: DataProduct, *, by, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, **fields
+) -> ServiceLevelObjective:
     return slo_services.define_slo(product, by=by, indicator=indicator, threshold=threshold, target=target, **fields)
 
 
@@ -367,7 +369,11 @@ def test_a_pipeline_records_a_batch_with_its_teams_token(scheme):
     mesh = Mesh()
     freshness = objective(mesh.product, by=mesh.owner)
     availability = objective(mesh.product, by=mesh.owner, indicator="availability", threshold=99.9)
-    rows = [measurement(freshness, 2, hours=3), measurement(freshness, 90, hours=2) | {"unit": "min"}, measurement(availability, 100, hours=1)]
+    rows = [
+        measurement(freshness, 2, hours=3),
+        measurement(freshness, 90, hours=2) | {"unit": "min"},
+        measurement(availability, 100, hours=1),
+    ]
 
     response = machine(mesh.developer, scheme).post(MEASUREMENTS, rows, format="json")
 
@@ -570,4 +576,3 @@ def test_product_list_and_detail_carry_the_slo_status():
     assert detail["slo_status"] == "meeting"
     assert [(item["id"], item["status"], item["attainment"]) for item in detail["slos"]] == [(slo.pk, "meeting", 100.0)]
     assert client.get(f"{PRODUCTS}{quiet.slug}/").json()["slos"] == []
-

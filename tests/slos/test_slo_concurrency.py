@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.models import Notification
 from catalog.models import DataProduct
+from notifications.models import Notification
+from slos import services as slo_services
 from slos.models import SLOMeasurement
 from tests.access_requests.test_concurrency import ROUNDS, at_once
 from tests.factories import Mesh, define_slo
-from slos import services as slo_services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

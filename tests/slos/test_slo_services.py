@@ -12,13 +12,13 @@ from django.urls import reverse
 from rest_framework.exceptions import ValidationError
 
 from access_requests import services as access_services
-from notifications.models import Notification
+from catalog import services as catalog_services
 from catalog.models import DataProduct, SLOStatus
+from notifications.models import Notification
+from slos import services as slo_services
 from slos.models import ServiceLevelObjective, SLOMeasurement
 from slos.serializers import MeasurementSerializer
 from tests.factories import Mesh, ProductFactory, define_slo, live_grant, port, submit
-from catalog import services as catalog_services
-from slos import services as slo_services
 
 pytestmark = pytest.mark.django_db
 
@@ -305,7 +305,16 @@ def test_shorter_window_changes_the_status():
     assert (slo.status, slo.total_count) == (SLOStatus.MEETING, 1)
 
 
-@pytest.mark.parametrize("changes, field", [({"window_days": 366}, "window_days"), ({"target": 0}, "target"), ({"unit": "%"}, "unit"), ({"product": None}, "product"), ({"status": "meeting"}, "status")])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"window_days": 366}, "window_days"),
+        ({"target": 0}, "target"),
+        ({"unit": "%"}, "unit"),
+        ({"product": None}, "product"),
+        ({"status": "meeting"}, "status"),
+    ],
+)
 def test_invalid_change_is_refused_naming_the_field_and_changes_nothing(changes, field):
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=99, window_days=28)
@@ -330,7 +339,9 @@ def test_moving_an_objective_to_another_products_port_is_refused():
     assert fresh(slo).port == mesh.product.output_ports.get()
 
 
-@pytest.mark.parametrize("who, allowed", [("owner", True), ("developer", True), ("admin", True), ("other_owner", False), ("steward", False), ("consumer", False)])
+@pytest.mark.parametrize(
+    "who, allowed", [("owner", True), ("developer", True), ("admin", True), ("other_owner", False), ("steward", False), ("consumer", False)]
+)
 def test_only_the_owning_team_and_admins_may_change_an_objective(who, allowed):
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6)
@@ -360,7 +371,9 @@ def test_deleting_an_objective_removes_its_measurements_and_recomputes_the_produ
     assert fresh(mesh.product).slo_status == SLOStatus.NO_DATA
 
 
-@pytest.mark.parametrize("who, allowed", [("owner", True), ("admin", True), ("other_owner", False), ("steward", False), ("requester", False)])
+@pytest.mark.parametrize(
+    "who, allowed", [("owner", True), ("admin", True), ("other_owner", False), ("steward", False), ("requester", False)]
+)
 def test_only_the_owning_team_and_admins_may_delete_an_objective(who, allowed):
     mesh = Mesh()
     slo = define_slo(mesh.product)
@@ -413,7 +426,11 @@ def test_latency_sent_in_seconds_is_judged_in_milliseconds():
 def test_measurements_for_several_slos_and_products_in_one_batch():
     mesh = Mesh()
     second = ProductFactory(domain=mesh.product.domain, by=mesh.owner)
-    freshness, availability, other = define_slo(mesh.product), define_slo(mesh.product, indicator="availability", threshold=99.9), define_slo(second)
+    freshness, availability, other = (
+        define_slo(mesh.product),
+        define_slo(mesh.product, indicator="availability", threshold=99.9),
+        define_slo(second),
+    )
 
     result = record([row(freshness, 1, 1), row(availability, 1, 99.0), row(other, 1, 2)], by=mesh.owner, now=NOW)
 
@@ -451,7 +468,16 @@ def test_duplicates_within_one_batch_are_stored_once():
     berlin = "2026-12-02T12:50:00+01:00"  # 11:50 UTC, ten minutes before NOW
     new_york = "2026-12-02T06:50:00.000-05:00"
 
-    result = record([row(slo, 10, 1), row(slo, 10, 1), {"slo": slo.pk, "measured_at": berlin, "value": 1}, {"slo": slo.pk, "measured_at": new_york, "value": 2}], by=mesh.owner, now=NOW)
+    result = record(
+        [
+            row(slo, 10, 1),
+            row(slo, 10, 1),
+            {"slo": slo.pk, "measured_at": berlin, "value": 1},
+            {"slo": slo.pk, "measured_at": new_york, "value": 2},
+        ],
+        by=mesh.owner,
+        now=NOW,
+    )
 
     assert (result.received, result.stored, result.duplicates) == (4, 1, 3)
     assert SLOMeasurement.objects.count() == 1
@@ -497,7 +523,13 @@ def test_an_invalid_row_refuses_the_whole_batch_naming_every_bad_row():
 
     with pytest.raises(slo_services.SLOError) as error:
         record(
-            [row(slo, 4, 1), {"slo": slo.pk, "measured_at": "2026-12-02T08:00:00", "value": 1}, row(slo, 2, "fast"), row(slo, 1, 1), {"slo": slo.pk, "value": 1}],
+            [
+                row(slo, 4, 1),
+                {"slo": slo.pk, "measured_at": "2026-12-02T08:00:00", "value": 1},
+                row(slo, 2, "fast"),
+                row(slo, 1, 1),
+                {"slo": slo.pk, "value": 1},
+            ],
             by=mesh.owner,
             now=NOW,
         )

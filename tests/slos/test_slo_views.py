@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import DataProduct
+from slos import services as slo_services
 from slos.models import ServiceLevelObjective, SLOMeasurement
 from tests.factories import DomainFactory, Mesh, ProductFactory, TeamFactory, UserFactory, member_of
-from slos import services as slo_services
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,9 @@ def signed_in(client):
     return sign_in
 
 
-def objective(product: DataProduct, *, by, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, **fields) -> ServiceLevelObjective:
+def objective(
+    product: DataProduct, *, by, indicator: str = "freshness", threshold: float = 6, target: float = 99.0, **fields
+) -> ServiceLevelObjective:
     return slo_services.define_slo(product, by=by, indicator=indicator, threshold=threshold, target=target, **fields)
 
 
@@ -144,8 +146,18 @@ def edit_page_data(client, product: DataProduct, *, blank_row: bool = False) -> 
 
 def new_row(index: int, **fields) -> dict[str, str]:
     """An objective row filled in: freshness ≤ 6 h, 99.5 % over 28 days unless changed."""
-    row = {"id": "", "indicator": "freshness", "name": "", "port": "", "operator": "", "threshold": "6", "unit": "default",
-           "target": "99.5", "window_days": "28", "description": ""}
+    row = {
+        "id": "",
+        "indicator": "freshness",
+        "name": "",
+        "port": "",
+        "operator": "",
+        "threshold": "6",
+        "unit": "default",
+        "target": "99.5",
+        "window_days": "28",
+        "description": "",
+    }
     row.update({name: str(value) for name, value in fields.items()})
     return {f"slo-{index}-{name}": value for name, value in row.items()}
 
@@ -194,7 +206,10 @@ def test_slo_tab_shows_objectives_without_measurements_as_waiting_for_data(signe
 
     assert "Warehouse uptime" in page
     assert "SLO no data" in page
-    assert f"No measurements in the last 28 days. Pipelines send them to <code>POST /api/v1/slo-measurements/</code> with this objective's id, <code>{slo.pk}</code>." in page.replace("&#x27;", "'")
+    assert (
+        f"No measurements in the last 28 days. Pipelines send them to <code>POST /api/v1/slo-measurements/</code> with this objective's id, <code>{slo.pk}</code>."
+        in page.replace("&#x27;", "'")
+    )
     assert 'class="slo-chart"' not in page
     assert "Edit objectives" in page
 
@@ -297,7 +312,11 @@ def test_owner_adds_an_objective_through_the_formset(signed_in):
 
     response = client.post(
         edit_url(mesh.product),
-        {**data, "slo-TOTAL_FORMS": "1", **new_row(0, indicator="freshness", threshold=6, target=99.5, port="daily", description="Loaded by 06:00.")},
+        {
+            **data,
+            "slo-TOTAL_FORMS": "1",
+            **new_row(0, indicator="freshness", threshold=6, target=99.5, port="daily", description="Loaded by 06:00."),
+        },
     )
 
     assert response.status_code == 302
@@ -317,7 +336,11 @@ def test_owner_adds_a_custom_objective_with_its_own_unit(signed_in):
 
     response = client.post(
         edit_url(mesh.product),
-        {**data, "slo-TOTAL_FORMS": "1", **new_row(0, indicator="custom", name="Duplicate rows", operator="lte", threshold=10, unit="count")},
+        {
+            **data,
+            "slo-TOTAL_FORMS": "1",
+            **new_row(0, indicator="custom", name="Duplicate rows", operator="lte", threshold=10, unit="count"),
+        },
     )
 
     assert response.status_code == 302
@@ -410,7 +433,9 @@ def test_a_custom_objective_without_a_name_is_refused_on_its_row(signed_in):
     client = signed_in(mesh.owner)
     data = edit_page_data(client, mesh.product)
 
-    response = client.post(edit_url(mesh.product), {**data, "slo-TOTAL_FORMS": "1", **new_row(0, indicator="custom", threshold=3, unit="count")})
+    response = client.post(
+        edit_url(mesh.product), {**data, "slo-TOTAL_FORMS": "1", **new_row(0, indicator="custom", threshold=3, unit="count")}
+    )
 
     assert response.status_code == 400
     assert "Name a custom indicator" in slo_rows(response.content.decode())[0]

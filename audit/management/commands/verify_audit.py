@@ -33,7 +33,9 @@ class Command(BaseCommand):
             raise CommandError(f"Audit trail broken at {report.broken} ({intact:,} events before it are intact).")
         if not verbose:
             return
-        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {report.checked:,} events verified in {time.monotonic() - started:.2f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit trail intact: {report.checked:,} events verified in {time.monotonic() - started:.2f} s.")
+        )
         if report.checkpoints:
             last = report.checkpoints[-1]
             self.stdout.write(

@@ -14,10 +14,10 @@ signals, such as the search index, has to be rebuilt afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
-import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -29,9 +29,19 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from tqdm import tqdm
 
-from catalog.models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, SLOStatus, Tag, Team, TeamMembership
-from demo.vocabulary import PII_FIELDS, TextGenerator, ZipfSampler, tag_sampler
 from catalog import services as catalog_services
+from catalog.models import (
+    DataProduct,
+    DataProductGroupObjectPermission,
+    Domain,
+    OutputPort,
+    SchemaField,
+    SLOStatus,
+    Tag,
+    Team,
+    TeamMembership,
+)
+from demo.vocabulary import PII_FIELDS, TextGenerator, ZipfSampler, tag_sampler
 
 Kind = DataProduct.Kind
 Status = DataProduct.Status
@@ -51,7 +61,12 @@ CLASSIFICATION_WEIGHTS = {
 SLO_STATUS_WEIGHTS = {SLOStatus.MEETING: 70, SLOStatus.AT_RISK: 10, SLOStatus.BREACHED: 5, SLOStatus.NO_DATA: 15}
 # The chance that a product of a classification holds personal data.
 PII_CHANCE = {Classification.PUBLIC: 0.0, Classification.INTERNAL: 0.08, Classification.CONFIDENTIAL: 0.45, Classification.RESTRICTED: 0.75}
-PORT_TYPE_WEIGHTS = {OutputPort.PortType.TABLE: 55, OutputPort.PortType.STREAM: 20, OutputPort.PortType.FILES: 15, OutputPort.PortType.API: 10}
+PORT_TYPE_WEIGHTS = {
+    OutputPort.PortType.TABLE: 55,
+    OutputPort.PortType.STREAM: 20,
+    OutputPort.PortType.FILES: 15,
+    OutputPort.PortType.API: 10,
+}
 PORT_FORMATS = {
     OutputPort.PortType.TABLE: ["Delta", "Iceberg", "BigQuery table", "Snowflake table", "Parquet"],
     OutputPort.PortType.STREAM: ["Avro", "Protobuf", "JSON"],
@@ -411,8 +426,7 @@ class Command(BaseCommand):
                 delete_run(seed)
             except (ProtectedError, RestrictedError):
                 raise CommandError(
-                    f"Cannot replace seed {seed}: access requests (or other records) refer to its products or users. "
-                    "Choose another --seed."
+                    f"Cannot replace seed {seed}: access requests (or other records) refer to its products or users. Choose another --seed."
                 ) from None
             if verbosity:
                 self.stdout.write(f"Deleted the earlier run of seed {seed} in {time.perf_counter() - started:.1f} s.")
@@ -428,9 +442,7 @@ class Command(BaseCommand):
 
         if verbosity:
             self.stdout.write(
-                self.style.SUCCESS(
-                    f"Generated seed {seed}: {generator.counts} in {elapsed:.1f} s ({products / elapsed:,.0f} products/s)."
-                )
+                self.style.SUCCESS(f"Generated seed {seed}: {generator.counts} in {elapsed:.1f} s ({products / elapsed:,.0f} products/s).")
             )
             if "reindex" in get_commands():
                 self.stdout.write("Run manage.py reindex to make them searchable.")

@@ -19,30 +19,31 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from notifications import delivery
-
-from access_requests import queries as access_queries, services as access_services
+from access_requests import queries as access_queries
+from access_requests import services as access_services
 from access_requests.models import AccessRequest
+from catalog import services as catalog_services
+from catalog.models import DataProduct, Domain, OutputPort, SLOStatus, Team, TeamMembership
+from core.errors import ServiceError
+from demo import data as demo_data
+from lineage import services as lineage_services
+from lineage.models import LineageEdge
+from lineage.openlineage import dataset_identity
+from notifications import delivery
 from notifications.models import Notification
 from notifications.services import mark_read
-from demo import data as demo_data
-from slos import rules as slo_rules, samples
-from catalog.models import DataProduct, Domain, OutputPort, SLOStatus, Team, TeamMembership
-from lineage.models import LineageEdge
-from slos.models import Sample, ServiceLevelObjective, SLOMeasurement
-from lineage.openlineage import dataset_identity
-from core.errors import ServiceError
-from catalog import services as catalog_services
-from lineage import services as lineage_services
+from slos import rules as slo_rules
+from slos import samples
 from slos import services as slo_services
+from slos.models import Sample, ServiceLevelObjective, SLOMeasurement
 
 User = get_user_model()
 
@@ -65,7 +66,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("load_demo gives its users the password 'demo'; it is refused with DEBUG off. Pass --force to load it anyway.")
+            raise CommandError(
+                "load_demo gives its users the password 'demo'; it is refused with DEBUG off. Pass --force to load it anyway."
+            )
         self.verbose = options["verbosity"] > 0
         started = time.monotonic()
         if self.verbose:
@@ -270,7 +273,12 @@ class Command(BaseCommand):
                 "_producer": demo_data.LINEAGE_PRODUCER,
                 "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet",
                 "fields": {
-                    field: {"inputFields": [{**dataset(demo_data.port_of(source, source_port)), "field": source_field} for source, source_port, source_field in sources]}
+                    field: {
+                        "inputFields": [
+                            {**dataset(demo_data.port_of(source, source_port)), "field": source_field}
+                            for source, source_port, source_field in sources
+                        ]
+                    }
                     for field, sources in mappings
                 },
             }
@@ -507,7 +515,9 @@ EXPECTED = {
 }
 
 
-def slo_readings(objective: demo_data.DemoSLO, slo: ServiceLevelObjective, *, now: datetime) -> tuple[list[tuple[datetime, float]], datetime | None]:
+def slo_readings(
+    objective: demo_data.DemoSLO, slo: ServiceLevelObjective, *, now: datetime
+) -> tuple[list[tuple[datetime, float]], datetime | None]:
     """The readings of `objective` over the last MEASURED_DAYS days, oldest
     first: every `every_hours` hours at a few minutes past the hour (on a grid
     fixed in UTC, so the pattern does not depend on the time of loading),
@@ -526,7 +536,8 @@ def slo_readings(objective: demo_data.DemoSLO, slo: ServiceLevelObjective, *, no
     periodic = objective.indicator == demo_data.FRESHNESS and objective.loaded_every_hours >= objective.every_hours
     threshold_hours = slo_rules.convert(slo.threshold, from_unit=slo.unit, to_unit="h") if periodic else 0.0
     starts = [
-        index for index, when in enumerate(times)
+        index
+        for index, when in enumerate(times)
         if not periodic or hours_of(when) - fell_due(objective, threshold_hours, when) < objective.every_hours
     ]
     misses = planned_misses(objective, starts, count, rng)
@@ -717,7 +728,9 @@ def sample_rows(port: OutputPort, fields: list, *, today) -> list[dict]:
         for field in fields:
             rule = demo_data.SAMPLE_OVERRIDES.get((slug, field.name)) or demo_data.SAMPLE_COLUMNS.get(field.name)
             if rule is None:
-                raise CommandError(f"No sample rule for the column {field.name!r} of {slug}/{port.name}: add it to demo_data.SAMPLE_COLUMNS.")
+                raise CommandError(
+                    f"No sample rule for the column {field.name!r} of {slug}/{port.name}: add it to demo_data.SAMPLE_COLUMNS."
+                )
             value = rule(row)
             scale = DECIMAL_SCALE.match(field.data_type)
             row.values[field.name] = round(value, int(scale.group(1))) if scale and value is not None else value

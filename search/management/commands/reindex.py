@@ -5,8 +5,8 @@ import time
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from search import engines
 from catalog.models import DataProduct
+from search import engines
 
 
 class Command(BaseCommand):
