@@ -15,16 +15,7 @@ from .models import AccessRequest, ApprovalStep, Grant, Policy
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
-    list_display = [
-        "applies_to",
-        "requires_owner_approval",
-        "requires_steward_approval",
-        "max_duration_days",
-        "purpose_min_length",
-        "purpose_max_length",
-        "reminder_after_hours",
-        "escalate_after_hours",
-    ]
+    list_display = services.POLICY_FIELDS  # what a policy is, as its service writes it
     list_editable = ["requires_steward_approval", "max_duration_days"]
     fieldsets = [
         (None, {"fields": ["applies_to"]}),
