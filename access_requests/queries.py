@@ -6,47 +6,45 @@ its *team* is every member; *stewards* are the members of the
 settings.STEWARDS_GROUP group; admins are superusers."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from catalog.models import DataProduct, Domain, OutputPort, Team, TeamMembership
 from catalog.queries import can_edit, is_steward
+from core.users import AnonymousUser, User
 
 from .models import AccessRequest, ApprovalStep, Grant
 
-User = get_user_model()
 
-
-def is_team_owner(user, team: Team) -> bool:
+def is_team_owner(user: User | AnonymousUser, team: Team) -> bool:
     return user.is_authenticated and TeamMembership.objects.filter(team=team, user=user, role=TeamMembership.Role.OWNER).exists()
 
 
-def product_owners(product: DataProduct) -> QuerySet:
+def product_owners(product: DataProduct) -> QuerySet[User]:
     """The owners of the product's owning team."""
     return User.objects.filter(
         is_active=True, team_memberships__team_id=product.owner_team_id, team_memberships__role=TeamMembership.Role.OWNER
     ).order_by("username")
 
 
-def stewards() -> QuerySet:
+def stewards() -> QuerySet[User]:
     return User.objects.filter(is_active=True, groups__name=settings.STEWARDS_GROUP).order_by("username")
 
 
-def domain_owners(domain: Domain) -> QuerySet:
+def domain_owners(domain: Domain) -> QuerySet[User]:
     """Whom overdue requests escalate to: the owners of the team owning the domain."""
     return User.objects.filter(
         is_active=True, team_memberships__team_id=domain.owner_team_id, team_memberships__role=TeamMembership.Role.OWNER
     ).order_by("username")
 
 
-def approvers_of(step: ApprovalStep) -> QuerySet:
+def approvers_of(step: ApprovalStep) -> QuerySet[User]:
     """The people a step is routed to (never the requester)."""
     people = stewards() if step.role == ApprovalStep.Role.STEWARD else product_owners(step.request.product)
     return people.exclude(pk=step.request.requester_id)
 
 
-def may_decide(user, step: ApprovalStep) -> bool:
+def may_decide(user: User | AnonymousUser, step: ApprovalStep) -> bool:
     """May `user` decide `step` by their role (the self-approval ban and the
     step's state are the service's to check). Admins may decide any step."""
     if not user.is_authenticated or not user.is_active:
@@ -58,16 +56,16 @@ def may_decide(user, step: ApprovalStep) -> bool:
     return is_team_owner(user, step.request.product.owner_team)
 
 
-def may_manage_grants(user, product: DataProduct) -> bool:
+def may_manage_grants(user: User | AnonymousUser, product: DataProduct) -> bool:
     """Owners of the product's team and admins may revoke its grants."""
     return user.is_authenticated and (user.is_superuser or is_team_owner(user, product.owner_team))
 
 
-def _team_products(user) -> QuerySet:
+def _team_products(user: User) -> QuerySet:
     return DataProduct.objects.filter(owner_team__memberships__user=user).values("pk")
 
 
-def _owned_products(user) -> QuerySet:
+def _owned_products(user: User) -> QuerySet:
     return DataProduct.objects.filter(owner_team__memberships__user=user, owner_team__memberships__role=TeamMembership.Role.OWNER).values(
         "pk"
     )
@@ -77,7 +75,7 @@ def _steps_prefetch() -> Prefetch:
     return Prefetch("steps", ApprovalStep.objects.select_related("decided_by").order_by("id"))
 
 
-def requests_visible_to(user) -> QuerySet[AccessRequest]:
+def requests_visible_to(user: User | AnonymousUser) -> QuerySet[AccessRequest]:
     """Requests `user` may read: their own, those on their teams' products,
     those with a step routed to them; stewards and admins read all."""
     if not user.is_authenticated:
@@ -88,7 +86,7 @@ def requests_visible_to(user) -> QuerySet[AccessRequest]:
     return requests.filter(Q(requester=user) | Q(product__in=_team_products(user)))
 
 
-def requests_of(user) -> QuerySet[AccessRequest]:
+def requests_of(user: User | AnonymousUser) -> QuerySet[AccessRequest]:
     """`user`'s own requests, newest first ("My access")."""
     if not user.is_authenticated:
         return AccessRequest.objects.none()
@@ -99,7 +97,7 @@ def requests_of(user) -> QuerySet[AccessRequest]:
     )
 
 
-def steps_decidable_by(user) -> QuerySet[ApprovalStep]:
+def steps_decidable_by(user: User | AnonymousUser) -> QuerySet[ApprovalStep]:
     """Open steps of pending requests that `user` may decide: routed to
     them by role, never on their own requests (the owner inbox)."""
     if not user.is_authenticated:
@@ -118,12 +116,12 @@ def steps_decidable_by(user) -> QuerySet[ApprovalStep]:
     return steps.filter(routed)
 
 
-def requests_awaiting(user) -> QuerySet[AccessRequest]:
+def requests_awaiting(user: User | AnonymousUser) -> QuerySet[AccessRequest]:
     """Pending requests with an open step `user` may decide."""
     return AccessRequest.objects.filter(pk__in=steps_decidable_by(user).values("request_id"))
 
 
-def grants_visible_to(user) -> QuerySet[Grant]:
+def grants_visible_to(user: User | AnonymousUser) -> QuerySet[Grant]:
     """Grants `user` may read: their own and those on their teams' products;
     stewards and admins read all."""
     if not user.is_authenticated:
@@ -134,11 +132,11 @@ def grants_visible_to(user) -> QuerySet[Grant]:
     return grants.filter(Q(user=user) | Q(product__in=_team_products(user)))
 
 
-def live_grants_of(user) -> QuerySet[Grant]:
+def live_grants_of(user: User) -> QuerySet[Grant]:
     return Grant.objects.live().filter(user=user).select_related("product", "port").order_by("ends_at")
 
 
-def live_grant(user, product: DataProduct) -> Grant | None:
+def live_grant(user: User | AnonymousUser, product: DataProduct) -> Grant | None:
     if not user.is_authenticated:
         return None
     return Grant.objects.live().filter(user=user, product=product).first()
@@ -149,7 +147,7 @@ def consumers_of(product: DataProduct, *, now=None) -> QuerySet[Grant]:
     return Grant.objects.live(now).filter(product=product).select_related("user", "port").order_by("ends_at")
 
 
-def has_live_grant(user, product: DataProduct, *, now=None) -> bool:
+def has_live_grant(user: User | AnonymousUser, product: DataProduct, *, now=None) -> bool:
     """Does `user` hold a live grant on `product` now? Checked at access time
     as well as the guardian permission the grant gives: an expired grant
     never works, even while the expiry task is late."""
@@ -158,7 +156,7 @@ def has_live_grant(user, product: DataProduct, *, now=None) -> bool:
     return user.has_perm("catalog.access_dataproduct", product) and Grant.objects.live(now).filter(user=user, product=product).exists()
 
 
-def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+def audit_events_visible_to(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
     """Stewards and admins read the whole trail; owners their products'."""
     if not user.is_authenticated:
         return AuditEvent.objects.none()
@@ -168,20 +166,20 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     return events.filter(product__in=_owned_products(user))
 
 
-def may_read_audit(user) -> bool:
+def may_read_audit(user: User | AnonymousUser) -> bool:
     """Does the audit page have anything for `user`?"""
     if not user.is_authenticated:
         return False
     return user.is_superuser or is_steward(user) or TeamMembership.objects.filter(user=user, role=TeamMembership.Role.OWNER).exists()
 
 
-def open_request(user, product: DataProduct) -> AccessRequest | None:
+def open_request(user: User | AnonymousUser, product: DataProduct) -> AccessRequest | None:
     if not user.is_authenticated:
         return None
     return AccessRequest.objects.filter(requester=user, product=product, status=AccessRequest.Status.PENDING).first()
 
 
-def may_use(user, product: DataProduct) -> bool:
+def may_use(user: User | AnonymousUser, product: DataProduct) -> bool:
     """May `user` use `product` now: see its ports' locations and real sample
     values. Its owning team and admins may; others need a live grant (the
     one function every page, endpoint and task asks)."""
@@ -192,7 +190,7 @@ def may_use(user, product: DataProduct) -> bool:
     return has_live_grant(user, product)
 
 
-def _granted_port_ids(user, product: DataProduct, port_ids: set, **grant_filters) -> set:
+def _granted_port_ids(user: User, product: DataProduct, port_ids: set, **grant_filters) -> set:
     """Of `port_ids`, those a live grant of `user` on `product` covers (a
     grant without a port covers every port). Checked against the guardian
     permission too, as has_live_grant does."""
@@ -202,7 +200,7 @@ def _granted_port_ids(user, product: DataProduct, port_ids: set, **grant_filters
     return port_ids if None in covered else port_ids & covered
 
 
-def usable_port_ids(user, product: DataProduct, port_ids) -> set:
+def usable_port_ids(user: User | AnonymousUser, product: DataProduct, port_ids) -> set:
     """Of these ports of `product`, those `user` may use now and whose
     location they see: every port for its team and admins; for others, the
     ports their live grants cover (a grant for one port shows that port's)."""
@@ -214,7 +212,7 @@ def usable_port_ids(user, product: DataProduct, port_ids) -> set:
     return _granted_port_ids(user, product, port_ids)
 
 
-def revealed_port_ids(user, product: DataProduct, port_ids) -> set:
+def revealed_port_ids(user: User | AnonymousUser, product: DataProduct, port_ids) -> set:
     """Of these ports of `product`, those whose sensitive sample columns
     `user` may see unmasked: all of them for its team, admins and stewards
     (who govern it); for others, the ports a live grant with full read
@@ -228,7 +226,7 @@ def revealed_port_ids(user, product: DataProduct, port_ids) -> set:
     return _granted_port_ids(user, product, port_ids, access=AccessRequest.Access.READ)
 
 
-def sees_real_values(user, product: DataProduct, port: OutputPort | None = None) -> bool:
+def sees_real_values(user: User | AnonymousUser, product: DataProduct, port: OutputPort | None = None) -> bool:
     """May `user` see the real values of the sensitive sample columns of
     `port` (without one: of every port, as a grant for the whole product
     allows)? See revealed_port_ids."""

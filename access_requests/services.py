@@ -22,6 +22,7 @@ from audit import trail
 from catalog.models import DataProduct, OutputPort
 from catalog.queries import is_team_member
 from core.errors import Conflict, Forbidden, ServiceError
+from core.users import User
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -119,7 +120,7 @@ def _check_policy_fields(names) -> None:
 
 
 @transaction.atomic
-def create_policy(*, by, applies_to: str, **values) -> Policy:
+def create_policy(*, by: User, applies_to: str, **values) -> Policy:
     """Create the policy for products of `applies_to`. Writes a `policy.created`
     audit event with its settings in this transaction."""
     _check_policy_fields(values)
@@ -131,7 +132,7 @@ def create_policy(*, by, applies_to: str, **values) -> Policy:
 
 
 @transaction.atomic
-def update_policy(policy: Policy, *, by, **changes) -> Policy:
+def update_policy(policy: Policy, *, by: User, **changes) -> Policy:
     """Change `policy`'s settings. Writes a `policy.changed` audit event with
     each changed setting's old and new value in this transaction (none when
     nothing changed). Requests already submitted keep their steps; the new
@@ -152,7 +153,7 @@ def update_policy(policy: Policy, *, by, **changes) -> Policy:
 
 
 @transaction.atomic
-def delete_policy(policy: Policy, *, by) -> None:
+def delete_policy(policy: Policy, *, by: User) -> None:
     """Delete `policy` (its products fall back to the other policies, or
     FALLBACK_POLICY). Writes a `policy.deleted` audit event with the settings
     it had, in this transaction."""
@@ -194,7 +195,7 @@ def _check_duration(duration_days, policy: EffectivePolicy) -> int:
 def submit_request(
     product: DataProduct,
     *,
-    by,
+    by: User,
     purpose: str,
     duration_days: int,
     port: OutputPort | None = None,
@@ -281,7 +282,7 @@ def _lock(step: ApprovalStep) -> tuple[AccessRequest, ApprovalStep]:
     return request, ApprovalStep.objects.select_for_update().get(pk=step.pk)
 
 
-def _check_may_decide(request: AccessRequest, step: ApprovalStep, by) -> None:
+def _check_may_decide(request: AccessRequest, step: ApprovalStep, by: User) -> None:
     if by is None or not by.is_authenticated:
         raise NotAllowed("Sign in to decide on requests.")
     if by.pk == request.requester_id:
@@ -296,7 +297,7 @@ def _check_may_decide(request: AccessRequest, step: ApprovalStep, by) -> None:
 
 
 @transaction.atomic
-def approve_step(step: ApprovalStep, *, by, comment: str = "", now: datetime | None = None) -> AccessRequest:
+def approve_step(step: ApprovalStep, *, by: User, comment: str = "", now: datetime | None = None) -> AccessRequest:
     """Record `by`'s approval of `step`. When it is the last open step the
     request is approved and a grant created (with the guardian permission).
     One person cannot approve two steps of one request. Writes audit events
@@ -325,7 +326,7 @@ def approve_step(step: ApprovalStep, *, by, comment: str = "", now: datetime | N
 
 
 @transaction.atomic
-def reject_step(step: ApprovalStep, *, by, comment: str, now: datetime | None = None) -> AccessRequest:
+def reject_step(step: ApprovalStep, *, by: User, comment: str, now: datetime | None = None) -> AccessRequest:
     """Record `by`'s rejection of `step`: the request is rejected and its
     other open steps cancelled. A comment is required (the requester reads
     it). Writes audit events and notifications in this transaction.
@@ -363,7 +364,7 @@ def reject_step(step: ApprovalStep, *, by, comment: str, now: datetime | None = 
     return request
 
 
-def _approve(request: AccessRequest, *, by, auto: bool, now: datetime) -> Grant:
+def _approve(request: AccessRequest, *, by: User | None, auto: bool, now: datetime) -> Grant:
     """The request is approved at `now`: create the grant, starting then, and give the permission."""
     request.status, request.decided_at, request.auto_approved = AccessRequest.Status.APPROVED, now, auto
     request.save(update_fields=["status", "decided_at", "auto_approved"])
@@ -414,7 +415,7 @@ def _approve(request: AccessRequest, *, by, auto: bool, now: datetime) -> Grant:
 
 
 @transaction.atomic
-def withdraw_request(request: AccessRequest, *, by, now: datetime | None = None) -> AccessRequest:
+def withdraw_request(request: AccessRequest, *, by: User, now: datetime | None = None) -> AccessRequest:
     """The requester takes back a pending request; its open steps are
     cancelled and their approvers told. Only the requester may. Writes an
     audit event and notifications in this transaction. `now` (default: the
@@ -453,7 +454,7 @@ def _end_grant(grant: Grant, *, now: datetime) -> None:
 
 
 @transaction.atomic
-def revoke_grant(grant: Grant, *, by, reason: str, now: datetime | None = None) -> Grant:
+def revoke_grant(grant: Grant, *, by: User, reason: str, now: datetime | None = None) -> Grant:
     """An owner of the product's team (or an admin) ends `grant` now, with a
     reason the grantee is told. Access is gone on the very next request.
     Writes an audit event and a notification in this transaction. `now`

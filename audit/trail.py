@@ -19,12 +19,14 @@ the event just appended, and TRUNCATE.
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
+
+from core.users import AnonymousUser, User
 
 from . import checkpoints
 from .checkpoints import Checkpoint, CheckpointInvalid
@@ -239,7 +241,9 @@ def compute_hash(event: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical(event)}".encode()).hexdigest()
 
 
-def record(action: str, *, actor=None, obj, product=None, payload: dict | None = None, at=None) -> AuditEvent:
+def record(
+    action: str, *, actor: User | AnonymousUser | None = None, obj, product=None, payload: dict | None = None, at: datetime | None = None
+) -> AuditEvent:
     """Append an event about `obj` (a model instance) to the chain, in the
     current transaction (which the caller must hold: the event stands or
     falls with the change it records)."""

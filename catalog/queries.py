@@ -1,21 +1,18 @@
 """Reads that depend on who asks. Pages, API and (later) search and tasks
 use these, so every one of them shows a user exactly the same products."""
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from core.users import AnonymousUser, User
+
 from .models import DataProduct, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
 from .visibility import visibility_for
 
-if TYPE_CHECKING:
-    pass
 
-
-def visible_products(user) -> QuerySet[DataProduct]:
+def visible_products(user: User | AnonymousUser) -> QuerySet[DataProduct]:
     """Products `user` may see (catalog.visibility): every non-draft product
     for a signed-in user, plus the drafts their teams own; admins see all."""
     if not user.is_authenticated:
@@ -23,18 +20,18 @@ def visible_products(user) -> QuerySet[DataProduct]:
     return DataProduct.objects.filter(visibility_for(user).q())
 
 
-def editable_products(user) -> QuerySet[DataProduct]:
+def editable_products(user: User | AnonymousUser) -> QuerySet[DataProduct]:
     """Products `user` may change: their teams' products (change permission)."""
     if not user.is_authenticated:
         return DataProduct.objects.none()
     return get_objects_for_user(user, "catalog.change_dataproduct", klass=DataProduct, accept_global_perms=True)
 
 
-def can_edit(user, product: DataProduct) -> bool:
+def can_edit(user: User | AnonymousUser, product: DataProduct) -> bool:
     return user.is_authenticated and user.has_perm("catalog.change_dataproduct", product)
 
 
-def is_steward(user) -> bool:
+def is_steward(user: User | AnonymousUser) -> bool:
     """Whether `user` is a governance steward (a member of settings.STEWARDS_GROUP)."""
     if not user.is_authenticated:
         return False
@@ -45,11 +42,11 @@ def is_steward(user) -> bool:
     return cached
 
 
-def is_team_member(user, team: Team) -> bool:
+def is_team_member(user: User | AnonymousUser, team: Team) -> bool:
     return user.is_authenticated and TeamMembership.objects.filter(team=team, user=user).exists()
 
 
-def may_see_consumers(user, product: DataProduct) -> bool:
+def may_see_consumers(user: User | AnonymousUser, product: DataProduct) -> bool:
     """Who uses a product (its consumers, and the impact analysis that names
     them) is for its owning team, governance stewards and admins."""
     return user.is_superuser or is_steward(user) or is_team_member(user, product.owner_team)
@@ -60,7 +57,7 @@ def may_see_consumers(user, product: DataProduct) -> bool:
 PRODUCT_NOT_FOUND = "No data product here, or you may not see it."
 
 
-def visible_product_or_404(user, slug: str, products: QuerySet[DataProduct] | None = None) -> DataProduct:
+def visible_product_or_404(user: User | AnonymousUser, slug: str, products: QuerySet[DataProduct] | None = None) -> DataProduct:
     """The product with `slug` that `user` may see, with its domain and team,
     else Http404(PRODUCT_NOT_FOUND). `products` narrows or enriches the
     lookup; it must be drawn from visible_products(user)."""
@@ -72,7 +69,7 @@ def visible_product_or_404(user, slug: str, products: QuerySet[DataProduct] | No
         raise Http404(PRODUCT_NOT_FOUND) from None
 
 
-def product_detail(user, slug: str) -> DataProduct:
+def product_detail(user: User | AnonymousUser, slug: str) -> DataProduct:
     """The product page's product with everything it shows, in a constant
     number of queries. Http404 when `user` may not see it (visible_product_or_404)."""
     ports = (
@@ -83,21 +80,21 @@ def product_detail(user, slug: str) -> DataProduct:
     return visible_product_or_404(user, slug, visible_products(user).with_card_data().prefetch_related(Prefetch("output_ports", ports)))
 
 
-def product_list(user) -> QuerySet[DataProduct]:
+def product_list(user: User | AnonymousUser) -> QuerySet[DataProduct]:
     return visible_products(user).with_card_data()
 
 
-def domains_with_counts(user) -> QuerySet[Domain]:
+def domains_with_counts(user: User | AnonymousUser) -> QuerySet[Domain]:
     """Domains with the number of products `user` can see in each."""
     visible = visible_products(user).values("pk")
     return Domain.objects.select_related("owner_team").annotate(product_count=Count("products", filter=Q(products__in=visible)))
 
 
-def newest_products(user, limit: int = 6) -> QuerySet[DataProduct]:
+def newest_products(user: User | AnonymousUser, limit: int = 6) -> QuerySet[DataProduct]:
     return product_list(user).filter(status=DataProduct.Status.PUBLISHED).order_by("-created_at")[:limit]
 
 
-def most_requested_products(user, limit: int = 6) -> QuerySet[DataProduct]:
+def most_requested_products(user: User | AnonymousUser, limit: int = 6) -> QuerySet[DataProduct]:
     """Published products with the most access requests, most first."""
     return (
         product_list(user)
@@ -108,13 +105,13 @@ def most_requested_products(user, limit: int = 6) -> QuerySet[DataProduct]:
     )
 
 
-def teams_of(user) -> QuerySet[Team]:
+def teams_of(user: User) -> QuerySet[Team]:
     if user.is_superuser:
         return Team.objects.all()
     return Team.objects.filter(memberships__user=user).distinct()
 
 
-def popular_tags(user, limit: int = 12) -> QuerySet[Tag]:
+def popular_tags(user: User | AnonymousUser, limit: int = 12) -> QuerySet[Tag]:
     """The tags on most of the products `user` can see."""
     visible = visible_products(user).values("pk")
     return (

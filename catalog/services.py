@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm
 
 from audit import trail
 from core.errors import Conflict, Forbidden, ServiceError
+from core.users import User
 
 from . import signals
 from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
@@ -71,7 +72,7 @@ def create_team(*, name: str, slug: str, description: str = "", contact_email: s
     return Team.objects.create(name=name, slug=slug, description=description, contact_email=contact_email)
 
 
-def add_team_member(team: Team, *, user, role: str = TeamMembership.Role.DEVELOPER) -> TeamMembership:
+def add_team_member(team: Team, *, user: User, role: str = TeamMembership.Role.DEVELOPER) -> TeamMembership:
     """Make `user` a member of `team` with `role` (or change their role). The
     membership signal adds them to the team's group, so they may edit its products."""
     membership, _ = TeamMembership.objects.update_or_create(team=team, user=user, defaults={"role": role})
@@ -81,7 +82,7 @@ def add_team_member(team: Team, *, user, role: str = TeamMembership.Role.DEVELOP
 # --- products --------------------------------------------------------------
 
 
-def _check_may_assign_team(by, team: Team) -> None:
+def _check_may_assign_team(by: User, team: Team) -> None:
     if not (by.is_superuser or is_team_member(by, team)):
         raise NotTeamMember("You can only assign a product to a team you are a member of.", field="owner_team")
 
@@ -123,7 +124,7 @@ def team_permission_rows(products: Iterable[DataProduct]) -> list[DataProductGro
 @transaction.atomic
 def create_product(
     *,
-    by,
+    by: User,
     domain: Domain,
     owner_team: Team,
     slug: str,
@@ -131,7 +132,7 @@ def create_product(
     summary: str,
     tags: Iterable[str] = (),
     ports: Iterable[PortSpec] | None = None,
-    product_owner=None,
+    product_owner: User | None = None,
     **attributes,
 ) -> DataProduct:
     """Create a draft (or, with status=..., a product in any starting status)
@@ -181,7 +182,7 @@ UPDATABLE_FIELDS = {
 def update_product(
     product: DataProduct,
     *,
-    by,
+    by: User,
     tags: Iterable[str] | None = None,
     ports: Iterable[PortSpec] | None = None,
     status: str | None = None,
@@ -220,7 +221,7 @@ def update_product(
     return product
 
 
-def _audit_governance_changes(product: DataProduct, before: dict, *, by) -> None:
+def _audit_governance_changes(product: DataProduct, before: dict, *, by: User) -> None:
     """Changes that decide who may use a product, and how, go into the audit trail."""
     after = {
         "owner_team": product.owner_team.slug,
@@ -259,7 +260,7 @@ def check_transition(product: DataProduct, status: str) -> None:
 
 
 @transaction.atomic
-def change_status(product: DataProduct, *, by, status: str) -> DataProduct:
+def change_status(product: DataProduct, *, by: User, status: str) -> DataProduct:
     """Move `product` along its lifecycle (draft → published → deprecated → retired)."""
     return update_product(product, by=by, status=status)
 

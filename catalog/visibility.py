@@ -11,7 +11,7 @@ the same object, each in its own terms (netbox's `restrict()` idea).
 Whether someone signed in at all is not this rule: pages and API require it,
 and catalog.queries.visible_products shows nothing to an anonymous user.
 
-Imports only Django and catalog.models, so that the queries and every search backend can
+Imports only Django, core and catalog.models, so that the queries and every search backend can
 import it.
 """
 
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+
+from core.users import AnonymousUser, User
 
 from .models import DataProduct, DataProductGroupObjectPermission, DataProductUserObjectPermission
 
@@ -108,7 +110,7 @@ def suggest_contexts_of(*, status: str, product_id: int) -> list[str]:
     return [LISTED_CONTEXT]
 
 
-def visible_draft_ids(user) -> frozenset[int]:
+def visible_draft_ids(user: User | AnonymousUser) -> frozenset[int]:
     """The drafts `user` holds the view permission on (through a group, such
     as their team's, or given to them), in one query driven from their own
     permission rows, so it costs the same in a catalog of any size."""
@@ -120,7 +122,7 @@ def visible_draft_ids(user) -> frozenset[int]:
     return frozenset(by_group.union(by_user))
 
 
-def holds_global_view_permission(user) -> bool:
+def holds_global_view_permission(user: User | AnonymousUser) -> bool:
     """Whether an active `user` holds the view permission on every product
     (given in the admin, to them or a group of theirs), as Django's model
     backend counts it. Asked of the database each time, not of the
@@ -132,7 +134,7 @@ def holds_global_view_permission(user) -> bool:
     ).exists()
 
 
-def visibility_for(user) -> Visibility:
+def visibility_for(user: User | AnonymousUser) -> Visibility:
     """What `user` may see. Admins see everything: superusers, and whoever
     holds the view permission globally (guardian's get_objects_for_user
     counts it so, which the product pages used)."""

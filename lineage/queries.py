@@ -6,6 +6,7 @@ from access_requests.models import Grant
 from catalog.models import DataProduct, TeamMembership
 from catalog.queries import may_see_consumers, visible_products
 from catalog.visibility import visibility_for
+from core.users import AnonymousUser, User
 
 from .models import LineageEdge, LineageNode
 
@@ -76,7 +77,9 @@ class LineageGraph:
     origins: dict[tuple[int, int], list["EdgeOrigin"]] = field(default_factory=dict)
 
 
-def lineage_walk(user, product: DataProduct, *, direction: str = "both", depth: int = 3) -> tuple[dict[int, int], list[tuple[int, int]]]:
+def lineage_walk(
+    user: User | AnonymousUser, product: DataProduct, *, direction: str = "both", depth: int = 3
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
     """The node ids reached from `product` with their layer, and the edges
     between them, in one recursive query (LINEAGE_WALK_SQL)."""
     if direction not in LINEAGE_DIRECTIONS:
@@ -101,7 +104,7 @@ def lineage_walk(user, product: DataProduct, *, direction: str = "both", depth: 
     return layers, sorted(set(edges))
 
 
-def lineage_graph(user, product: DataProduct, *, direction: str = "both", depth: int = 3) -> LineageGraph:
+def lineage_graph(user: User | AnonymousUser, product: DataProduct, *, direction: str = "both", depth: int = 3) -> LineageGraph:
     """The lineage around `product` as `user` may see it: drafts they may not
     see are neither shown nor walked through, so the graph never reveals them."""
     layers, edges = lineage_walk(user, product, direction=direction, depth=depth)
@@ -154,7 +157,7 @@ def _edge_origins(edges: list[tuple[int, int]]) -> dict[tuple[int, int], list[Ed
     return origins
 
 
-def declared_inputs(user, product: DataProduct) -> list[LineageNode]:
+def declared_inputs(user: User | AnonymousUser, product: DataProduct) -> list[LineageNode]:
     """The datasets `product`'s owners declared as its inputs (manual edges),
     leaving out ports of products `user` may not see."""
     nodes = (
@@ -169,7 +172,7 @@ def declared_inputs(user, product: DataProduct) -> list[LineageNode]:
     return [node for node in nodes if node.port_id is None or node.port.product_id in visible]
 
 
-def may_see_impact(user, product: DataProduct) -> bool:
+def may_see_impact(user: User | AnonymousUser, product: DataProduct) -> bool:
     """Impact analysis names consumers: the same people who may see the
     product's consumers (its team, stewards, admins) may see it."""
     return may_see_consumers(user, product)
@@ -183,7 +186,7 @@ class ImpactedProduct:
     consumers: list = field(default_factory=list)  # users holding a live grant on it
 
 
-def impact_of(user, product: DataProduct) -> list[ImpactedProduct]:
+def impact_of(user: User | AnonymousUser, product: DataProduct) -> list[ImpactedProduct]:
     """Every product downstream of `product` that `user` may see (up to
     IMPACT_DEPTH edges away), nearest first, with its owners and the users
     holding live grants on it: who is hit when `product` breaks."""

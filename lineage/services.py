@@ -12,6 +12,7 @@ from access_requests.queries import usable_port_ids
 from catalog.models import DataProduct, OutputPort, TeamMembership
 from catalog.queries import can_edit, visible_products
 from catalog.services import NotTeamMember
+from core.users import User
 
 from . import openlineage
 from .models import LineageEdge, LineageNode, LineageRun
@@ -133,7 +134,7 @@ class IngestResult:
 
 
 @transaction.atomic
-def ingest_run_event(data, *, by) -> IngestResult:
+def ingest_run_event(data, *, by: User) -> IngestResult:
     """Record an OpenLineage RunEvent sent by `by` (see the rule above). A
     COMPLETE event records an edge from every input to every output, with the
     job, the run and the columnLineage facet; unknown datasets become
@@ -177,7 +178,7 @@ def ingest_run_event(data, *, by) -> IngestResult:
     return IngestResult(run=run, recorded=True, edges=edges)
 
 
-def _unrecorded_datasets(event: openlineage.RunEvent, *, by) -> set[DatasetIdentity]:
+def _unrecorded_datasets(event: openlineage.RunEvent, *, by: User) -> set[DatasetIdentity]:
     """The datasets of `event` that are accepted but not recorded: outputs on
     an output port of a product none of `by`'s teams owns, and inputs on a
     port of a product `by` may not see. Recording them would change another
@@ -256,7 +257,7 @@ def _record_event_edges(event: openlineage.RunEvent, nodes: dict[DatasetIdentity
 
 
 @transaction.atomic
-def set_product_inputs(product: DataProduct, *, by, inputs: Iterable[InputSpec]) -> list[LineageEdge]:
+def set_product_inputs(product: DataProduct, *, by: User, inputs: Iterable[InputSpec]) -> list[LineageEdge]:
     """Replace the inputs `product`'s owners declared: an edge from each input
     into each of the product's output ports (origin manual). Edges recorded
     by OpenLineage events are left alone. `by` must be allowed to edit the
@@ -288,7 +289,7 @@ def set_product_inputs(product: DataProduct, *, by, inputs: Iterable[InputSpec])
     return list(manual.order_by("upstream_id", "downstream_id"))
 
 
-def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, visible, by) -> set[int]:
+def _declared_input_nodes(spec: InputSpec, path: str, *, product: DataProduct, visible, by: User) -> set[int]:
     if spec.product:
         source = visible.filter(slug=spec.product).first()
         if source is None:

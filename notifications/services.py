@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import queueing
+from core.users import User
 
 from . import tasks
 from .models import Notification
@@ -70,7 +71,7 @@ def queue_delivery(notification_ids: list[int]) -> None:
         logger.warning("Could not queue %d notification e-mail(s) (%s); the sweep will send them.", len(notification_ids), error)
 
 
-def mark_read(user, *, notification_ids: Iterable[int] | None = None) -> int:
+def mark_read(user: User, *, notification_ids: Iterable[int] | None = None) -> int:
     """Mark `user`'s notifications read (all of them, or those named)."""
     unread = Notification.objects.filter(recipient=user, read_at=None)
     if notification_ids is not None:

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 
 from catalog.models import DataProduct
 from catalog.visibility import Visibility, visibility_for
+from core.users import AnonymousUser, User
 
 from .database import DatabaseBackend
 from .documents import documents_for
@@ -95,7 +96,7 @@ def _ask(method: str, *args):
     return getattr(database_backend(), method)(*args), False
 
 
-def search(query: SearchQuery, *, user) -> SearchResult:
+def search(query: SearchQuery, *, user: User | AnonymousUser) -> SearchResult:
     """Port locations are in no index (anyone may search, few may see a
     location): the products `user` may find by the location of a port they
     may use are looked up in the database and added to what the index finds."""
@@ -105,7 +106,7 @@ def search(query: SearchQuery, *, user) -> SearchResult:
     return result
 
 
-def suggest(prefix: str, *, user, limit: int = 8) -> tuple[list[Suggestion], bool]:
+def suggest(prefix: str, *, user: User | AnonymousUser, limit: int = 8) -> tuple[list[Suggestion], bool]:
     """Products whose names start with or contain the words typed so far, and
     whether the answer is degraded."""
     return _ask("suggest", prefix, visibility_for(user), limit)

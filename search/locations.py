@@ -4,13 +4,14 @@ from access_requests.models import Grant
 from access_requests.queries import usable_port_ids
 from catalog.models import OutputPort
 from catalog.queries import editable_products
+from core.users import AnonymousUser, User
 
 from .types import WORD, WORD_PART
 
 LOCATION_MATCHES_AT_MOST = 200  # ports looked at for one search (an admin's words may match thousands)
 
 
-def products_found_by_location(user, terms: list[str]) -> frozenset[int]:
+def products_found_by_location(user: User | AnonymousUser, terms: list[str]) -> frozenset[int]:
     """The products with an output port whose location has every one of the
     words `terms` (each the start of one of its words, as search matches
     words) and which `user` may use (usable_port_ids decides). Search adds

@@ -15,6 +15,7 @@ from access_requests.queries import consumers_of, product_owners
 from catalog import signals
 from catalog.models import DataProduct, OutputPort, SLOStatus
 from catalog.services import CatalogError, NotTeamMember
+from core.users import User
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -32,7 +33,7 @@ class SLOError(CatalogError):
     pass
 
 
-def _check_may_edit(by, product: DataProduct, what: str) -> None:
+def _check_may_edit(by: User, product: DataProduct, what: str) -> None:
     if not (by.is_authenticated and by.has_perm("catalog.change_dataproduct", product)):
         raise NotTeamMember(f"Only members of the owning team can {what}.")
 
@@ -74,7 +75,7 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
 def define_slo(
     product: DataProduct,
     *,
-    by,
+    by: User,
     indicator: str,
     threshold: float,
     target: float,
@@ -111,7 +112,7 @@ def define_slo(
 
 
 @transaction.atomic
-def update_slo(slo: ServiceLevelObjective, *, by, **changes) -> ServiceLevelObjective:
+def update_slo(slo: ServiceLevelObjective, *, by: User, **changes) -> ServiceLevelObjective:
     """Change an objective. Stored measurements follow: a new unit of the
     same kind converts their values, and a new threshold, comparison or unit
     judges them all again, so history is read against the promise as it is now."""
@@ -148,7 +149,7 @@ def update_slo(slo: ServiceLevelObjective, *, by, **changes) -> ServiceLevelObje
 
 
 @transaction.atomic
-def delete_slo(slo: ServiceLevelObjective, *, by) -> None:
+def delete_slo(slo: ServiceLevelObjective, *, by: User) -> None:
     """Remove an objective and its measurements; the product's status is recomputed."""
     _check_may_edit(by, slo.product, "change this product's objectives")
     product_id = slo.product_id
@@ -200,7 +201,7 @@ def _judged(measurement: Measurement, slo: ServiceLevelObjective | None, now: da
 
 @transaction.atomic
 def record_measurements(
-    rows: Sequence[Measurement | Mapping | None], *, by, now: datetime | None = None, refused: Mapping[int, dict] | None = None
+    rows: Sequence[Measurement | Mapping | None], *, by: User, now: datetime | None = None, refused: Mapping[int, dict] | None = None
 ) -> MeasurementsResult:
     """Store a batch of measurements pushed by a pipeline of the owning team,
     judging each against its SLO's threshold, then recompute the statuses
@@ -324,7 +325,7 @@ def _notify_breaches(product_ids: list[int], slos: list[ServiceLevelObjective], 
 
 
 @transaction.atomic
-def upload_sample(port: OutputPort, *, by, content: bytes, filename: str = "", format: str = "") -> Sample:
+def upload_sample(port: OutputPort, *, by: User, content: bytes, filename: str = "", format: str = "") -> Sample:
     """Store sample rows for `port` from a CSV or JSON upload (owning team or
     admins), replacing any before. The rows are checked against the port's
     schema: SLOError-like CatalogError on field "file" lists every problem
@@ -343,6 +344,6 @@ def upload_sample(port: OutputPort, *, by, content: bytes, filename: str = "", f
 
 
 @transaction.atomic
-def delete_sample(port: OutputPort, *, by) -> None:
+def delete_sample(port: OutputPort, *, by: User) -> None:
     _check_may_edit(by, port.product, "remove samples of this product")
     Sample.objects.filter(port=port).delete()
