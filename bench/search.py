@@ -580,7 +580,7 @@ def measure_backend(args, backend: str, reuse: bool) -> dict:
     # (c) the floor: (a)'s own statements run on a raw DB-API connection (same
     # file or server, same SQL text and parameters, every row fetched): the
     # engine's work for the search with no Django, no ORM, no Python around it.
-    for index, query in enumerate(queries):
+    for index in range(len(queries)):
         progress("(c) floor", index)
         statements = captured[index]
         replays[index] = None

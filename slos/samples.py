@@ -72,52 +72,91 @@ def type_family(data_type: str) -> str | None:
     return None
 
 
+def _as_string(value: Any, *, from_text: bool) -> str:
+    """Text as given; a number as written, a boolean as JSON writes it. An
+    object or a list is not text, whatever the schema calls the column."""
+    if isinstance(value, (dict, list)):
+        raise ValueError
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else str(value)
+
+
+_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _as_boolean(value: Any, *, from_text: bool) -> bool:
+    """JSON says true or false; a CSV cell may also say 1/0 or yes/no."""
+    if isinstance(value, bool):
+        return value
+    if from_text:
+        word = str(value).strip().lower()
+        if word in _BOOLEAN_WORDS:
+            return _BOOLEAN_WORDS[word]
+    raise ValueError
+
+
+def _as_integer(value: Any, *, from_text: bool) -> int:
+    """A whole number; JSON's 2.0 is one, its true is not (bool is an int in Python)."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if from_text and re.fullmatch(r"[+-]?\d+", str(value).strip()):
+        return int(str(value).strip())
+    raise ValueError
+
+
+def _as_number(value: Any, *, from_text: bool) -> int | float:
+    """A finite number (NaN and infinity do not fit a decimal column); JSON's
+    integers stay integers, everything else becomes a float."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif from_text:
+        number = float(str(value).strip())
+    else:
+        raise ValueError
+    if not math.isfinite(number):
+        raise ValueError
+    return int(number) if isinstance(value, int) else number
+
+
+def _as_date(value: Any, *, from_text: bool) -> str:
+    """An ISO date, written as ISO (JSON has no date type: text either way)."""
+    if not isinstance(value, str):
+        raise ValueError
+    parsed = parse_date(value.strip())
+    if parsed is None:
+        raise ValueError
+    return parsed.isoformat()
+
+
+def _as_timestamp(value: Any, *, from_text: bool) -> str:
+    """A date and time, kept as written once it reads as one."""
+    if not isinstance(value, str) or parse_datetime(value.strip()) is None:
+        raise ValueError
+    return value.strip()
+
+
+_COERCERS = {
+    "string": _as_string,
+    "boolean": _as_boolean,
+    "integer": _as_integer,
+    "number": _as_number,
+    "date": _as_date,
+    "timestamp": _as_timestamp,
+}
+
+
 def _coerce(value: Any, family: str | None, *, from_text: bool) -> Any:
     """`value` as its column's type, or ValueError. CSV cells arrive as text."""
     if family is None:
         return value
-    if family == "string":
-        if isinstance(value, (dict, list)):
-            raise ValueError
-        return value if isinstance(value, str) else str(value) if not isinstance(value, bool) else str(value).lower()
-    if family == "boolean":
-        if isinstance(value, bool):
-            return value
-        if from_text and str(value).strip().lower() in ("true", "false", "1", "0", "yes", "no"):
-            return str(value).strip().lower() in ("true", "1", "yes")
-        raise ValueError
-    if family == "integer":
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if from_text and re.fullmatch(r"[+-]?\d+", str(value).strip()):
-            return int(str(value).strip())
-        raise ValueError
-    if family == "number":
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, (int, float)):
-            number = float(value)
-        elif from_text:
-            number = float(str(value).strip())
-        else:
-            raise ValueError
-        if not math.isfinite(number):
-            raise ValueError
-        return int(number) if isinstance(value, int) else number
-    if not isinstance(value, str):
-        raise ValueError
-    if family == "date":
-        parsed = parse_date(value.strip())
-        if parsed is None:
-            raise ValueError
-        return parsed.isoformat()
-    if parse_datetime(value.strip()) is None:  # a timestamp; kept as written
-        raise ValueError
-    return value.strip()
+    return _COERCERS[family](value, from_text=from_text)
 
 
 # --- reading an upload -----------------------------------------------------------
@@ -134,28 +173,46 @@ def read_upload(content: bytes, *, filename: str = "", format: str = "") -> tupl
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SampleInvalid("The file is not UTF-8 text.") from None
-    format = (format or "").lower() or (
-        "json" if filename.lower().endswith(".json") else "csv" if filename.lower().endswith(".csv") else ""
-    )
-    if not format:
-        format = "json" if text.lstrip()[:1] in ("[", "{") else "csv"
+    format = _upload_format(text, filename=filename, format=format)
     if format == "json":
-        try:
-            data = bounded_json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SampleInvalid(f"The JSON cannot be read: {error.msg} (line {error.lineno}, column {error.colno}).") from None
-        except ValueError as error:  # nested too deep, or NaN / Infinity
-            raise SampleInvalid(f"The JSON cannot be read: {error}") from None
-        if isinstance(data, dict) and "rows" in data:
-            data = data["rows"]
-        if not isinstance(data, list):
-            raise SampleInvalid('JSON samples are a list of objects, one per row (or {"rows": [...]}).')
-        for number, row in enumerate(data, start=1):
-            if not isinstance(row, dict):
-                raise SampleInvalid(f"Row {number}: each row is an object of column names and values.")
-        return None, data, False
-    if format != "csv":
-        raise SampleInvalid(f"Samples are CSV or JSON, not {format}.")
+        return None, _json_rows(text), False
+    if format == "csv":
+        header, rows = _csv_header_and_rows(text)
+        return header, rows, True
+    raise SampleInvalid(f"Samples are CSV or JSON, not {format}.")
+
+
+def _upload_format(text: str, *, filename: str, format: str) -> str:
+    """The format given, else the file name's, else the content's: JSON starts with [ or {."""
+    if format:
+        return format.lower()
+    if filename.lower().endswith(".json"):
+        return "json"
+    if filename.lower().endswith(".csv"):
+        return "csv"
+    return "json" if text.lstrip()[:1] in ("[", "{") else "csv"
+
+
+def _json_rows(text: str) -> list[dict]:
+    """The rows of a JSON upload: a list of objects, or {"rows": [...]}."""
+    try:
+        data = bounded_json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SampleInvalid(f"The JSON cannot be read: {error.msg} (line {error.lineno}, column {error.colno}).") from None
+    except ValueError as error:  # nested too deep, or NaN / Infinity
+        raise SampleInvalid(f"The JSON cannot be read: {error}") from None
+    if isinstance(data, dict) and "rows" in data:
+        data = data["rows"]
+    if not isinstance(data, list):
+        raise SampleInvalid('JSON samples are a list of objects, one per row (or {"rows": [...]}).')
+    for number, row in enumerate(data, start=1):
+        if not isinstance(row, dict):
+            raise SampleInvalid(f"Row {number}: each row is an object of column names and values.")
+    return data
+
+
+def _csv_header_and_rows(text: str) -> tuple[list[str], list[dict]]:
+    """The header of a CSV upload and its rows as dicts, names stripped of spaces."""
     reader = csv.DictReader(io.StringIO(text))
     try:
         header = [name.strip() for name in (reader.fieldnames or [])]
@@ -168,7 +225,7 @@ def read_upload(content: bytes, *, filename: str = "", format: str = "") -> tupl
         raise SampleInvalid(f"The CSV cannot be read: {error}.") from None
     if not header:
         raise SampleInvalid("The CSV needs a header row naming the columns.")
-    return header, rows, True
+    return header, rows
 
 
 def validate_rows(
@@ -185,53 +242,73 @@ def validate_rows(
     if len(rows) > settings.SAMPLE_MAX_ROWS:
         raise SampleInvalid(f"A sample may have at most {settings.SAMPLE_MAX_ROWS} rows; this one has {len(rows)}.")
     by_name = {field.name: field for field in fields}
-    problems: list[str] = []
-    if header is not None:
-        unknown = [name for name in header if name not in by_name]
-        if unknown:
-            problems.append(
-                f"Header: {', '.join(repr(name) for name in unknown)} {'is' if len(unknown) == 1 else 'are'} not in the port's schema."
-            )
-    seen: set[str] = set()
-    for number, row in enumerate(rows, start=1):
-        if header is None:
-            for name in row:
-                if name not in by_name:
-                    problems.append(f"Row {number}: column {name!r} is not in the port's schema.")
-        seen.update(name for name in row if name in by_name)
+    problems = _unknown_column_problems(header, rows, by_name)
+    seen = {name for row in rows for name in row if name in by_name}
     missing = [field.name for field in fields if field.required and field.name not in seen]
     if missing:
         problems.append(
             f"Every row: required column{'s' if len(missing) > 1 else ''} {', '.join(repr(name) for name in missing)} {'are' if len(missing) > 1 else 'is'} missing."
         )
     columns = [field.name for field in fields if field.name in seen]
+    column_fields = [by_name[name] for name in columns]
     values: list[list] = []
     for number, row in enumerate(rows, start=1):
-        out = []
-        for name in columns:
-            field = by_name[name]
-            raw = row.get(name)
-            if raw is None or (from_text and raw == ""):
-                if field.required:
-                    problems.append(f"Row {number}: column {name!r} is required.")
-                out.append(None)
-                continue
-            family = type_family(field.data_type)
-            try:
-                out.append(_coerce(raw, family, from_text=from_text))
-            except (ValueError, TypeError, OverflowError):
-                shown = raw if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
-                problems.append(f"Row {number}: column {name!r} expects {TYPE_WORDS[family]} ({field.data_type}), not {shown!r}.")
-                out.append(None)
-        values.append(out)
+        row_values, row_problems = _typed_row(number, row, column_fields, from_text=from_text)
+        values.append(row_values)
+        problems.extend(row_problems)
     if problems:
-        shown = problems[:MAX_REPORTED_ERRORS]
-        if len(problems) > MAX_REPORTED_ERRORS:
-            shown.append(f"…and {len(problems) - MAX_REPORTED_ERRORS} more problems.")
-        raise SampleInvalid(
-            f"The sample does not match the port's schema ({len(problems)} problem{'s' if len(problems) != 1 else ''}).", shown
-        )
+        raise _mismatch(problems)
     return columns, values
+
+
+def _unknown_column_problems(header: list[str] | None, rows: list[dict], known: dict[str, SchemaField]) -> list[str]:
+    """Columns the schema does not declare: a CSV names its columns once, in
+    the header; each JSON row names its own, so each is reported by row."""
+    if header is not None:
+        unknown = [name for name in header if name not in known]
+        if not unknown:
+            return []
+        return [f"Header: {', '.join(repr(name) for name in unknown)} {'is' if len(unknown) == 1 else 'are'} not in the port's schema."]
+    return [
+        f"Row {number}: column {name!r} is not in the port's schema."
+        for number, row in enumerate(rows, start=1)
+        for name in row
+        if name not in known
+    ]
+
+
+def _typed_row(number: int, row: dict, fields: list[SchemaField], *, from_text: bool) -> tuple[list, list[str]]:
+    """Row `number`'s values for `fields`, in their order, each as its column's
+    type (None where missing or mistyped), and the problems found. An empty
+    CSV cell is a missing value: CSV has no other way to write one."""
+    values: list = []
+    problems: list[str] = []
+    for field in fields:
+        raw = row.get(field.name)
+        if raw is None or (from_text and raw == ""):
+            if field.required:
+                problems.append(f"Row {number}: column {field.name!r} is required.")
+            values.append(None)
+            continue
+        family = type_family(field.data_type)
+        try:
+            values.append(_coerce(raw, family, from_text=from_text))
+        except (ValueError, TypeError, OverflowError):
+            shown = raw if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
+            problems.append(f"Row {number}: column {field.name!r} expects {TYPE_WORDS[family]} ({field.data_type}), not {shown!r}.")
+            values.append(None)
+    return values, problems
+
+
+def _mismatch(problems: list[str]) -> SampleInvalid:
+    """The error for an upload with `problems`: the first MAX_REPORTED_ERRORS
+    of them, then how many more there are."""
+    shown = problems[:MAX_REPORTED_ERRORS]
+    if len(problems) > MAX_REPORTED_ERRORS:
+        shown.append(f"…and {len(problems) - MAX_REPORTED_ERRORS} more problems.")
+    return SampleInvalid(
+        f"The sample does not match the port's schema ({len(problems)} problem{'s' if len(problems) != 1 else ''}).", shown
+    )
 
 
 # --- showing it ----------------------------------------------------------------------

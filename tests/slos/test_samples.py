@@ -197,6 +197,15 @@ def test_values_of_types_a_sample_does_not_check_are_kept_as_given(data_type):
     assert sample.rows == [[1, {"a": [1, 2]}]]
 
 
+def test_json_numbers_and_booleans_in_a_text_column_are_stored_as_text():
+    mesh = Mesh()
+    daily = sample_port(mesh)
+
+    sample = upload(daily, json.dumps([{"user_id": 1, "email": 5, "tier": True, "country": 1.5}]), by=mesh.owner, filename="x.json")
+
+    assert sample.rows == [[1, "5", "true", "1.5"]]
+
+
 # --- refused uploads ---------------------------------------------------------------------------
 
 
@@ -302,6 +311,29 @@ def test_required_column_missing_from_the_whole_upload_is_refused():
     refused(daily, json.dumps([{"email": "a@example.com"}]), filename="sample.json")
 
 
+def test_required_columns_missing_from_the_whole_upload_are_named_once():
+    mesh = Mesh()
+    one_required = sample_port(mesh)
+
+    error = refused(one_required, "email\na@example.com\n")
+
+    assert error.details == ["Every row: required column 'user_id' is missing."]
+    assert str(error) == "The sample does not match the port's schema (1 problem)."
+    two_required = sample_port(mesh, [FieldSpec("user_id", "bigint", required=True), FieldSpec("email", "string", required=True)])
+    assert refused(two_required, json.dumps([{}]), filename="sample.json").details == [
+        "Every row: required columns 'user_id', 'email' are missing."
+    ]
+
+
+def test_a_long_mistyped_value_is_shown_cut_to_40_characters():
+    mesh = Mesh()
+    daily = sample_port(mesh)
+
+    error = refused(daily, "user_id\n" + "9" * 39 + "x" * 11 + "\n")
+
+    assert error.details == [f"Row 1: column 'user_id' expects a whole number (bigint), not {'9' * 39 + 'x…'!r}."]
+
+
 def test_row_with_more_values_than_the_header_is_refused():
     mesh = Mesh()
     daily = sample_port(mesh)
@@ -362,6 +394,29 @@ def test_malformed_json_is_refused_saying_where():
     error = refused(daily, '[{"user_id": 1},\n {"user_id": 2,}]', filename="sample.json")
 
     assert error.details == ["The JSON cannot be read: Expecting property name enclosed in double quotes (line 2, column 16)."]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[{"user_id": 1, "revenue": NaN}]', "The JSON cannot be read: NaN is not a JSON number."),
+        ("[" * 40 + "]" * 40, "The JSON cannot be read: JSON nested deeper than 32 levels is refused."),
+    ],
+)
+def test_json_with_nan_or_nested_too_deep_is_refused(content, message):
+    mesh = Mesh()
+    daily = sample_port(mesh)
+
+    assert refused(daily, content, filename="sample.json").details == [message]
+
+
+def test_csv_the_csv_module_cannot_read_is_refused():
+    mesh = Mesh()
+    daily = sample_port(mesh)
+
+    error = refused(daily, "user_id,email\n1," + "a" * 140_000 + "\n")
+
+    assert error.details == ["The CSV cannot be read: field larger than field limit (131072)."]
 
 
 @pytest.mark.parametrize(
