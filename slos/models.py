@@ -4,6 +4,7 @@ ports. The tables keep the names they had in catalog."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import DataProduct, OutputPort, SLOStatus
 
@@ -105,7 +106,7 @@ class SLOMeasurement(models.Model):
     measured_at = models.DateTimeField()
     value = models.FloatField(help_text="In the SLO's unit.")
     good = models.BooleanField()
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(default=timezone.now, help_text="When the marketplace took it (the `now` of record_measurements).")
 
     class Meta:
         db_table = "catalog_slomeasurement"  # its table since it lived in catalog

@@ -240,7 +240,9 @@ def record_measurements(
         if key in measurements:
             duplicates += 1
             continue
-        measurements[key] = SLOMeasurement(slo=slo, measured_at=row.measured_at, value=value, good=slo_rules.judge(slo, value))
+        measurements[key] = SLOMeasurement(
+            slo=slo, measured_at=row.measured_at, value=value, good=slo_rules.judge(slo, value), received_at=now
+        )
     if errors:
         errors = dict(sorted(errors.items(), key=lambda item: int(item[0])))
         raise SLOError(

@@ -790,6 +790,16 @@ def test_breach_recorded_at_a_given_time_notifies_at_that_time_those_holding_a_g
     assert set(Notification.objects.filter(kind=Notification.Kind.SLO_BREACHED).values_list("created_at", flat=True)) == {NOW}
 
 
+def test_measurements_recorded_at_a_given_time_are_received_then(clock):
+    mesh = Mesh()
+    slo = define_slo(mesh.product, threshold=6, target=99)
+    clock.move_to(NOW + timedelta(days=3))
+
+    send(slo, [1], by=mesh.owner, now=NOW)
+
+    assert list(SLOMeasurement.objects.values_list("received_at", flat=True)) == [NOW]
+
+
 def test_breach_does_not_notify_developers_stewards_other_teams_or_people_without_a_grant():
     mesh = Mesh()
     slo = define_slo(mesh.product, threshold=6, target=99)
