@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     # it (README, "What is where"; checked by import-linter in `make test`).
     "marketplace",
     "demo",
+    "contracts",
     "search",
     "lineage",
     "slos",
