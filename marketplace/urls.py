@@ -13,7 +13,7 @@ from lineage import api as lineage_api
 from search import api as search_api
 from slos import api as slo_api
 
-from . import views
+from . import dcat_views, views
 from .signin import ObtainToken
 from .storefront import api as storefront_api
 
@@ -44,6 +44,9 @@ api_urls = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search_page, name="search"),
+    # The public DCAT-AP 3 catalogue (marketplace.dcat): anyone may fetch it.
+    path("catalog.jsonld", dcat_views.catalog_jsonld, name="catalog-jsonld"),
+    path("catalog.ttl", dcat_views.catalog_turtle, name="catalog-ttl"),
     path("search/suggest/", views.search_suggestions, name="search-suggest"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
