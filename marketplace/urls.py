@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from access_requests import api as access_api
 from catalog import api as catalog_api
+from contracts import api as contracts_api
 from core import api
 from lineage import api as lineage_api
 from search import api as search_api
@@ -36,6 +37,9 @@ api_urls = [
     path("products/<str:slug>/ports/<str:port_name>/sample/", slo_api.SampleView.as_view(), name="port-sample"),
     path("search/", search_api.SearchView.as_view(), name="search"),
     path("search/suggest/", search_api.SuggestView.as_view(), name="search-suggest"),
+    # No trailing slash, as a file is addressed: PUT or GET …/products/<slug>/descriptor.
+    path("products/<str:slug>/descriptor", contracts_api.ProductDescriptorView.as_view(), name="product-descriptor"),
+    path("descriptors/", contracts_api.DescriptorsView.as_view(), name="descriptors"),
     path("", include(router.urls)),
     # Last: any other address under /api/v1/ is a JSON 404, not Django's HTML page.
     re_path(r"^", api.not_found),

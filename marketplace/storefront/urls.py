@@ -5,6 +5,7 @@ samples sit side by side at /products/<slug>/…."""
 from django.urls import path
 
 from catalog import views as catalog_views
+from contracts import views as contracts_views
 from lineage import views as lineage_views
 from slos import views as slo_views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("products/new/", views.product_create, name="product_create"),
     path("products/<str:slug>/", views.product_detail, name="product"),
     path("products/<str:slug>/edit/", views.product_edit, name="product_edit"),
+    path("products/<str:slug>/descriptor/", contracts_views.product_descriptor, name="product_descriptor"),
     path("products/<str:slug>/lineage/", lineage_views.product_lineage, name="product_lineage"),
     path("products/<str:slug>/slos/", slo_views.product_slos, name="product_slos"),
     path("products/<str:slug>/ports/<int:port_id>/sample/", slo_views.port_sample, name="port_sample"),
