@@ -1,46 +1,515 @@
 """Importing and exporting descriptors: ODPS documents describe data products,
-ODCS documents their output ports' data contracts. (First version: the
-interface; the bodies follow.)"""
+ODCS documents their output ports' data contracts.
+
+An import reads and validates the whole document before anything is written,
+then writes through the catalog's, lineage's and SLOs' own services in one
+transaction: a refusal at any step leaves nothing behind. An export is the
+stored document with the marketplace's current values written over the
+fields it maps (contracts.odps, contracts.odcs), so export → import of an
+unchanged product changes nothing.
+"""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.models import DataProduct, OutputPort
-from core.errors import ServiceError
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from access_requests.queries import usable_port_ids
+from audit import trail
+from catalog import services as catalog_services
+from catalog.models import DataProduct, Domain, OutputPort, Team
+from catalog.queries import can_edit, teams_of, visible_products
+from catalog.services import FieldSpec, PortSpec
+from core.errors import Forbidden, ServiceError
 from core.users import User
+from lineage import services as lineage_services
+from slos import services as slo_services
 
-from .standards import DescriptorInvalid
+from . import odcs, odps, standards
+from .models import PortContract, ProductDescriptor
+from .standards import ODCS, ODPS, DescriptorInvalid
 
-__all__ = ["DescriptorInvalid", "DescriptorRefused", "ImportResult", "import_document", "import_tree", "export_odps", "export_odcs"]
+__all__ = [
+    "DescriptorInvalid",
+    "DescriptorRefused",
+    "DescriptorForbidden",
+    "ImportResult",
+    "descriptor_files",
+    "import_document",
+    "import_tree",
+    "export_odps",
+    "export_odcs",
+]
+
+DESCRIPTOR_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class DescriptorRefused(ServiceError):
     """A valid document the marketplace will not take: an unknown domain, no
-    owning team, a slug clash, a change the importer may not make. `field` names
-    the document's path when there is one."""
+    owning team, a slug clash, a change the importer may not make. `field`
+    names the document's path when there is one; `file` the file."""
+
+    def __init__(self, message: str, *, field: str | None = None, file: str = ""):
+        super().__init__(message, field=field)
+        self.file = file
+
+    @property
+    def problems(self) -> list[dict]:
+        return [{"file": self.file, "path": self.field or "", "rule": str(self)}]
+
+
+class DescriptorForbidden(DescriptorRefused, Forbidden):
+    """The importer may not change the product or port the document describes (HTTP 403)."""
 
 
 @dataclass
 class ImportResult:
+    """One file's import. `problems` ({"file", "path", "rule"}) is set, and
+    `product` may be None, when the file was refused (import_tree only;
+    import_document raises instead)."""
+
     product: DataProduct | None
     created: bool = False
     changed: bool = False
     messages: list[str] = field(default_factory=list)
     file: str = ""
+    kind: str = ""
+    problems: list[dict] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems)
+
+
+# Where a catalog service's refusal lands in an ODPS / ODCS document.
+ODPS_PATHS = {
+    "slug": "id",
+    "name": "name",
+    "summary": "description.purpose",
+    "description": "description.purpose",
+    "owner_team": "customProperties",
+    "domain": "domain",
+    "tags": "tags",
+    "status": "status",
+    "version": "version",
+    "output_ports": "outputPorts",
+    "inputs": "inputPorts",
+}
+ODCS_PATHS = {"output_ports": "schema", "location": "servers", "threshold": "slaProperties", "unit": "slaProperties"}
+
+
+def _refusal(error: Exception, *, paths: dict[str, str], file: str) -> DescriptorRefused:
+    if isinstance(error, ValidationError):
+        name, messages = next(iter(error.message_dict.items())) if hasattr(error, "error_dict") else ("", error.messages)
+        message, where = " ".join(messages), name
+    else:
+        message, where = str(error), getattr(error, "field", None) or ""
+    path = paths.get(where.split(".")[0], where) if where else None
+    cls = DescriptorForbidden if isinstance(error, Forbidden) else DescriptorRefused
+    return cls(message, field=path or None, file=file)
+
+
+def _check_signed_in(by: User) -> None:
+    if not by.is_authenticated:
+        raise DescriptorForbidden("Sign in to import descriptors.")
+
+
+# --- import ----------------------------------------------------------------
 
 
 def import_document(data, *, by: User, filename: str = "", product: DataProduct | None = None) -> ImportResult:
-    raise NotImplementedError
+    """Import one ODPS or ODCS document (YAML or JSON bytes/text, or a parsed
+    mapping). With `product`, the document must describe that product (ODPS)
+    or one of its ports (ODCS). Validates first (DescriptorInvalid, nothing
+    written); a refusal after that (DescriptorRefused, DescriptorForbidden)
+    rolls back every write. Writes the product, ports, fields, SLOs and
+    declared inputs through their services, the stored document, and an audit
+    event `descriptor.imported`. The same document twice: the second changes
+    nothing and says "unchanged"."""
+    _check_signed_in(by)
+    document = standards.parse(data, file=filename)
+    standards.validate(document, file=filename)
+    paths = ODPS_PATHS if document["kind"] == ODPS else ODCS_PATHS
+    try:
+        with transaction.atomic():
+            if document["kind"] == ODPS:
+                return _import_odps(document, by=by, filename=filename, product=product)
+            return _import_odcs(document, by=by, filename=filename, product=product)
+    except DescriptorRefused as error:
+        error.file = error.file or filename
+        raise
+    except (ServiceError, ValidationError) as error:
+        raise _refusal(error, paths=paths, file=filename) from error
+
+
+def _find_domain(reference: str) -> Domain | None:
+    return Domain.objects.filter(Q(slug__iexact=reference) | Q(name__iexact=reference)).first()
+
+
+def _resolve_domain(values: odps.ProductValues, *, by: User, team: Team, current: DataProduct | None) -> Domain:
+    if not values.domain:
+        if current is not None:
+            return current.domain
+        raise DescriptorRefused("Name the product's domain (`domain`: a domain's slug or name).", field="domain")
+    if current is not None and odps.domain_matches(values.domain, current.domain):
+        return current.domain
+    domain = _find_domain(values.domain)
+    if domain is not None:
+        return domain
+    if not by.is_superuser:
+        raise DescriptorRefused(f"Domain {values.domain!r} does not exist; an admin may import it to create it.", field="domain")
+    slug = odps.slugify(values.domain)[:80].strip("-")
+    if not slug:
+        raise DescriptorRefused(f"Domain {values.domain!r} has no letters or digits to make a slug of.", field="domain")
+    return Domain.objects.create(name=values.domain[:120], slug=slug, owner_team=team)
+
+
+def _resolve_team(values: odps.ProductValues, *, by: User, current: DataProduct | None) -> Team:
+    if values.team:
+        team = Team.objects.filter(slug=values.team).first()
+        if team is None:
+            raise DescriptorRefused(f"There is no team {values.team!r} (customProperties {odps.OWNING_TEAM}).", field="customProperties")
+        return team
+    if current is not None:
+        return current.owner_team
+    teams = list(teams_of(by)[:2])
+    if len(teams) == 1:
+        return teams[0]
+    how = f"name the owning team in customProperties: - property: {odps.OWNING_TEAM}, value: <team slug>"
+    reason = "you belong to several teams" if teams else "you belong to no team"
+    raise DescriptorRefused(f"Which team owns this product? {reason.capitalize()}: {how}.", field="customProperties")
+
+
+def _port_specs(product: DataProduct | None, ports: list[odps.PortValues]) -> list[PortSpec]:
+    """The ports an ODPS document lists, keeping what it does not say (location,
+    format, fields) from the port of that name, when there is one."""
+    existing = {port.name: port for port in product.output_ports.prefetch_related("fields")} if product else {}
+    specs = []
+    for values in ports:
+        port = existing.get(values.name)
+        specs.append(
+            PortSpec(
+                name=values.name,
+                port_type=values.port_type,
+                format=port.format if port else "",
+                location=port.location if port else "",
+                version=values.version,
+                description=values.description,
+                fields=_field_specs(port) if port else [],
+            )
+        )
+    return specs
+
+
+def _field_specs(port: OutputPort) -> list[FieldSpec]:
+    return [FieldSpec(f.name, f.data_type, f.description, f.required, f.primary_key, f.classification, f.is_pii) for f in port.fields.all()]
+
+
+def _status_path(start: str, goal: str) -> list[str] | None:
+    """The lifecycle steps from `start` to `goal` (draft → published → deprecated → retired)."""
+    paths, seen = [[start]], {start}
+    while paths:
+        path = paths.pop(0)
+        if path[-1] == goal:
+            return path[1:]
+        for step in sorted(DataProduct.TRANSITIONS[path[-1]]):
+            if step not in seen:
+                seen.add(step)
+                paths.append([*path, step])
+    return None
+
+
+def _move_status(product: DataProduct, status: str, *, by: User) -> DataProduct:
+    steps = _status_path(product.status, status)
+    if steps is None:
+        raise DescriptorRefused(f"A {product.status} product cannot become {status}.", field="status")
+    for step in steps:
+        product = catalog_services.change_status(product, by=by, status=step)
+    return product
+
+
+def _target_product(values: odps.ProductValues, product: DataProduct | None) -> tuple[DataProduct | None, ProductDescriptor | None]:
+    descriptor = ProductDescriptor.objects.select_related("product").filter(odps_id=values.odps_id).first()
+    if product is None:
+        return (descriptor.product if descriptor else None), descriptor
+    if descriptor is not None and descriptor.product_id != product.pk:
+        raise DescriptorRefused(f"ODPS id {values.odps_id!r} describes another data product.", field="id")
+    own = ProductDescriptor.objects.filter(product=product).first()
+    if own is not None and own.odps_id != values.odps_id:
+        raise DescriptorRefused(f"This product was imported from ODPS id {own.odps_id!r}, not {values.odps_id!r}.", field="id")
+    return product, own
+
+
+def _import_odps(document: dict, *, by: User, filename: str, product: DataProduct | None) -> ImportResult:
+    values = odps.derive(document)
+    product, descriptor = _target_product(values, product)
+    if product is not None and not can_edit(by, product):
+        raise DescriptorForbidden("Only members of the owning team can change this product.", field="id")
+    digest = standards.digest(document)
+    if descriptor is not None and descriptor.digest == digest:
+        return ImportResult(product, messages=[f"{product.slug}: unchanged."], file=filename, kind=ODPS)
+    team = _resolve_team(values, by=by, current=product)
+    domain = _resolve_domain(values, by=by, team=team, current=product)
+    specs = _port_specs(product, values.ports)
+    attributes = {"name": values.name, "summary": values.summary, "description": values.description, "domain": domain, "owner_team": team}
+    if values.version is not None:
+        attributes["version"] = values.version
+    created = product is None
+    if created:
+        slug = odps.slug_for(document)
+        if DataProduct.objects.filter(slug=slug).exists():
+            raise DescriptorRefused(
+                f"A data product with the slug {slug!r} already exists (made from this document's id or name).", field="id"
+            )
+        first = DataProduct.Status.DRAFT if values.status == DataProduct.Status.DRAFT else DataProduct.Status.PUBLISHED
+        product = catalog_services.create_product(by=by, slug=slug, tags=values.tags or (), ports=specs, status=first, **attributes)
+    else:
+        product = catalog_services.update_product(
+            product, by=by, tags=values.tags if values.tags is not None else (), ports=specs, **attributes
+        )
+    if product.status != values.status:
+        product = _move_status(product, values.status, by=by)
+    messages = [f"{product.slug}: {'created' if created else 'updated'}."]
+    messages += _declare_inputs(document, product, by=by)
+    now = timezone.now()
+    descriptor, _ = ProductDescriptor.objects.update_or_create(
+        product=product, defaults={"odps_id": values.odps_id, "document": document, "digest": digest, "imported_by": by, "imported_at": now}
+    )
+    trail.record(
+        "descriptor.imported",
+        actor=by,
+        obj=descriptor,
+        product=product,
+        payload={"kind": ODPS, "id": values.odps_id, "file": filename, "created": created},
+    )
+    return ImportResult(product, created=created, changed=True, messages=messages, file=filename, kind=ODPS)
+
+
+def _declare_inputs(document: dict, product: DataProduct, *, by: User) -> list[str]:
+    """inputPorts[].contractId → the product's declared inputs, when a port of a
+    product `by` can see carries that contract; others stay in the document."""
+    specs, kept = [], 0
+    visible = visible_products(by)
+    for entry in document.get("inputPorts") or []:
+        ports = [port for port in ports_with_contract(str(entry.get("contractId", ""))) if port.product_id != product.pk]
+        ports = [port for port in ports if visible.filter(pk=port.product_id).exists()]
+        if ports:
+            specs.append(lineage_services.InputSpec(product=ports[0].product.slug, port=ports[0].name))
+        else:
+            kept += 1
+    messages = []
+    if specs:
+        lineage_services.set_product_inputs(product, by=by, inputs=specs)
+        messages.append(f"{product.slug}: {len(specs)} input(s) declared from inputPorts.")
+    if kept:
+        messages.append(f"{product.slug}: {kept} input port(s) name no contract of a product in the marketplace; kept in the descriptor.")
+    return messages
+
+
+def ports_with_contract(contract_id: str) -> list[OutputPort]:
+    """Ports whose contract has this id: those a contract was imported into,
+    then those an imported ODPS document names it for."""
+    if not contract_id:
+        return []
+    found = {
+        contract.port_id: contract.port for contract in PortContract.objects.select_related("port__product").filter(contract_id=contract_id)
+    }
+    # JSON containment queries differ between SQLite and PostgreSQL: filter
+    # the descriptors on the text, then read the documents.
+    for descriptor in ProductDescriptor.objects.filter(document__icontains=contract_id).select_related("product"):
+        entries = descriptor.document.get("outputPorts") or []
+        names = odps.port_names(entries)
+        wanted = [name for name, entry in zip(names, entries) if str(entry.get("contractId", "")) == contract_id]
+        for port in descriptor.product.output_ports.filter(name__in=wanted).select_related("product"):
+            found.setdefault(port.pk, port)
+    return list(found.values())
+
+
+def _target_port(document: dict, *, by: User, product: DataProduct | None) -> OutputPort:
+    contract_id = str(document["id"])
+    ports = ports_with_contract(contract_id)
+    if product is not None:
+        ports = [port for port in ports if port.product_id == product.pk]
+        if not ports:
+            named = product.output_ports.filter(name=str(document.get("name", ""))).first()
+            only = list(product.output_ports.all()[:2])
+            ports = [named] if named else only if len(only) == 1 else []
+        if not ports:
+            raise DescriptorRefused(
+                f"No output port of {product.name} carries contract {contract_id!r}: name the contract after the port "
+                f"(`name`), or list its id as the port's contractId in the product's ODPS descriptor.",
+                field="id",
+            )
+        return ports[0]
+    editable = [port for port in ports if can_edit(by, port.product)]
+    if not ports:
+        raise DescriptorRefused(
+            f"No output port carries contract {contract_id!r}: import the product's ODPS descriptor (naming it as an "
+            f"output port's contractId) first, or upload the contract on the product.",
+            field="id",
+        )
+    if not editable:
+        raise DescriptorForbidden("Only members of the owning team can change this port's contract.", field="id")
+    if len(editable) > 1:
+        names = ", ".join(sorted(f"{port.product.slug}/{port.name}" for port in editable))
+        raise DescriptorRefused(f"Several ports carry contract {contract_id!r} ({names}): upload it on one product.", field="id")
+    return editable[0]
+
+
+def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
+    product = port.product
+    new_fields, new_location = odcs.fields(document), odcs.location(document)
+    if new_fields is not None or new_location is not None:
+        specs = []
+        for existing in product.output_ports.prefetch_related("fields"):
+            spec = PortSpec(existing.name, existing.port_type, existing.format, existing.location, existing.version, existing.description)
+            spec.fields = _field_specs(existing)
+            if existing.pk == port.pk:
+                if new_fields is not None:
+                    spec.fields = [FieldSpec(**values.__dict__) for values in new_fields]
+                if new_location is not None:
+                    spec.location = new_location
+            specs.append(spec)
+        catalog_services.set_output_ports(product, ports=specs)
+    promised, messages = odcs.slos(document)
+    current = {slo.indicator: slo for slo in port.slos.all()}
+    for values in promised:
+        try:
+            slo = current.get(values.indicator)
+            if slo is None:
+                slo_services.define_slo(
+                    product,
+                    by=by,
+                    port=port,
+                    indicator=values.indicator,
+                    threshold=values.threshold,
+                    unit=values.unit,
+                    target=odcs.DEFAULT_TARGET,
+                    window_days=odcs.DEFAULT_WINDOW_DAYS,
+                    description=f"From data contract {document['id']}.",
+                )
+            elif (slo.threshold, slo.unit) != (values.threshold, values.unit):
+                slo_services.update_slo(slo, by=by, threshold=values.threshold, unit=values.unit)
+        except ServiceError as error:
+            cls = DescriptorForbidden if isinstance(error, Forbidden) else DescriptorRefused
+            raise cls(f"slaProperties[{values.index}]: {error}", field=f"slaProperties[{values.index}].value") from error
+    return [f"{product.slug}/{port.name}: {message}" for message in messages]
+
+
+def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduct | None) -> ImportResult:
+    port = _target_port(document, by=by, product=product)
+    if not can_edit(by, port.product):
+        raise DescriptorForbidden("Only members of the owning team can change this port's contract.", field="id")
+    version = str(document["version"])[:60]
+    digest = standards.digest(document)
+    existing = PortContract.objects.filter(port=port, version=version).first()
+    where = f"{port.product.slug}/{port.name}"
+    if existing is not None and existing.digest == digest and existing.contract_id == str(document["id"]):
+        return ImportResult(port.product, messages=[f"{where}: contract {version} unchanged."], file=filename, kind=ODCS)
+    messages = _apply_contract(document, port, by=by)
+    now = timezone.now()
+    if existing is None:
+        contract = PortContract.objects.create(
+            port=port, contract_id=str(document["id"]), version=version, document=document, digest=digest, created_by=by, created_at=now
+        )
+        messages.insert(0, f"{where}: contract {version} added.")
+    else:
+        # The same version again with other content: replaced in place for now
+        # (versioning with breaking-change rules comes later).
+        existing.contract_id, existing.document, existing.digest = str(document["id"]), document, digest
+        existing.save(update_fields=["contract_id", "document", "digest"])
+        contract = existing
+        messages.insert(0, f"{where}: contract {version} updated.")
+    trail.record(
+        "descriptor.imported",
+        actor=by,
+        obj=contract,
+        product=port.product,
+        payload={"kind": ODCS, "id": contract.contract_id, "version": version, "port": port.name, "file": filename},
+    )
+    return ImportResult(port.product, changed=True, messages=messages, file=filename, kind=ODCS)
+
+
+def descriptor_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The files `paths` name: files as given, directories searched for
+    .yaml, .yml and .json files, in name order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DESCRIPTOR_SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
+
+def _read(path: Path) -> tuple[dict | None, list[dict]]:
+    try:
+        if path.stat().st_size > standards.MAX_DOCUMENT_BYTES:
+            return None, [
+                {"file": str(path), "path": "", "rule": f"The document is larger than {standards.MAX_DOCUMENT_BYTES // 1024} KB."}
+            ]
+        return standards.parse(path.read_bytes(), file=str(path)), []
+    except OSError as error:
+        return None, [{"file": str(path), "path": "", "rule": f"Cannot read the file: {error.strerror or error}"}]
+    except DescriptorInvalid as error:
+        return None, error.problems
 
 
 def import_tree(paths: Iterable[Path | str], *, by: User, progress: Callable | None = None) -> list[ImportResult]:
-    raise NotImplementedError
+    """Import every descriptor under `paths` (files or directories; see
+    descriptor_files): ODPS files first, so that ODCS files find their ports by
+    contract id. Each file in its own transaction; a refused file is a result
+    with `problems`, and the others go on. `progress(result)` is called after
+    each file."""
+    read = [(path, *_read(path)) for path in descriptor_files(paths)]
+    order = {ODPS: 0, ODCS: 1}
+    read.sort(key=lambda item: order.get(standards.kind_of(item[1] or {}), 2))
+    results = []
+    for path, document, problems in read:
+        if problems:
+            result = ImportResult(None, file=str(path), problems=problems)
+        else:
+            try:
+                result = import_document(document, by=by, filename=str(path))
+            except (DescriptorInvalid, DescriptorRefused) as error:
+                result = ImportResult(None, file=str(path), kind=standards.kind_of(document), problems=error.problems)
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return results
+
+
+# --- export ----------------------------------------------------------------
+
+
+def _current_contracts(ports: Iterable[OutputPort]) -> dict[int, PortContract]:
+    current: dict[int, PortContract] = {}
+    for contract in PortContract.objects.filter(port__in=list(ports)).order_by("port_id", "-created_at", "-pk"):
+        current.setdefault(contract.port_id, contract)
+    return current
 
 
 def export_odps(product: DataProduct, *, user) -> dict:
-    raise NotImplementedError
+    """`product` as an ODPS document: the one it was imported from with the
+    marketplace's current values written over, or one built from the catalog.
+    Callers check that `user` may see the product."""
+    contracts = _current_contracts(product.output_ports.all())
+    contract_ids = {port_id: contract.contract_id for port_id, contract in contracts.items()}
+    descriptor = ProductDescriptor.objects.filter(product=product).first()
+    if descriptor is None:
+        return odps.build(product, contract_ids=contract_ids)
+    return odps.overlay(descriptor.document, product, contract_ids=contract_ids)
 
 
 def export_odcs(port: OutputPort, *, user) -> dict:
-    raise NotImplementedError
+    """`port`'s current data contract as an ODCS document (built from the port
+    when none was imported). `servers` only for a `user` who may use the port."""
+    show_servers = bool(usable_port_ids(user, port.product, [port.pk]))
+    contract = _current_contracts([port]).get(port.pk)
+    if contract is None:
+        return odcs.build(port, show_servers=show_servers)
+    return odcs.overlay(contract.document, port, show_servers=show_servers)
