@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from access_requests.queries import usable_port_ids
 from audit import trail
@@ -144,10 +145,15 @@ def import_document(data, *, by: User, filename: str = "", product: DataProduct 
         raise
     except (ServiceError, ValidationError) as error:
         raise _refusal(error, paths=paths, file=filename) from error
+    except IntegrityError as error:
+        # Two imports of one new product or contract at once: the second loses the race.
+        raise DescriptorRefused(
+            "Another change to the same product or contract was saved at the same time; import again.", file=filename
+        ) from error
 
 
 def _find_domain(reference: str) -> Domain | None:
-    return Domain.objects.filter(Q(slug__iexact=reference) | Q(name__iexact=reference)).first()
+    return Domain.objects.filter(Q(slug__iexact=reference) | Q(name__iexact=reference) | Q(slug=slugify(reference))).first()
 
 
 def _resolve_domain(values: odps.ProductValues, *, by: User, team: Team, current: DataProduct | None) -> Domain:
@@ -162,7 +168,7 @@ def _resolve_domain(values: odps.ProductValues, *, by: User, team: Team, current
         return domain
     if not by.is_superuser:
         raise DescriptorRefused(f"Domain {values.domain!r} does not exist; an admin may import it to create it.", field="domain")
-    slug = odps.slugify(values.domain)[:80].strip("-")
+    slug = slugify(values.domain)[:80].strip("-")
     if not slug:
         raise DescriptorRefused(f"Domain {values.domain!r} has no letters or digits to make a slug of.", field="domain")
     return Domain.objects.create(name=values.domain[:120], slug=slug, owner_team=team)

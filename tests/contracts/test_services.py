@@ -179,6 +179,10 @@ def test_an_unknown_domain_is_refused_for_a_team_member(owner, team):
     assert not DataProduct.objects.exists()
 
 
+def test_a_domain_is_found_by_its_name_as_well_as_its_slug(owner, seller):
+    assert services.import_document(odps_document(domain="SELLER"), by=owner).product.domain == seller
+
+
 def test_an_unknown_domain_is_created_for_an_admin(admin, team):
     document = odps_document(domain="finance", customProperties=[{"property": "owningTeam", "value": "sellers"}])
 
@@ -425,7 +429,10 @@ ODCS_ROUND_TRIPS = {
         "odcs-v3.0.2/database-table-sla.odcs.yaml",
         "odcs-v3.0.2/table-column-description.odcs.yaml",
     )
-} | {"odcs-v3.1.0/full-example, team as the v3.1.0 object": full_example_with_team_object}
+} | {
+    "odcs-v3.1.0/full-example, team as the v3.1.0 object": full_example_with_team_object,
+    "a contract with servers, nested items and SLAs in years": contract,
+}
 
 
 @pytest.mark.parametrize("name", sorted(ODPS_ROUND_TRIPS))
