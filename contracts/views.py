@@ -17,7 +17,7 @@ def product_descriptor(request, slug):
     product = catalog_queries.visible_product_or_404(request.user, slug)
     if not catalog_queries.can_edit(request.user, product):
         raise PermissionDenied("Only members of the owning team can import this product's descriptor.")
-    form = DescriptorForm(request.POST or None, request.FILES or None)
+    form = DescriptorForm(request.POST, request.FILES) if request.method == "POST" else DescriptorForm()
     problems, file = [], ""
     if request.method == "POST" and form.is_valid():
         content, file = form.upload()

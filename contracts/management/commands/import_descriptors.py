@@ -85,8 +85,8 @@ class Command(BaseCommand):
         for refusal in refusals:
             where = ": ".join(part for part in (refusal["file"], refusal["path"]) if part)
             self.stderr.write(f"{where}: {refusal['rule']}")
-        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        summary = f"{len(files)} file{'s' if len(files) != 1 else ''}: " + ", ".join(f"{count} {name}" for name, count in counts.items())
         if counts["refused"]:
-            raise CommandError(f"{len(files)} files: {summary}.")
+            raise CommandError(f"{summary}.")
         if verbosity:
-            self.stdout.write(self.style.SUCCESS(f"{len(files)} files: {summary}."))
+            self.stdout.write(self.style.SUCCESS(f"{summary}."))
