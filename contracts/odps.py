@@ -60,7 +60,7 @@ class ProductValues:
     description: str
     tags: list[str] | None  # None: the document has no tags
     version: str | None
-    ports: list[PortValues] = field(default_factory=list)
+    ports: list[PortValues] | None = field(default_factory=list)  # None: no outputPorts, the ports stay as they are
 
 
 def version_key(version: str) -> tuple:
@@ -92,7 +92,11 @@ def port_names(entries: list[dict]) -> list[str]:
         older = [i for i in indexes if i != newest]
         majors = [_major(entries[i].get("version", "")) for i in older]
         for i, major in zip(older, majors):
-            suffix = major if majors.count(major) == 1 else slugify(str(entries[i].get("version", ""))) or str(i)
+            suffix = (
+                major
+                if majors.count(major) == 1
+                else re.sub(r"[^0-9a-z]+", "-", str(entries[i].get("version", "")).lower()).strip("-") or str(i)
+            )
             result[i] = f"{name}-v{suffix}"
     return result
 
@@ -144,7 +148,9 @@ def derive(document: dict) -> ProductValues:
         description=purpose,
         tags=[str(tag) for tag in tags] if isinstance(tags, list) else None,
         version=str(document["version"])[:30] if document.get("version") is not None else None,
-        ports=[
+        ports=None
+        if "outputPorts" not in document
+        else [
             PortValues(
                 name=names[index][:120],
                 version=str(entry.get("version", ""))[:30],
@@ -212,7 +218,7 @@ def overlay(document: dict, product: DataProduct, *, contract_ids: dict[int, str
         document["tags"] = tags
     if said.version != product.version and not (said.version is None and product.version == "1.0.0"):
         document["version"] = product.version
-    ports = _overlay_ports(document.get("outputPorts") or [], said.ports, product, contract_ids)
+    ports = _overlay_ports(document.get("outputPorts") or [], said.ports or [], product, contract_ids)
     if ports or "outputPorts" in document:
         document["outputPorts"] = ports
     return document

@@ -190,9 +190,12 @@ def _resolve_team(values: odps.ProductValues, *, by: User, current: DataProduct 
     raise DescriptorRefused(f"Which team owns this product? {reason.capitalize()}: {how}.", field="customProperties")
 
 
-def _port_specs(product: DataProduct | None, ports: list[odps.PortValues]) -> list[PortSpec]:
+def _port_specs(product: DataProduct | None, ports: list[odps.PortValues] | None) -> list[PortSpec] | None:
     """The ports an ODPS document lists, keeping what it does not say (location,
-    format, fields) from the port of that name, when there is one."""
+    format, fields) from the port of that name, when there is one. None (the
+    ports stay as they are) for a document without outputPorts."""
+    if ports is None:
+        return None
     existing = {port.name: port for port in product.output_ports.prefetch_related("fields")} if product else {}
     specs = []
     for values in ports:

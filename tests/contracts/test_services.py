@@ -8,7 +8,7 @@ import yaml
 from audit.models import AuditEvent
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, TeamMembership
-from contracts import services, standards
+from contracts import odps, services, standards
 from contracts.models import PortContract, ProductDescriptor
 from contracts.services import DescriptorForbidden, DescriptorInvalid, DescriptorRefused
 from lineage.models import LineageEdge
@@ -136,6 +136,58 @@ def test_two_versions_of_one_output_port_both_import_the_newest_keeping_the_name
     }
 
 
+def test_port_names_keep_every_version_of_a_port():
+    entries = [{"name": "raw", "version": v} for v in ("1.0.0", "2.0.0", "1.1.0", "10.0.0")] + [{"name": "other", "version": "1"}]
+
+    assert odps.port_names(entries) == ["raw-v1-0-0", "raw-v2", "raw-v1-1-0", "raw", "other"]
+
+
+def test_an_odps_document_attaches_to_the_product_it_is_uploaded_on(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily")])
+
+    result = services.import_document(odps_document(status="active"), by=owner, product=product)
+
+    assert (result.product, result.created) == (product, False)
+    assert ProductDescriptor.objects.get().product == product
+    assert not product.output_ports.filter(name="daily").exists()  # the document lists the ports
+
+
+def test_a_document_without_output_ports_leaves_the_ports_alone(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily")])
+    document = odps_document(status="active")
+    del document["outputPorts"]
+
+    services.import_document(document, by=owner, product=product)
+
+    assert [p.name for p in product.output_ports.all()] == ["daily"]
+
+
+def test_a_contract_uploaded_on_a_product_finds_the_port_of_its_name(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily"), port("hourly")])
+
+    services.import_document(contract(name="hourly"), by=owner, product=product)
+
+    assert PortContract.objects.get().port.name == "hourly"
+
+
+def test_a_contract_uploaded_on_a_product_with_no_port_of_its_name_is_refused(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily"), port("hourly")])
+
+    with pytest.raises(DescriptorRefused) as raised:
+        services.import_document(contract(name="weekly"), by=owner, product=product)
+
+    assert raised.value.field == "id"
+
+
+def test_someone_outside_the_team_may_not_upload_a_contract(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily")])
+
+    with pytest.raises(DescriptorForbidden):
+        services.import_document(contract(), by=member_of(TeamFactory()), product=product)
+
+    assert not PortContract.objects.exists()
+
+
 def test_importing_the_same_document_twice_changes_nothing_and_says_unchanged(owner, seller):
     services.import_document(example(CUSTOMER), by=owner)
     events = AuditEvent.objects.count()
@@ -244,6 +296,17 @@ def test_nothing_is_half_written_when_a_later_step_fails(admin, team):
     assert not DataProduct.objects.exists()
     assert not ProductDescriptor.objects.exists()
     assert not AuditEvent.objects.filter(action="descriptor.imported").exists()
+
+
+def test_a_status_the_lifecycle_does_not_allow_is_refused_at_status(owner, seller):
+    product = ProductFactory(domain=seller, by=owner)
+
+    with pytest.raises(DescriptorRefused) as raised:
+        services.import_document(odps_document(), by=owner, product=product)  # draft, and the product is published
+
+    assert (raised.value.field, str(raised.value)) == ("status", "A published product cannot become draft.")
+    assert not ProductDescriptor.objects.exists()
+    assert DataProduct.objects.get().name == product.name  # updated before the status step, rolled back with it
 
 
 def test_a_deprecated_product_is_created_through_its_lifecycle(owner, seller):
