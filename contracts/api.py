@@ -6,6 +6,8 @@ A refused document is a 400 `{"file": …, "problems": [{"path", "rule"}]}`, the
 same shape for a body that is not YAML or JSON at all as for a valid document
 the standard's schema refuses, so a GitOps job reads one kind of answer."""
 
+import re
+
 import yaml
 from django.conf import settings
 from django.http import Http404
@@ -77,6 +79,13 @@ class YAMLRenderer(renderers.BaseRenderer):
         if isinstance(data, list):
             return yaml.safe_dump_all(data, sort_keys=False, allow_unicode=True).encode()
         return dump_yaml(data).encode()
+
+
+def file_name(*parts: str) -> str:
+    """A file name from a slug and a port's name, joined by dots. A port's name is
+    free text: anything but letters, digits, `_` and `-` becomes `-`, so the name
+    is safe in a Content-Disposition header and in a directory (no `/`, no `..`)."""
+    return ".".join(re.sub(r"[^A-Za-z0-9_-]+", "-", part).strip("-") or "-" for part in parts)
 
 
 def dump_yaml(document) -> str:
@@ -219,15 +228,15 @@ class ProductDescriptorView(DescriptorImportMixin, APIView):
         if port_name is not None and standard != "odcs":
             raise ValidationError({"port": ["A port's contract is format=odcs."]})
         if standard == "odps":
-            body, filename = services.export_odps(product, user=request.user), f"{product.slug}.odps.yaml"
+            body, filename = services.export_odps(product, user=request.user), file_name(product.slug, "odps", "yaml")
         elif port_name is not None:
             port = product.output_ports.filter(name=port_name).first()
             if port is None:
                 raise Http404(f"{product.name} has no output port {port_name!r}.")
-            body, filename = services.export_odcs(port, user=request.user), f"{product.slug}.{port.name}.odcs.yaml"
+            body, filename = services.export_odcs(port, user=request.user), file_name(product.slug, port.name, "odcs", "yaml")
         else:
             ports = product.output_ports.order_by("name")
-            body, filename = [services.export_odcs(port, user=request.user) for port in ports], f"{product.slug}.odcs.yaml"
+            body, filename = [services.export_odcs(port, user=request.user) for port in ports], file_name(product.slug, "odcs", "yaml")
         response = Response(body)
         if download == "yaml":
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -258,14 +267,13 @@ class DescriptorsView(DescriptorImportMixin, APIView):
     @extend_schema(
         summary="Create a data product from its ODPS descriptor",
         description="An ODPS v1.0.0 document (`kind: DataProduct`). The owning team is the customProperty `owningTeam` "
-        "(a team's slug), else your only team; the domain must exist unless you are an admin (it is then created). "
+        "(a team's slug) of yours, else your only team; the domain must exist unless you are an admin (it is then created). "
         "A document imported before (the same ODPS `id`) updates its product when you may edit it. " + IMPORT_DESCRIPTION,
         request=REQUEST_BODY,
         responses={
             200: OpenApiResponse(IMPORTED, description="The product existed: updated, or unchanged."),
             201: OpenApiResponse(IMPORTED, description="The product was created."),
             400: REFUSED,
-            403: OpenApiResponse(description="You may not create a product for this team, or edit the product the document names."),
         },
     )
     def post(self, request):

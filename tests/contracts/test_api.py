@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import DataProduct
 from tests.contracts.documents import as_yaml, check, contract, descriptor
-from tests.factories import DomainFactory, Mesh, ProductFactory, live_grant
+from tests.factories import DomainFactory, Mesh, ProductFactory, live_grant, port
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +241,16 @@ def test_a_download_is_a_yaml_attachment_named_after_the_product():
     assert yaml.safe_load(odcs.content)["id"] == "orders-daily-daily"
 
 
+def test_a_ports_name_is_made_safe_for_the_downloads_file_name():
+    mesh = Mesh()
+    odd = ProductFactory(domain=mesh.product.domain, by=mesh.owner, ports=[port('raw/../events v2"\r\n')])
+
+    response = api(mesh.owner).get(url(odd.slug), {"format": "odcs", "port": 'raw/../events v2"\r\n', "download": "yaml"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{odd.slug}.raw-events-v2.odcs.yaml"'
+
+
 def test_the_contracts_of_a_product_are_a_list_one_per_port():
     mesh = Mesh()
 
@@ -248,6 +258,15 @@ def test_the_contracts_of_a_product_are_a_list_one_per_port():
 
     assert response.status_code == 200
     assert [document["kind"] for document in response.json()] == ["DataContract"]
+
+
+def test_the_contracts_as_yaml_are_a_stream_of_documents_one_per_port():
+    mesh = Mesh()
+    product = ProductFactory(domain=mesh.product.domain, by=mesh.owner, ports=[port("daily"), port("weekly")])
+
+    response = api(mesh.owner).get(url(product.slug), {"format": "odcs"}, HTTP_ACCEPT="application/yaml")
+
+    assert [document["kind"] for document in yaml.safe_load_all(response.content)] == ["DataContract", "DataContract"]
 
 
 def test_a_consumer_without_a_grant_downloads_a_contract_without_servers():
@@ -306,6 +325,6 @@ def test_the_openapi_schema_documents_the_descriptor_endpoints():
     assert set(item["get"]["responses"]["200"]["content"]) == {"application/json", "application/yaml"}
     assert {parameter["name"] for parameter in item["get"]["parameters"]} >= {"format", "port", "download"}
     post = schema["paths"]["/api/v1/descriptors/"]["post"]
-    assert {"200", "201", "400", "403"} <= set(post["responses"])
+    assert {"200", "201", "400"} <= set(post["responses"])
     problems = post["responses"]["400"]["content"]["application/json"]["schema"]
     assert problems == {"$ref": "#/components/schemas/DescriptorProblems"}

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from catalog.models import DataProduct
 from tests.contracts.conftest import EXAMPLES
 from tests.contracts.documents import as_yaml, check, contract, descriptor
-from tests.factories import DomainFactory, Mesh, ProductFactory, UserFactory
+from tests.factories import DomainFactory, Mesh, ProductFactory, UserFactory, port
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +117,16 @@ def test_export_writes_every_products_descriptor_and_contracts_as_an_admin_sees_
     assert yaml.safe_load((tmp_path / f"{mesh.product.slug}.odps.yaml").read_text())["kind"] == "DataProduct"
     exported = yaml.safe_load((tmp_path / f"{mesh.product.slug}.daily.odcs.yaml").read_text())
     assert "servers" in exported  # an admin may use every port
+
+
+def test_export_keeps_every_file_inside_the_directory_whatever_a_port_is_named(tmp_path):
+    mesh = Mesh()
+    odd = ProductFactory(domain=mesh.product.domain, by=mesh.owner, ports=[port("../../escape")])
+
+    run("export_descriptors", str(tmp_path / "exported"))
+
+    assert (tmp_path / "exported" / f"{odd.slug}.escape.odcs.yaml").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["exported"]
 
 
 def test_an_exported_tree_imports_back_unchanged(tmp_path):

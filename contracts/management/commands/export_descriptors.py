@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from catalog import queries as catalog_queries
 from contracts import services
-from contracts.api import dump_yaml
+from contracts.api import dump_yaml, file_name
 from contracts.management.commands.import_descriptors import importer
 
 
@@ -35,10 +35,10 @@ class Command(BaseCommand):
             products, total=products.count(), unit="product", disable=verbosity == 0, desc="Exporting descriptors", file=self.stderr._out
         ) as bar:
             for product in bar:
-                _write(target / f"{product.slug}.odps.yaml", services.export_odps(product, user=user))
+                _write(target / file_name(product.slug, "odps", "yaml"), services.export_odps(product, user=user))
                 written += 1
                 for port in sorted(product.output_ports.all(), key=lambda port: port.name):
-                    _write(target / f"{product.slug}.{port.name}.odcs.yaml", services.export_odcs(port, user=user))
+                    _write(target / file_name(product.slug, port.name, "odcs", "yaml"), services.export_odcs(port, user=user))
                     contracts += 1
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Wrote {written} descriptors and {contracts} contracts to {target}."))
