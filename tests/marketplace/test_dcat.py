@@ -91,6 +91,24 @@ def test_anonymous_callers_get_the_catalogue_in_both_serialisations():
     assert fetch("ttl")[:2] == (200, "text/turtle; charset=utf-8")
 
 
+def test_a_signed_in_team_member_gets_the_same_public_catalogue_without_their_drafts():
+    draft = a_draft_with_a_port()
+    member = draft.product_owner
+    client = Client()
+    client.force_login(member)
+
+    signed_in = client.get("/catalog.ttl")
+
+    assert signed_in.status_code == 200
+    assert draft.slug not in signed_in.content.decode()
+    assert isomorphic(parse(signed_in.content.decode(), "ttl"), parse(fetch("ttl")[2], "ttl"))
+
+
+def test_the_catalogue_is_read_only():
+    assert Client().post("/catalog.ttl").status_code == 405
+    assert Client().put("/catalog.jsonld").status_code == 405
+
+
 def test_drafts_and_deprecated_products_never_appear():
     draft = a_draft_with_a_port()
     deprecated = ProductFactory(slug="old-one")
