@@ -73,9 +73,6 @@ class YAMLRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            return dump_yaml(data).encode()
         if isinstance(data, list):
             return yaml.safe_dump_all(data, sort_keys=False, allow_unicode=True).encode()
         return dump_yaml(data).encode()
@@ -187,6 +184,15 @@ class ProductDescriptorView(DescriptorImportMixin, APIView):
 
     renderer_classes = [renderers.JSONRenderer, YAMLRenderer]
     content_negotiation_class = DescriptorNegotiation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """An error is JSON, as the schema says of every error, even when YAML was asked for."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and isinstance(getattr(response, "accepted_renderer", None), YAMLRenderer):
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = response.accepted_renderer.media_type
+            response.headers.pop("Content-Disposition", None)
+        return response
 
     @extend_schema(
         summary="Export a product's descriptor (ODPS) or its ports' contracts (ODCS)",

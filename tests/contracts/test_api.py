@@ -311,6 +311,18 @@ def test_a_bad_query_is_refused_naming_the_parameter(query, status, field):
     assert field in response.json()
 
 
+def test_an_error_is_json_even_when_yaml_was_asked_for():
+    mesh = Mesh()
+
+    download = api(mesh.owner).get(url("nonesuch"), {"download": "yaml", "format": "odcs"})
+    accept = api(mesh.owner).get(url(mesh.product.slug), {"format": "xml"}, HTTP_ACCEPT="application/yaml")
+
+    assert (download.status_code, download["Content-Type"]) == (404, "application/json")
+    assert "Content-Disposition" not in download
+    assert download.json() == {"detail": "No data product here, or you may not see it."}
+    assert (accept.status_code, accept["Content-Type"]) == (400, "application/json")
+
+
 # --- the schema ------------------------------------------------------------------------
 
 
