@@ -113,6 +113,17 @@ def fields(document: dict) -> list[FieldValues] | None:
     ]
 
 
+def unnamed_properties(document: dict) -> list[str]:
+    """Paths of first-level properties without a name (the schema allows them; a field cannot be one)."""
+    return [
+        f"schema[{index}].properties[{position}].name"
+        for index, item in enumerate(document.get("schema") or [])
+        if isinstance(item, dict)
+        for position, prop in enumerate(item.get("properties") or [])
+        if isinstance(prop, dict) and not str(prop.get("name", "")).strip()
+    ]
+
+
 # --- location --------------------------------------------------------------
 
 
@@ -137,6 +148,8 @@ def location(document: dict) -> str | None:
         for key in ("database", "catalog", "dataset", "schema", "topic", "stream", "table")
         if server.get(key) and str(server[key]) != host
     ]
+    if not (host or path):
+        return ""  # a server that says where it is only in fields the marketplace does not read
     return f"{kind}://{host}/{'/'.join(path)}".rstrip("/")[:500]
 
 

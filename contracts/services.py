@@ -255,6 +255,9 @@ def _target_product(values: odps.ProductValues, product: DataProduct | None) -> 
 
 def _import_odps(document: dict, *, by: User, filename: str, product: DataProduct | None) -> ImportResult:
     values = odps.derive(document)
+    for port_values in values.ports or []:
+        if not port_values.name:
+            raise DescriptorRefused("An output port needs a name.", field=f"outputPorts[{port_values.index}].name")
     product, descriptor = _target_product(values, product)
     if product is not None and not can_edit(by, product):
         raise DescriptorForbidden("Only members of the owning team can change this product.", field="id")
@@ -405,11 +408,14 @@ def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
                 slo_services.update_slo(slo, by=by, threshold=values.threshold, unit=values.unit)
         except ServiceError as error:
             cls = DescriptorForbidden if isinstance(error, Forbidden) else DescriptorRefused
-            raise cls(f"slaProperties[{values.index}]: {error}", field=f"slaProperties[{values.index}].value") from error
+            raise cls(str(error), field=f"slaProperties[{values.index}].value") from error
     return [f"{product.slug}/{port.name}: {message}" for message in messages]
 
 
 def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduct | None) -> ImportResult:
+    unnamed = odcs.unnamed_properties(document)
+    if unnamed:
+        raise DescriptorRefused("A property needs a name: it becomes one of the port's fields.", field=unnamed[0])
     port = _target_port(document, by=by, product=product)
     if not can_edit(by, port.product):
         raise DescriptorForbidden("Only members of the owning team can change this port's contract.", field="id")

@@ -397,6 +397,37 @@ def test_a_refused_sla_leaves_the_ports_fields_as_they_were(owner, seller):
     assert not PortContract.objects.exists()
 
 
+def test_a_property_without_a_name_is_refused_at_its_path(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily")])
+    document = contract(schema=[{"name": "orders", "properties": [{"name": "id"}, {"name": " "}]}])
+
+    with pytest.raises(DescriptorRefused) as raised:
+        services.import_document(document, by=owner, product=product)
+
+    assert raised.value.problems == [
+        {"file": "", "path": "schema[0].properties[1].name", "rule": "A property needs a name: it becomes one of the port's fields."}
+    ]
+
+
+def test_an_output_port_without_a_name_is_refused_at_its_path(owner, seller):
+    document = odps_document(outputPorts=[{"name": "raw", "version": "1.0.0"}, {"name": "", "version": "1.0.0"}])
+
+    with pytest.raises(DescriptorRefused) as raised:
+        services.import_document(document, by=owner, filename="p.yaml")
+
+    assert raised.value.problems == [{"file": "p.yaml", "path": "outputPorts[1].name", "rule": "An output port needs a name."}]
+
+
+def test_duplicate_field_names_are_refused_at_schema(owner, seller):
+    product = ProductFactory(domain=seller, by=owner, ports=[port("daily")])
+    document = contract(schema=[{"name": "orders", "properties": [{"name": "id"}, {"name": "id"}]}])
+
+    with pytest.raises(DescriptorRefused) as raised:
+        services.import_document(document, by=owner, product=product)
+
+    assert (raised.value.field, str(raised.value)) == ("schema", "Field names must be unique within port 'daily'.")
+
+
 def test_a_contract_for_no_known_port_is_refused_naming_the_id(owner, seller):
     with pytest.raises(DescriptorRefused) as raised:
         services.import_document(contract(id="nobody-has-it"), by=owner)
