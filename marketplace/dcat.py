@@ -7,7 +7,8 @@ harvester (marketplace.dcat_views serves it as JSON-LD and Turtle).
 Who sees what. The catalogue is public: anyone, signed in or not, gets the
 same answer, so a harvester and a cache may keep it. It holds the products
 whose status is `published` (never a draft, nor a deprecated or retired
-product), and of them only what every signed-in user may already see on the
+product) and whose classification DCAT_CLASSIFICATIONS opens (public, by
+default), and of them only what every signed-in user may already see on the
 product page: name, summary, description, tags, domain, owning team and its
 contact address, version, dates, and each output port's name, description,
 type and format. A port's location is only for those who may use the port
@@ -86,8 +87,11 @@ class CatalogPage:
 
 def public_products() -> QuerySet[DataProduct]:
     """The products the public catalogue lists: published ones, which every
-    signed-in user sees too (catalog.visibility with no drafts of one's own)."""
-    return DataProduct.objects.filter(Visibility().q()).published()
+    signed-in user sees too (catalog.visibility with no drafts of one's own),
+    of the classifications settings.DCAT_CLASSIFICATIONS opens to the world
+    (public only, by default: an internal or confidential product's name and
+    team are for people signed in to the marketplace, not for harvesters)."""
+    return DataProduct.objects.filter(Visibility().q()).published().filter(classification__in=settings.DCAT_CLASSIFICATIONS)
 
 
 def _ports() -> QuerySet[OutputPort]:

@@ -64,6 +64,9 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Members of this auth group are governance stewards: second approvers of
 # sensitive products, readers of the whole audit trail.
 STEWARDS_GROUP = env("STEWARDS_GROUP", "stewards")
+# The classifications of published products the public DCAT catalogue
+# (/catalog.jsonld, /catalog.ttl) lists to anyone, signed in or not.
+DCAT_CLASSIFICATIONS = envlist("DCAT_CLASSIFICATIONS", "public")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
