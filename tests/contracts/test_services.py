@@ -522,6 +522,7 @@ ODCS_ROUND_TRIPS = {
         "odcs-v3.0.2/column-custom.odcs.yaml",
         "odcs-v3.0.2/database-table-sla.odcs.yaml",
         "odcs-v3.0.2/table-column-description.odcs.yaml",
+        "odcs-v3.1.0/full-example.odcs.yaml",
     )
 } | {
     "odcs-v3.1.0/full-example, team as the v3.1.0 object": full_example_with_team_object,

@@ -15,8 +15,6 @@ REFUSED = {
     "odcs-v3.0.2/all-data-types.odcs.yaml": "schema[0].properties[1].logicalTypeOptions.exclusiveMinimum",
     # The example's completeness check has no `rule`, which the v3.0.2 schema requires of a library check.
     "odcs-v3.0.2/column-completeness.odcs.yaml": "schema[0].properties[0].quality[0]",
-    # The reference v3.1.0 schema wants `team` as an object {name, members}; the example still uses the list.
-    "odcs-v3.1.0/full-example.odcs.yaml": "team",
     # No ODPS v1.1.0 schema is vendored: refused at apiVersion.
     "odps-v1.0.0/deprecated-data-product.odps.yaml": "apiVersion",
     "odps-v1.0.0/simple-data-product.odps.yaml": "apiVersion",
@@ -44,8 +42,8 @@ def test_upstream_examples_their_schema_refuses_are_refused_naming_the_path(name
 
 
 def test_there_are_examples_of_each_standard_that_validate():
-    assert {name.split("/")[0] for name in VALID_EXAMPLES} == {"odcs-v3.0.2", "odps-v1.0.0"}
-    assert len(VALID_EXAMPLES) == 5
+    assert {name.split("/")[0] for name in VALID_EXAMPLES} == {"odcs-v3.0.2", "odcs-v3.1.0", "odps-v1.0.0"}
+    assert len(VALID_EXAMPLES) == 6
 
 
 def test_a_bad_logical_type_is_named_by_its_path_and_rule():
