@@ -2,7 +2,8 @@ from django import forms
 
 from catalog import queries as catalog_queries
 from catalog.forms import TagsField
-from catalog.models import DataProduct, Domain
+from catalog.models import DataProduct, Domain, OutputPort, SchemaField
+from catalog.services import MAX_FIELDS_PER_PORT, MAX_PORTS, FieldSpec, PortSpec
 from lineage import queries as lineage_queries
 from lineage.forms import InputsField
 from lineage.services import InputSpec
@@ -73,3 +74,204 @@ class ProductForm(forms.ModelForm):
         if self.instance.pk:
             data.pop("slug", None)
         return data
+
+
+# --- output ports and their schema fields -------------------------------------
+# The edit and new pages carry one formset of ports (prefix "port") and, per
+# port row i, a formset of its fields (prefix "port-<i>-fields"). Rows are
+# ordered by their ORDER field and removed with DELETE; empty extra rows are
+# ignored. Fields are flat: nested fields of objects and arrays come later.
+
+PORT_PREFIX = "port"
+
+
+def field_prefix(port_index) -> str:
+    return f"{PORT_PREFIX}-{port_index}-fields"
+
+
+class PortForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="Unique within the product, e.g. daily-sessions. Renaming a port replaces it.")
+    port_type = forms.ChoiceField(
+        label="Type", choices=OutputPort.PortType.choices, initial=OutputPort.PortType.TABLE, help_text="How consumers read it."
+    )
+    format = forms.CharField(max_length=60, required=False, help_text="e.g. Parquet, Avro, Delta, JSON")
+    location = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Server and path, e.g. bigquery://project/dataset.table. Shown only to people who may use the port.",
+    )
+    version = forms.CharField(max_length=30, initial="1.0.0", help_text="The port's own version, e.g. 1.0.0.")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What one row or message holds.")
+
+    @staticmethod
+    def initial_for(port: OutputPort) -> dict:
+        return {
+            "name": port.name,
+            "port_type": port.port_type,
+            "format": port.format,
+            "location": port.location,
+            "version": port.version,
+            "description": port.description,
+        }
+
+
+class SchemaFieldForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="Column or attribute name, unique within the port.")
+    data_type = forms.CharField(label="Physical type", max_length=60, help_text="As stored, e.g. string, bigint, timestamp, decimal(12,2).")
+    description = forms.CharField(required=False, max_length=2000, help_text="What the value means.")
+    required = forms.BooleanField(required=False, help_text="Never empty.")
+    primary_key = forms.BooleanField(label="Key", required=False, help_text="Part of the primary key.")
+    classification = forms.ChoiceField(
+        choices=[("", "As the product"), *DataProduct.Classification.choices],
+        required=False,
+        help_text="Leave empty to follow the product's classification.",
+    )
+    is_pii = forms.BooleanField(label="Personal data", required=False, help_text="Identifies or describes a person.")
+
+    @staticmethod
+    def initial_for(field: SchemaField) -> dict:
+        return {
+            "name": field.name,
+            "data_type": field.data_type,
+            "description": field.description,
+            "required": field.required,
+            "primary_key": field.primary_key,
+            "classification": field.classification,
+            "is_pii": field.is_pii,
+        }
+
+    def spec(self) -> FieldSpec:
+        data = self.cleaned_data
+        return FieldSpec(**{name: data[name] for name in SchemaFieldForm.base_fields})
+
+
+class _OrderedFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["ORDER"].label = "Position"
+        form.fields["ORDER"].help_text = "1 comes first; change the numbers to reorder the rows."
+        form.fields["ORDER"].widget.attrs["min"] = 1
+        form.fields["DELETE"].label = "Remove"
+        form.fields["DELETE"].help_text = "Tick to remove this row when you save."
+
+    def kept_forms(self) -> list:
+        """The rows to save, in the order asked for (ORDER, then place on the
+        page): not deleted, and not empty extra rows."""
+        rows = [
+            (index, form)
+            for index, form in enumerate(self.forms)
+            if (index < self.initial_form_count() or form.has_changed()) and not self._should_delete_form(form)
+        ]
+        return [form for index, form in sorted(rows, key=lambda row: (row[1].cleaned_data.get("ORDER") or row[0] + 1, row[0]))]
+
+
+def _formset(form, *, extra: int, max_num: int):
+    return forms.formset_factory(
+        form, formset=_OrderedFormSet, extra=extra, can_order=True, can_delete=True, max_num=max_num, validate_max=True
+    )
+
+
+def _bump(data, key: str, by: int = 1) -> None:
+    try:
+        data[key] = str(int(data.get(key, 0)) + by)
+    except ValueError:
+        pass  # a broken management form is reported by the formset itself
+
+
+class PortsEditor:
+    """The ports formset and one fields formset per port row, bound or not.
+
+    `data` None: the product's ports (or, for a new product, one empty port
+    with one empty field). `add_port` / `add_field=<i>`: the same posted rows
+    plus one empty port, or one empty field on port row i (the page without
+    JavaScript). A post without `port-TOTAL_FORMS` leaves the ports alone."""
+
+    def __init__(self, data=None, *, product=None, add_port=False, add_field=None):
+        self.product = product
+        existing = list(product.output_ports.order_by("name").prefetch_related("fields")) if product else []
+        self.posted = data is not None and f"{PORT_PREFIX}-TOTAL_FORMS" in data
+        if data is not None:
+            data = data.copy()
+            if add_port:
+                _bump(data, f"{PORT_PREFIX}-TOTAL_FORMS")
+            if add_field is not None:
+                _bump(data, f"{field_prefix(add_field)}-TOTAL_FORMS")
+        bound = data if self.posted else None
+        port_formset = _formset(PortForm, extra=0 if existing else 1, max_num=MAX_PORTS)
+        self.ports = port_formset(bound, prefix=PORT_PREFIX, initial=[PortForm.initial_for(port) for port in existing])
+        self.field_sets = []
+        for index, _port_form in enumerate(self.ports.forms):
+            port = existing[index] if index < len(existing) else None
+            initial = [SchemaFieldForm.initial_for(field) for field in port.fields.all()] if port else []
+            prefix = field_prefix(index)
+            if bound is not None and f"{prefix}-TOTAL_FORMS" not in bound:
+                # A port row added without its fields' management form: start it empty.
+                bound[f"{prefix}-TOTAL_FORMS"], bound[f"{prefix}-INITIAL_FORMS"] = "0", "0"
+            field_formset = _formset(SchemaFieldForm, extra=0 if initial else 1, max_num=MAX_FIELDS_PER_PORT)
+            self.field_sets.append(field_formset(bound, prefix=prefix, initial=initial))
+
+    def rows(self):
+        return list(zip(self.ports.forms, self.field_sets, strict=True))
+
+    def is_valid(self) -> bool:
+        if not self.posted:
+            return True
+        valid = self.ports.is_valid()
+        names = set()
+        for index, (port_form, fields) in enumerate(self.rows()):
+            if self.ports._should_delete_form(port_form):
+                continue
+            valid = fields.is_valid() and valid
+            extra_empty = index >= self.ports.initial_form_count() and not port_form.has_changed()
+            if extra_empty:
+                if any(form.has_changed() for form in fields.forms):
+                    port_form.add_error("name", "Name this port, or clear its fields.")
+                    valid = False
+                continue
+            name = port_form.cleaned_data.get("name") if port_form.is_valid() else None
+            if name and name in names:
+                port_form.add_error("name", f"Another port is named {name!r}: port names are unique within a product.")
+                valid = False
+            names.add(name)
+            field_names = set()
+            for field_index, form in enumerate(fields.forms):
+                form.is_valid()  # cleans it: an invalid row's valid values are still in cleaned_data
+                name = form.cleaned_data.get("name")
+                if not name or (field_index >= fields.initial_form_count() and not form.has_changed()):
+                    continue
+                if fields._should_delete_form(form):
+                    continue
+                if name in field_names:
+                    form.add_error("name", "Another field of this port has this name.")
+                    valid = False
+                field_names.add(name)
+        return valid
+
+    def port_specs(self) -> list[PortSpec] | None:
+        """What to save (call after is_valid), or None when the ports were not posted."""
+        if not self.posted:
+            return None
+        fields_of = dict(zip(self.ports.forms, self.field_sets, strict=True))
+        return [
+            PortSpec(
+                **{name: port_form.cleaned_data[name] for name in PortForm.base_fields},
+                fields=[form.spec() for form in fields_of[port_form].kept_forms()],
+            )
+            for port_form in self.ports.kept_forms()
+        ]
+
+    def removed_ports(self) -> list[OutputPort]:
+        """The product's ports the posted rows no longer name (removed or renamed)."""
+        if not self.posted or self.product is None:
+            return []
+        kept = {spec.name for spec in self.port_specs()}
+        return [port for port in self.product.output_ports.order_by("name") if port.name not in kept]
+
+    def total_error_count(self) -> int:
+        if not self.posted:
+            return 0
+        return self.ports.total_error_count() + sum(fields.total_error_count() for fields in self.field_sets)
+
+
+PortFormSet = _formset(PortForm, extra=1, max_num=MAX_PORTS)
+FieldFormSet = _formset(SchemaFieldForm, extra=1, max_num=MAX_FIELDS_PER_PORT)

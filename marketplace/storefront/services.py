@@ -3,11 +3,14 @@ catalog's description, ports and status together with the inputs the owner
 declares (lineage), in one transaction."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from access_requests import services as access_services
+from access_requests.models import Grant
 from catalog import services as catalog_services
-from catalog.models import DataProduct
+from catalog.models import DataProduct, OutputPort
 from core.users import User
 from lineage import services as lineage_services
 from lineage.services import InputSpec
@@ -24,10 +27,63 @@ def create_product(*, by: User, inputs: Iterable[InputSpec] | None = None, **arg
 
 
 @transaction.atomic
-def update_product(product: DataProduct, *, by: User, inputs: Iterable[InputSpec] | None = None, **changes) -> DataProduct:
+def update_product(
+    product: DataProduct,
+    *,
+    by: User,
+    inputs: Iterable[InputSpec] | None = None,
+    revoke_grants_of_removed_ports: bool = False,
+    **changes,
+) -> DataProduct:
     """catalog.services.update_product, then the declared inputs when given
-    (they replace the declared ones). All or nothing."""
+    (they replace the declared ones). All or nothing.
+
+    With `revoke_grants_of_removed_ports` (the edit page, once the owner has
+    confirmed), the live grants for a single port that `ports` removes are
+    revoked first: a removed port's grant would otherwise lose its port and
+    cover the whole product."""
+    if revoke_grants_of_removed_ports and changes.get("ports") is not None:
+        kept = {spec.name for spec in changes["ports"]}
+        for grant in Grant.objects.live().filter(port__product=product).exclude(port__name__in=kept).select_related("port"):
+            access_services.revoke_grant(grant, by=by, reason=f"The output port {grant.port.name!r} was removed from {product.name}.")
     product = catalog_services.update_product(product, by=by, **changes)
     if inputs is not None:
         lineage_services.set_product_inputs(product, by=by, inputs=inputs)
     return product
+
+
+@dataclass
+class PortRemoval:
+    """What removing one output port would do, for the owner to confirm."""
+
+    port: OutputPort
+    port_grantees: list[str] = field(default_factory=list)  # live grants for this port: revoked
+    product_grantees: list[str] = field(default_factory=list)  # live grants for the whole product: lose the port
+    downstream: list[str] = field(default_factory=list)  # datasets whose lineage reads this port
+    upstream: list[str] = field(default_factory=list)  # datasets this port is declared or observed to read
+
+    def __bool__(self) -> bool:
+        return bool(self.port_grantees or self.product_grantees or self.downstream or self.upstream)
+
+
+def port_removals(product: DataProduct, ports: Iterable[OutputPort]) -> list[PortRemoval]:
+    """For each port about to be removed, the live grants and lineage it
+    touches; only ports that touch something are listed."""
+    live = Grant.objects.live().filter(product=product).select_related("user").order_by("user__username")
+    product_grantees = sorted({grant.user.get_username() for grant in live if grant.port_id is None})
+    removals = []
+    for port in ports:
+        removal = PortRemoval(
+            port=port,
+            port_grantees=sorted({grant.user.get_username() for grant in live if grant.port_id == port.pk}),
+            product_grantees=product_grantees,
+        )
+        node = getattr(port, "lineage_node", None)  # a port without a node raises an AttributeError: None
+        if node is not None:
+            removal.downstream = sorted(
+                {edge.downstream.label for edge in node.downstream_edges.select_related("downstream__port__product")}
+            )
+            removal.upstream = sorted({edge.upstream.label for edge in node.upstream_edges.select_related("upstream__port__product")})
+        if removal:
+            removals.append(removal)
+    return removals

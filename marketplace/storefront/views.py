@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
 from access_requests import queries as access_queries
@@ -16,7 +17,7 @@ from slos import services as slo_services
 from slos.forms import SLOForm, SLOFormSet
 
 from . import services
-from .forms import ProductForm
+from .forms import MAX_FIELDS_PER_PORT, MAX_PORTS, PORT_PREFIX, FieldFormSet, PortFormSet, PortsEditor, ProductForm, field_prefix
 
 
 def _add_service_error(form, error: ServiceError) -> None:
@@ -48,29 +49,73 @@ def product_detail(request, slug):
     return render(request, "catalog/product_detail.html", context)
 
 
+def _ports_editor(request, product=None) -> PortsEditor:
+    if request.method != "POST":
+        return PortsEditor(product=product)
+    add_field = request.POST.get("add_field")
+    return PortsEditor(
+        request.POST,
+        product=product,
+        add_port="add_port" in request.POST,
+        add_field=int(add_field) if (add_field or "").isdigit() else None,
+    )
+
+
+def _adds_a_row(request) -> bool:
+    """The page without JavaScript asked for one more port or field row: show it, save nothing."""
+    return request.method == "POST" and ("add_port" in request.POST or "add_field" in request.POST)
+
+
+def _add_ports_error(editor: PortsEditor, error: Exception) -> None:
+    """A refusal about the ports shows on the row of the port it names, else above the ports."""
+    message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    for port_form in editor.ports.forms:
+        name = port_form.cleaned_data.get("name") if hasattr(port_form, "cleaned_data") else None
+        if name and repr(name) in message:
+            port_form.add_error(None, message)
+            return
+    editor.ports._non_form_errors = editor.ports.error_class([*editor.ports.non_form_errors(), message])
+
+
+def _render_form(request, form, editor, *, product=None, slo_forms=None, removals=(), status=200):
+    context = {"form": form, "product": product, "slo_forms": slo_forms, "ports": editor, "removals": removals}
+    return render(request, "catalog/product_form.html", context, status=status)
+
+
 @login_required
 def product_create(request):
     if not catalog_queries.teams_of(request.user).exists():
         raise PermissionDenied("Only members of a team can publish data products.")
     form = ProductForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    editor = _ports_editor(request)
+    if _adds_a_row(request):
+        return _render_form(request, form, editor)
+    if request.method == "POST" and all([form.is_valid(), editor.is_valid()]):
         try:
-            product = services.create_product(by=request.user, **form.service_arguments())
+            product = services.create_product(by=request.user, ports=editor.port_specs(), **form.service_arguments())
         except ServiceError as error:
-            _add_service_error(form, error)
+            if (error.field or "").startswith("output_ports"):
+                _add_ports_error(editor, error)
+            else:
+                _add_service_error(form, error)
+        except ValidationError as error:
+            _add_ports_error(editor, error)
         else:
             messages.success(request, f"Created {product.name}.")
             return redirect(product)
-    return render(request, "catalog/product_form.html", {"form": form}, status=400 if form.errors else 200)
+    failed = form.errors or editor.total_error_count() or editor.ports.non_form_errors()
+    return _render_form(request, form, editor, status=400 if failed else 200)
 
 
 @login_required
 def product_edit(request, slug):
-    """The edit page: the product's fields and, below them, its service level objectives."""
+    """The edit page: the product's fields, its output ports with their
+    schemas, and its service level objectives."""
     product = catalog_queries.visible_product_or_404(request.user, slug)
     if not catalog_queries.can_edit(request.user, product):
         raise PermissionDenied("Only members of the owning team can edit this data product.")
     form = ProductForm(request.POST or None, instance=product, user=request.user)
+    editor = _ports_editor(request, product)
     slos = list(slo_queries.slos_of(product))
     # A post without the objectives' rows (a script, an older form) leaves them as they are.
     posts_slos = request.method == "POST" and "slo-TOTAL_FORMS" in request.POST
@@ -80,21 +125,70 @@ def product_edit(request, slug):
         initial=[SLOForm.initial_for(slo) for slo in slos],
         form_kwargs={"ports": product.output_ports.order_by("name")},
     )
-    if request.method == "POST" and form.is_valid() and (not posts_slos or slo_forms.is_valid()):
-        try:
-            with transaction.atomic():  # the product and its objectives are saved together, or not at all
-                services.update_product(product, by=request.user, **form.service_arguments())
-                if posts_slos:
-                    _save_slos(request.user, product, slo_forms, slos)
-        except ServiceError as error:
-            if not any(slo_form.errors for slo_form in slo_forms):
-                _add_service_error(form, error)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(product)
+    if _adds_a_row(request):
+        return _render_form(request, form, editor, product=product, slo_forms=slo_forms)
+    removals = []
+    if request.method == "POST" and all([form.is_valid(), editor.is_valid(), not posts_slos or slo_forms.is_valid()]):
+        # Removing (or renaming) a port that grants or lineage use waits for the owner's confirmation.
+        removals = services.port_removals(product, editor.removed_ports())
+        confirmed = request.POST.get("confirm_removal") == "on"
+        if not removals or confirmed:
+            try:
+                with transaction.atomic():  # the product, its ports and its objectives are saved together, or not at all
+                    services.update_product(
+                        product,
+                        by=request.user,
+                        ports=editor.port_specs(),
+                        revoke_grants_of_removed_ports=confirmed,
+                        **form.service_arguments(),
+                    )
+                    if posts_slos:
+                        _save_slos(request.user, product, slo_forms, slos)
+            except ServiceError as error:
+                if (error.field or "").startswith("output_ports"):
+                    _add_ports_error(editor, error)
+                elif not any(slo_form.errors for slo_form in slo_forms):
+                    _add_service_error(form, error)
+            except ValidationError as error:
+                _add_ports_error(editor, error)
+            else:
+                messages.success(request, "Saved.")
+                return redirect(product)
     product.refresh_from_db()
-    status = 400 if form.errors or (posts_slos and (slo_forms.total_error_count())) else 200
-    return render(request, "catalog/product_form.html", {"form": form, "product": product, "slo_forms": slo_forms}, status=status)
+    failed = form.errors or editor.total_error_count() or editor.ports.non_form_errors() or removals
+    status = 400 if failed or (posts_slos and slo_forms.total_error_count()) else 200
+    return _render_form(request, form, editor, product=product, slo_forms=slo_forms, removals=removals, status=status)
+
+
+@login_required
+def port_row(request):
+    """One empty port row (with one empty field row) for the product form,
+    at the index the page's `port-TOTAL_FORMS` names; htmx appends it and
+    the response's out-of-band input raises the count."""
+    index = request.GET.get(f"{PORT_PREFIX}-TOTAL_FORMS", "")
+    if not index.isdigit() or int(index) >= MAX_PORTS:
+        return HttpResponseBadRequest(f"{PORT_PREFIX}-TOTAL_FORMS: a number below {MAX_PORTS}")
+    index = int(index)
+    port_form = PortFormSet(prefix=PORT_PREFIX).empty_form
+    port_form.prefix = f"{PORT_PREFIX}-{index}"
+    fields = FieldFormSet(prefix=field_prefix(index))
+    context = {"port_form": port_form, "fields": fields, "index": index, "total": index + 1, "oob": True}
+    return render(request, "catalog/_port_row.html", context)
+
+
+@login_required
+def field_row(request, port_index: int):
+    """One empty field row for port row `port_index`, at the index the page's
+    `port-<i>-fields-TOTAL_FORMS` names."""
+    prefix = field_prefix(port_index)
+    index = request.GET.get(f"{prefix}-TOTAL_FORMS", "")
+    if port_index >= MAX_PORTS or not index.isdigit() or int(index) >= MAX_FIELDS_PER_PORT:
+        return HttpResponseBadRequest(f"{prefix}-TOTAL_FORMS: a number below {MAX_FIELDS_PER_PORT}")
+    index = int(index)
+    field_form = FieldFormSet(prefix=prefix).empty_form
+    field_form.prefix = f"{prefix}-{index}"
+    context = {"field_form": field_form, "port_index": port_index, "prefix": prefix, "total": index + 1, "oob": True}
+    return render(request, "catalog/_field_row.html", context)
 
 
 def _save_slos(user, product: DataProduct, slo_forms, existing) -> None:
