@@ -29,7 +29,7 @@ BODY = "request body"  # the `file` a refusal names when the document came as th
 # --- reading the body ---------------------------------------------------------------
 
 
-def _problems(error: "standards.DescriptorInvalid", *, file: str = BODY) -> dict:
+def _problems(error: "standards.DescriptorInvalid | services.DescriptorRefused", *, file: str = BODY) -> dict:
     return {"file": file, "problems": refusal_problems(error)}
 
 
@@ -66,15 +66,15 @@ class DescriptorJSONParser(YAMLParser):
 
 class YAMLRenderer(renderers.BaseRenderer):
     """A descriptor as YAML, keys in the document's order. A list of contracts is
-    a stream of YAML documents (`---` between them), one ODCS file each."""
+    one YAML document, a sequence, as the JSON answer is one array (a stream of
+    `---`-separated documents would be handier to split, but YAML clients and
+    OpenAPI tools read one document per answer)."""
 
     media_type = "application/yaml"
     format = "yaml"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, list):
-            return yaml.safe_dump_all(data, sort_keys=False, allow_unicode=True).encode()
         return dump_yaml(data).encode()
 
 
@@ -135,6 +135,12 @@ IMPORTED = inline_serializer(
         "messages": serializers.ListField(child=serializers.CharField(), help_text="What the import did, in words."),
     },
 )
+EXPORTED = {
+    "oneOf": [
+        {"type": "object", "additionalProperties": True, "description": "One document: ODPS, or one port's ODCS contract."},
+        {"type": "array", "items": {"type": "object", "additionalProperties": True}, "description": "The ODCS contracts, one per port."},
+    ]
+}
 DOCUMENT_BODY = {
     "type": "object",
     "additionalProperties": True,
@@ -144,7 +150,7 @@ REQUEST_BODY = {"application/yaml": DOCUMENT_BODY, "text/yaml": DOCUMENT_BODY, "
 IMPORT_DESCRIPTION = (
     "The document is validated against its standard's published JSON Schema (chosen by `kind` and `apiVersion`) "
     "before anything is written; a refusal names each problem's path and rule. Importing a document again, "
-    f"unchanged, writes nothing and says so. YAML or JSON, at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes, "
+    f"unchanged, writes nothing and says so. YAML or JSON, at most {min(standards.MAX_DOCUMENT_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE):,} bytes, "
     f"nested at most {MAX_JSON_DEPTH} levels."
 )
 
@@ -163,7 +169,7 @@ def _import(request, *, product=None):
     except standards.DescriptorInvalid as error:
         raise ValidationError(_problems(error)) from None
     except services.DescriptorRefused as error:
-        raise ValidationError({"file": BODY, "problems": refusal_problems(error)}) from None
+        raise ValidationError(_problems(error)) from None
 
 
 def refusal_problems(error: "standards.DescriptorInvalid | services.DescriptorRefused") -> list[dict]:
@@ -200,39 +206,30 @@ class ProductDescriptorView(DescriptorImportMixin, APIView):
         "contract per output port, or `port=<name>` for that port's alone. The stored document as last imported with "
         "the marketplace's current values over the fields it keeps; a product never imported is described from the "
         "catalog. A port's servers are given only to those who may use the port (its team, a live grant, an admin). "
-        "JSON by default; YAML with `Accept: application/yaml` or `download=yaml` (as a file to save; a list of "
-        "contracts is then a stream of YAML documents).",
+        "JSON by default; YAML with `Accept: application/yaml` or `download=yaml` (as a file to save).",
         parameters=[
-            OpenApiParameter("format", str, enum=["odps", "odcs"], description="Which standard. Default: odps."),
-            OpenApiParameter("port", str, description="With format=odcs: the output port's name, for its contract alone."),
+            OpenApiParameter("format", str, enum=["odps", "odcs"], description="Which standard. Default: odps, or odcs with `port`."),
+            OpenApiParameter("port", str, description="An output port's name, for its contract alone (format=odcs)."),
             OpenApiParameter("download", str, enum=["yaml"], description="YAML, as an attachment (`<slug>.odps.yaml`)."),
         ],
         responses={
-            (200, "application/json"): OpenApiResponse(
-                {
-                    "oneOf": [
-                        {"type": "object", "additionalProperties": True},
-                        {"type": "array", "items": {"type": "object", "additionalProperties": True}},
-                    ]
-                },
-                description="The ODPS document, or the ODCS contracts (one object with `port`).",
-            ),
-            (200, "application/yaml"): OpenApiResponse({"type": "string"}, description="The same, as YAML."),
+            (200, "application/json"): OpenApiResponse(EXPORTED, description="The ODPS document, or the ODCS contracts."),
+            (200, "application/yaml"): OpenApiResponse(EXPORTED, description="The same, as YAML."),
             404: OpenApiResponse(description="No product with this slug that you may see, or it has no such port."),
         },
     )
     def get(self, request, slug):
         refuse_empty_parameters(request.query_params)
         product = catalog_queries.visible_product_or_404(request.user, slug)
-        standard = request.query_params.get("format", "odps")
+        port_name = request.query_params.get("port")
+        standard = request.query_params.get("format", "odcs" if port_name is not None else "odps")
         if standard not in ("odps", "odcs"):
             raise ValidationError({"format": ["Use odps or odcs."]})
-        port_name = request.query_params.get("port")
         download = request.query_params.get("download")
         if download is not None and download != "yaml":
             raise ValidationError({"download": ["Use yaml."]})
         if port_name is not None and standard != "odcs":
-            raise ValidationError({"port": ["A port's contract is format=odcs."]})
+            raise ValidationError({"port": ["A port has a contract (format=odcs), not a descriptor."]})
         if standard == "odps":
             body, filename = services.export_odps(product, user=request.user), file_name(product.slug, "odps", "yaml")
         elif port_name is not None:

@@ -234,7 +234,7 @@ def test_a_download_is_a_yaml_attachment_named_after_the_product():
     product = imported(mesh)
 
     odps = api(mesh.consumer).get(url(product.slug), {"download": "yaml"})
-    odcs = api(mesh.consumer).get(url(product.slug), {"format": "odcs", "port": "daily", "download": "yaml"})
+    odcs = api(mesh.consumer).get(url(product.slug), {"port": "daily", "download": "yaml"})
 
     assert odps["Content-Disposition"] == 'attachment; filename="orders-daily.odps.yaml"'
     assert odcs["Content-Disposition"] == 'attachment; filename="orders-daily.daily.odcs.yaml"'
@@ -260,13 +260,13 @@ def test_the_contracts_of_a_product_are_a_list_one_per_port():
     assert [document["kind"] for document in response.json()] == ["DataContract"]
 
 
-def test_the_contracts_as_yaml_are_a_stream_of_documents_one_per_port():
+def test_the_contracts_as_yaml_are_one_document_listing_one_contract_per_port():
     mesh = Mesh()
     product = ProductFactory(domain=mesh.product.domain, by=mesh.owner, ports=[port("daily"), port("weekly")])
 
     response = api(mesh.owner).get(url(product.slug), {"format": "odcs"}, HTTP_ACCEPT="application/yaml")
 
-    assert [document["kind"] for document in yaml.safe_load_all(response.content)] == ["DataContract", "DataContract"]
+    assert [document["kind"] for document in yaml.safe_load(response.content)] == ["DataContract", "DataContract"]
 
 
 def test_a_consumer_without_a_grant_downloads_a_contract_without_servers():
@@ -298,7 +298,7 @@ def test_a_consumer_with_a_live_grant_sees_the_servers():
         ({"format": "xml"}, 400, "format"),
         ({"format": ""}, 400, "format"),
         ({"download": "pdf"}, 400, "download"),
-        ({"port": "daily"}, 400, "port"),
+        ({"format": "odps", "port": "daily"}, 400, "port"),
         ({"format": "odcs", "port": "nonesuch"}, 404, "detail"),
     ],
 )
