@@ -67,18 +67,21 @@ def _adds_a_row(request) -> bool:
 
 
 def _add_ports_error(editor: PortsEditor, error: Exception) -> None:
-    """A refusal about the ports shows on the row of the port it names, else above the ports."""
+    """A refusal about the ports shows on the row of the one port it names, else above the ports."""
     message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    for port_form in editor.ports.forms:
-        name = port_form.cleaned_data.get("name") if hasattr(port_form, "cleaned_data") else None
-        if name and repr(name) in message:
-            port_form.add_error(None, message)
-            return
-    editor.ports._non_form_errors = editor.ports.error_class([*editor.ports.non_form_errors(), message])
+    named = [
+        port_form
+        for port_form in editor.ports.forms
+        if (name := getattr(port_form, "cleaned_data", {}).get("name")) and (repr(name) in message or f"`{name}`" in message)
+    ]
+    if len(named) == 1:
+        named[0].add_error(None, message)
+    else:
+        editor.ports._non_form_errors = editor.ports.error_class([*editor.ports.non_form_errors(), message])
 
 
-def _render_form(request, form, editor, *, product=None, slo_forms=None, removals=(), status=200):
-    context = {"form": form, "product": product, "slo_forms": slo_forms, "ports": editor, "removals": removals}
+def _render_form(request, form, editor, *, product=None, slo_forms=None, removals=(), breaking=False, status=200):
+    context = {"form": form, "product": product, "slo_forms": slo_forms, "ports": editor, "removals": removals, "breaking": breaking}
     return render(request, "catalog/product_form.html", context, status=status)
 
 
@@ -127,7 +130,9 @@ def product_edit(request, slug):
     )
     if _adds_a_row(request):
         return _render_form(request, form, editor, product=product, slo_forms=slo_forms)
-    removals = []
+    removals, breaking = [], False
+    # The catalog refuses a change that breaks consumers unless the owner confirms it (BreakingChange).
+    confirm_breaking = {"confirm_breaking": True} if request.POST.get("confirm_breaking") == "on" else {}
     if request.method == "POST" and all([form.is_valid(), editor.is_valid(), not posts_slos or slo_forms.is_valid()]):
         # Removing (or renaming) a port that grants or lineage use waits for the owner's confirmation.
         removals = services.port_removals(product, editor.removed_ports())
@@ -140,11 +145,13 @@ def product_edit(request, slug):
                         by=request.user,
                         ports=editor.port_specs(),
                         revoke_grants_of_removed_ports=confirmed,
+                        **confirm_breaking,
                         **form.service_arguments(),
                     )
                     if posts_slos:
                         _save_slos(request.user, product, slo_forms, slos)
             except ServiceError as error:
+                breaking = hasattr(error, "changes")  # catalog.services.BreakingChange
                 if (error.field or "").startswith("output_ports"):
                     _add_ports_error(editor, error)
                 elif not any(slo_form.errors for slo_form in slo_forms):
@@ -157,7 +164,7 @@ def product_edit(request, slug):
     product.refresh_from_db()
     failed = form.errors or editor.total_error_count() or editor.ports.non_form_errors() or removals
     status = 400 if failed or (posts_slos and slo_forms.total_error_count()) else 200
-    return _render_form(request, form, editor, product=product, slo_forms=slo_forms, removals=removals, status=status)
+    return _render_form(request, form, editor, product=product, slo_forms=slo_forms, removals=removals, breaking=breaking, status=status)
 
 
 @login_required

@@ -193,7 +193,9 @@ def test_an_owner_renames_reorders_and_removes_ports_and_fields(client, owner, t
     new = {"name": "gamma", "fields": [{"name": "g", "data_type": "int", "description": "A new one."}]}
 
     response = client.post(
-        f"/products/{product.slug}/edit/", edit_data(product, [alpha, beta, new], initial=2, initial_fields={0: 3, 1: 1})
+        f"/products/{product.slug}/edit/",
+        edit_data(product, [alpha, beta, new], initial=2, initial_fields={0: 3, 1: 1})
+        | {"version": "2.0.0"},  # ports removed: a major version
     )
 
     assert response.status_code == 302, response.content.decode()
@@ -234,6 +236,7 @@ def test_removing_a_port_with_a_live_grant_asks_for_confirmation_then_revokes_th
     client.force_login(mesh.owner)
     keep = {"name": "other", "fields": [{"name": "x", "data_type": "int"}]}
     data = edit_data(mesh.product, [{**existing_ports(mesh.product)[0], "DELETE": "on"}, keep], initial=1, initial_fields={0: 3})
+    data["version"] = "2.0.0"  # a removed port is a breaking change: a new major version
 
     response = client.post(f"/products/{mesh.product.slug}/edit/", data)
 
@@ -329,3 +332,26 @@ def test_a_bad_row_index_is_a_400(client, owner, query):
 
     assert response.status_code == 400
     assert "port-TOTAL_FORMS" in response.content.decode()
+
+
+def test_a_breaking_change_is_shown_on_its_port_and_saved_once_confirmed(client, owner, team):
+    from catalog import services as catalog_services
+
+    if not hasattr(catalog_services, "BreakingChange"):
+        pytest.skip("the catalog has no breaking-change rule in this checkout")
+    product = ProductFactory(domain=DomainFactory(owner_team=team), by=owner, ports=[port("alpha", fields=2), port("beta", fields=1)])
+    rows = existing_ports(product)
+    rows[0]["fields"][0]["data_type"] = "bigint"  # a field's type changes, the port's version does not
+    data = edit_data(product, rows, initial=2, initial_fields={0: 2, 1: 1})
+
+    response = client.post(f"/products/{product.slug}/edit/", data)
+
+    assert response.status_code == 400
+    assert "alpha" in response.context["ports"].ports.forms[0].non_field_errors()[0]
+    assert 'name="confirm_breaking"' in response.content.decode()
+    assert product.output_ports.get(name="alpha").fields.get(name="field_0").data_type == "string"
+
+    response = client.post(f"/products/{product.slug}/edit/", {**data, "confirm_breaking": "on"})
+
+    assert response.status_code == 302
+    assert product.output_ports.get(name="alpha").fields.get(name="field_0").data_type == "bigint"
