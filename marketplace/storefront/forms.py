@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 
 from catalog import queries as catalog_queries
@@ -167,7 +169,14 @@ class _OrderedFormSet(forms.BaseFormSet):
 
 def _formset(form, *, extra: int, max_num: int):
     return forms.formset_factory(
-        form, formset=_OrderedFormSet, extra=extra, can_order=True, can_delete=True, max_num=max_num, validate_max=True
+        form,
+        formset=_OrderedFormSet,
+        extra=extra,
+        can_order=True,
+        can_delete=True,
+        max_num=max_num,
+        absolute_max=max_num,  # a posted count above it builds no more rows (and is refused by validate_max)
+        validate_max=True,
     )
 
 
@@ -192,9 +201,14 @@ class PortsEditor:
         self.posted = data is not None and f"{PORT_PREFIX}-TOTAL_FORMS" in data
         if data is not None:
             data = data.copy()
+        self.refused = []  # row counts the posted rows do not back (a tampered or broken page)
+        if self.posted:
+            self._check_counts(data, PORT_PREFIX)
+            for index in range(int(data.get(f"{PORT_PREFIX}-TOTAL_FORMS") or 0)):
+                self._check_counts(data, field_prefix(index))
             if add_port:
                 _bump(data, f"{PORT_PREFIX}-TOTAL_FORMS")
-            if add_field is not None:
+            if add_field is not None and f"{field_prefix(add_field)}-TOTAL_FORMS" in data:
                 _bump(data, f"{field_prefix(add_field)}-TOTAL_FORMS")
         bound = data if self.posted else None
         port_formset = _formset(PortForm, extra=0 if existing else 1, max_num=MAX_PORTS)
@@ -210,12 +224,29 @@ class PortsEditor:
             field_formset = _formset(SchemaFieldForm, extra=0 if initial else 1, max_num=MAX_FIELDS_PER_PORT)
             self.field_sets.append(field_formset(bound, prefix=prefix, initial=initial))
 
+    def _check_counts(self, data, prefix: str) -> None:
+        """A row count above the rows actually posted (each row posts its
+        inputs, even empty) is refused, and only the posted rows are built:
+        a claimed count never makes the page build rows nobody sent."""
+        key = f"{prefix}-TOTAL_FORMS"
+        if key not in data:
+            return
+        pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)-")
+        posted = {int(match[1]) for name in data if (match := pattern.match(name))}
+        rows = max(posted) + 1 if posted else 0
+        claimed = data.get(key, "")
+        if not claimed.isdigit() or int(claimed) > rows:
+            self.refused.append(f"{key}: {claimed!r} rows claimed, {rows} posted. Reload the page and try again.")
+            data[key] = str(min(rows, int(claimed))) if claimed.isdigit() else "0"
+
     def rows(self):
         return list(zip(self.ports.forms, self.field_sets, strict=True))
 
     def is_valid(self) -> bool:
         if not self.posted:
             return True
+        if self.refused:
+            return False
         valid = self.ports.is_valid()
         names = set()
         for index, (port_form, fields) in enumerate(self.rows()):
@@ -270,7 +301,7 @@ class PortsEditor:
     def total_error_count(self) -> int:
         if not self.posted:
             return 0
-        return self.ports.total_error_count() + sum(fields.total_error_count() for fields in self.field_sets)
+        return len(self.refused) + self.ports.total_error_count() + sum(fields.total_error_count() for fields in self.field_sets)
 
 
 PortFormSet = _formset(PortForm, extra=1, max_num=MAX_PORTS)

@@ -355,3 +355,26 @@ def test_a_breaking_change_is_shown_on_its_port_and_saved_once_confirmed(client,
 
     assert response.status_code == 302
     assert product.output_ports.get(name="alpha").fields.get(name="field_0").data_type == "bigint"
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"port-TOTAL_FORMS": "x"},
+        {"port-TOTAL_FORMS": "100000", "port-0-fields-TOTAL_FORMS": "100000"},
+        {"port-0-fields-TOTAL_FORMS": "-3"},
+        {"add_field": "99999"},
+    ],
+)
+def test_tampered_row_counts_are_a_400_naming_the_ports_not_a_500(client, owner, team, counts):
+    domain = DomainFactory(owner_team=team)
+    data = {**product_data(domain, team), **ports_data([SESSIONS]), **counts}
+
+    response = client.post("/products/new/", data)
+
+    assert not DataProduct.objects.exists()
+    if "add_field" in counts:  # a row that is not there: the form again, unchanged
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400
+        assert any(f"{key}: " in response.content.decode() for key in counts)
