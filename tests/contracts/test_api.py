@@ -284,7 +284,8 @@ def test_a_consumer_without_a_grant_downloads_a_contract_without_servers():
 def test_a_consumer_with_a_live_grant_sees_the_servers():
     mesh = Mesh()
     put_yaml(mesh.owner, mesh.product.slug, as_yaml(descriptor(mesh.product.slug, domain=mesh.product.domain, team=mesh.team)))
-    put_yaml(mesh.owner, mesh.product.slug, as_yaml(contract(mesh.product.slug)))
+    # A major version: the contract replaces the port's fields and location, a breaking change.
+    put_yaml(mesh.owner, mesh.product.slug, as_yaml(contract(mesh.product.slug, version="2.0.0")))
     live_grant(mesh)
 
     response = api(mesh.requester).get(url(mesh.product.slug), {"format": "odcs", "port": "daily"})

@@ -87,7 +87,8 @@ def test_a_pasted_contract_is_imported_too(client):
     signed_in(client, mesh.owner)
     upload(client, mesh.product.slug, check(descriptor(mesh.product.slug, domain=mesh.product.domain, team=mesh.team)))
 
-    response = client.post(page(mesh.product.slug), {"text": as_yaml(check(contract(mesh.product.slug))).decode()})
+    # A major version: the contract replaces the port's fields and location, a breaking change.
+    response = client.post(page(mesh.product.slug), {"text": as_yaml(check(contract(mesh.product.slug, version="2.0.0"))).decode()})
 
     assert response.status_code == 302
     assert list(mesh.product.output_ports.get(name="daily").fields.values_list("name", flat=True)) == ["order_id", "amount"]
