@@ -155,6 +155,20 @@ class _OrderedFormSet(forms.BaseFormSet):
         form.fields["ORDER"].widget.attrs["min"] = 1
         form.fields["DELETE"].label = "Remove"
         form.fields["DELETE"].help_text = "Tick to remove this row when you save."
+        for name, field in form.fields.items():
+            field.widget.attrs["aria-describedby"] = f"id_{form.add_prefix(name)}_help"
+
+    def empty_row(self, index: int):
+        """A new, empty row at `index` (the htmx "Add a …" answer)."""
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix(index),
+            empty_permitted=True,
+            use_required_attribute=False,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
 
     def kept_forms(self) -> list:
         """The rows to save, in the order asked for (ORDER, then place on the

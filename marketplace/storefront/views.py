@@ -176,8 +176,7 @@ def port_row(request):
     if not index.isdigit() or int(index) >= MAX_PORTS:
         return HttpResponseBadRequest(f"{PORT_PREFIX}-TOTAL_FORMS: a number below {MAX_PORTS}")
     index = int(index)
-    port_form = PortFormSet(prefix=PORT_PREFIX).empty_form
-    port_form.prefix = f"{PORT_PREFIX}-{index}"
+    port_form = PortFormSet(prefix=PORT_PREFIX).empty_row(index)
     fields = FieldFormSet(prefix=field_prefix(index))
     context = {"port_form": port_form, "fields": fields, "index": index, "total": index + 1, "oob": True}
     return render(request, "catalog/_port_row.html", context)
@@ -192,8 +191,7 @@ def field_row(request, port_index: int):
     if port_index >= MAX_PORTS or not index.isdigit() or int(index) >= MAX_FIELDS_PER_PORT:
         return HttpResponseBadRequest(f"{prefix}-TOTAL_FORMS: a number below {MAX_FIELDS_PER_PORT}")
     index = int(index)
-    field_form = FieldFormSet(prefix=prefix).empty_form
-    field_form.prefix = f"{prefix}-{index}"
+    field_form = FieldFormSet(prefix=prefix).empty_row(index)
     context = {"field_form": field_form, "port_index": port_index, "prefix": prefix, "total": index + 1, "oob": True}
     return render(request, "catalog/_field_row.html", context)
 

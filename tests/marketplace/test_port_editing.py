@@ -139,7 +139,8 @@ def test_the_new_page_offers_one_empty_port_with_one_empty_field_and_help_on_eve
     assert 'name="port-TOTAL_FORMS" value="1"' in html
     assert 'name="port-0-fields-TOTAL_FORMS" value="1"' in html
     for name in ["port-0-name", "port-0-port_type", "port-0-location", "port-0-fields-0-data_type", "port-0-fields-0-is_pii"]:
-        assert f'aria-describedby="id_{name}_help"' in html or f'id="id_{name}_help"' in html
+        assert f'aria-describedby="id_{name}_help"' in html
+        assert f'id="id_{name}_help"' in html
     assert "nested fields of objects and arrays come later" in html
 
 
@@ -318,6 +319,7 @@ def test_the_htmx_rows_come_with_the_next_index_and_the_raised_count(client, own
     assert 'name="port-2-name"' in html
     assert 'name="port-2-fields-0-name"' in html
     assert 'name="port-2-fields-TOTAL_FORMS" value="1"' in html
+    assert 'aria-describedby="id_port-2-location_help"' in html and 'id="id_port-2-location_help"' in html
     assert 'id="id_port-TOTAL_FORMS" hx-swap-oob="true"' in html and 'value="3"' in html
 
     html = client.get("/products/rows/ports/2/field/", {"port-2-fields-TOTAL_FORMS": "4"}).content.decode()
