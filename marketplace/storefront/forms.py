@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from catalog import queries as catalog_queries
 from catalog.forms import TagsField
@@ -237,6 +238,11 @@ class PortsEditor:
                 bound[f"{prefix}-TOTAL_FORMS"], bound[f"{prefix}-INITIAL_FORMS"] = "0", "0"
             field_formset = _formset(SchemaFieldForm, extra=0 if initial else 1, max_num=MAX_FIELDS_PER_PORT)
             self.field_sets.append(field_formset(bound, prefix=prefix, initial=initial))
+
+    def quiet(self) -> None:
+        """Show the posted rows without judging them (a row was just added)."""
+        for form in [*self.ports.forms, *(form for fields in self.field_sets for form in fields.forms)]:
+            form._errors, form.cleaned_data = ErrorDict(), {}
 
     def _check_counts(self, data, prefix: str) -> None:
         """A row count above the rows actually posted (each row posts its

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms.utils import ErrorDict
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
@@ -61,9 +62,14 @@ def _ports_editor(request, product=None) -> PortsEditor:
     )
 
 
-def _adds_a_row(request) -> bool:
-    """The page without JavaScript asked for one more port or field row: show it, save nothing."""
-    return request.method == "POST" and ("add_port" in request.POST or "add_field" in request.POST)
+def _adds_a_row(request, form, editor) -> bool:
+    """The page without JavaScript asked for one more port or field row: it
+    is shown, nothing is saved, and the half-filled rows are not judged yet."""
+    if request.method == "POST" and ("add_port" in request.POST or "add_field" in request.POST):
+        form._errors = ErrorDict()
+        editor.quiet()
+        return True
+    return False
 
 
 def _add_ports_error(editor: PortsEditor, error: Exception) -> None:
@@ -91,7 +97,7 @@ def product_create(request):
         raise PermissionDenied("Only members of a team can publish data products.")
     form = ProductForm(request.POST or None, user=request.user)
     editor = _ports_editor(request)
-    if _adds_a_row(request):
+    if _adds_a_row(request, form, editor):
         return _render_form(request, form, editor)
     if request.method == "POST" and all([form.is_valid(), editor.is_valid()]):
         try:
@@ -128,7 +134,7 @@ def product_edit(request, slug):
         initial=[SLOForm.initial_for(slo) for slo in slos],
         form_kwargs={"ports": product.output_ports.order_by("name")},
     )
-    if _adds_a_row(request):
+    if _adds_a_row(request, form, editor):
         return _render_form(request, form, editor, product=product, slo_forms=slo_forms)
     removals, breaking = [], False
     # The catalog refuses a change that breaks consumers unless the owner confirms it (BreakingChange).

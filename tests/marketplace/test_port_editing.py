@@ -307,9 +307,12 @@ def test_add_a_port_without_javascript_shows_one_more_empty_row_and_saves_nothin
     assert 'name="port-1-name"' in response.content.decode()
     assert not DataProduct.objects.exists()
 
-    response = client.post("/products/new/", {**product_data(domain, team), **ports_data([SESSIONS]), "add_field": "0"})
+    half_filled = {**SESSIONS, "fields": [*SESSIONS["fields"], {"name": "duration", "data_type": ""}]}
+    response = client.post("/products/new/", {**product_data(domain, team, name=""), **ports_data([half_filled]), "add_field": "0"})
 
-    assert len(response.context["ports"].field_sets[0].forms) == 4
+    assert len(response.context["ports"].field_sets[0].forms) == 5
+    assert "This field is required." not in response.content.decode()  # not judged until saved
+    assert 'name="port-0-fields-3-name" value="duration"' in response.content.decode()
     assert not OutputPort.objects.exists()
 
 
