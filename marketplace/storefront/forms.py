@@ -82,7 +82,8 @@ class ProductForm(forms.ModelForm):
 # --- output ports and their schema fields -------------------------------------
 # The edit and new pages carry one formset of ports (prefix "port") and, per
 # port row i, a formset of its fields (prefix "port-<i>-fields"). Rows are
-# ordered by their ORDER field and removed with DELETE; empty extra rows are
+# removed with DELETE, field rows ordered by their ORDER field (ports are listed
+# by name: the model keeps no position for them); empty extra rows are
 # ignored. Fields are flat: nested fields of objects and arrays come later.
 
 PORT_PREFIX = "port"
@@ -151,9 +152,10 @@ class SchemaFieldForm(forms.Form):
 class _OrderedFormSet(forms.BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        form.fields["ORDER"].label = "Position"
-        form.fields["ORDER"].help_text = "1 comes first; change the numbers to reorder the rows."
-        form.fields["ORDER"].widget.attrs["min"] = 1
+        if self.can_order:
+            form.fields["ORDER"].label = "Position"
+            form.fields["ORDER"].help_text = "1 comes first; change the numbers to reorder the rows."
+            form.fields["ORDER"].widget.attrs["min"] = 1
         form.fields["DELETE"].label = "Remove"
         form.fields["DELETE"].help_text = "Tick to remove this row when you save."
         for name, field in form.fields.items():
@@ -182,12 +184,12 @@ class _OrderedFormSet(forms.BaseFormSet):
         return [form for index, form in sorted(rows, key=lambda row: (row[1].cleaned_data.get("ORDER") or row[0] + 1, row[0]))]
 
 
-def _formset(form, *, extra: int, max_num: int):
+def _formset(form, *, extra: int, max_num: int, can_order: bool = True):
     return forms.formset_factory(
         form,
         formset=_OrderedFormSet,
         extra=extra,
-        can_order=True,
+        can_order=can_order,
         can_delete=True,
         max_num=max_num,
         absolute_max=max_num,  # a posted count above it builds no more rows (and is refused by validate_max)
@@ -226,7 +228,8 @@ class PortsEditor:
             if add_field is not None and f"{field_prefix(add_field)}-TOTAL_FORMS" in data:
                 _bump(data, f"{field_prefix(add_field)}-TOTAL_FORMS")
         bound = data if self.posted else None
-        port_formset = _formset(PortForm, extra=0 if existing else 1, max_num=MAX_PORTS)
+        # Ports are listed by name (the model keeps no position for them), so their rows have no Position.
+        port_formset = _formset(PortForm, extra=0 if existing else 1, max_num=MAX_PORTS, can_order=False)
         self.ports = port_formset(bound, prefix=PORT_PREFIX, initial=[PortForm.initial_for(port) for port in existing])
         self.field_sets = []
         for index, _port_form in enumerate(self.ports.forms):
@@ -324,5 +327,5 @@ class PortsEditor:
         return len(self.refused) + self.ports.total_error_count() + sum(fields.total_error_count() for fields in self.field_sets)
 
 
-PortFormSet = _formset(PortForm, extra=1, max_num=MAX_PORTS)
+PortFormSet = _formset(PortForm, extra=1, max_num=MAX_PORTS, can_order=False)
 FieldFormSet = _formset(SchemaFieldForm, extra=1, max_num=MAX_FIELDS_PER_PORT)

@@ -216,6 +216,8 @@ def test_the_edit_page_shows_the_ports_as_rows_with_their_fields(client, owner, 
     assert 'name="port-0-name" value="alpha"' in html
     assert 'name="port-0-fields-1-name" value="field_1"' in html
     assert 'name="port-0-DELETE"' in html
+    assert 'name="port-0-fields-1-ORDER" value="2"' in html  # fields keep a position
+    assert 'name="port-0-ORDER"' not in html  # ports are listed by name: no position to keep
 
 
 def test_a_post_without_the_ports_leaves_them_alone(client, owner, team):
