@@ -162,6 +162,18 @@ def test_a_body_that_is_no_descriptor_is_refused_naming_the_whole_document(body,
     assert [problem["path"] for problem in response.json()["problems"]] == [""]
 
 
+def test_a_document_larger_than_a_megabyte_is_refused_and_a_body_larger_than_django_takes_is_a_413():
+    mesh = Mesh()
+    padding = b"# " + b"x" * 1000 + b"\n"
+
+    large = put_yaml(mesh.owner, mesh.product.slug, b"kind: DataProduct\n" + padding * 1100)
+    too_large = put_yaml(mesh.owner, mesh.product.slug, b"kind: DataProduct\n" + padding * 2700)
+
+    assert large.status_code == 400
+    assert large.json()["problems"] == [{"path": "", "rule": "The document is larger than 1024 KB."}]
+    assert too_large.status_code == 413
+
+
 def test_a_body_of_another_media_type_is_a_415():
     mesh = Mesh()
 
