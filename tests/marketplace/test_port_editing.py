@@ -385,3 +385,23 @@ def test_tampered_row_counts_are_a_400_naming_the_ports_not_a_500(client, owner,
     else:
         assert response.status_code == 400
         assert any(f"{key}: " in response.content.decode() for key in counts)
+
+
+def test_removing_a_port_that_whole_product_grants_cover_asks_first_and_keeps_those_grants():
+    from django.test import Client
+
+    mesh = Mesh()
+    grant = live_grant(mesh)  # for the whole product
+    client = Client()
+    client.force_login(mesh.owner)
+    keep = {"name": "other", "fields": [{"name": "x", "data_type": "int"}]}
+    data = edit_data(mesh.product, [{**existing_ports(mesh.product)[0], "DELETE": "on"}, keep], initial=1, initial_fields={0: 3})
+    data["version"] = "2.0.0"
+
+    response = client.post(f"/products/{mesh.product.slug}/edit/", data)
+
+    assert response.status_code == 400
+    assert f"{mesh.requester.username} (access to the whole product) will no longer find this port" in response.content.decode()
+
+    assert client.post(f"/products/{mesh.product.slug}/edit/", {**data, "confirm_removal": "on"}).status_code == 302
+    assert Grant.objects.live().filter(pk=grant.pk, port=None).exists()
