@@ -96,6 +96,11 @@ def test_without_a_superuser_the_import_is_refused_clearly(tmp_path):
         run("import_descriptors", str(tmp_path))
 
 
+def test_without_a_superuser_the_export_is_refused_clearly(tmp_path):
+    with pytest.raises(CommandError, match="There is no superuser to export as"):
+        run("export_descriptors", str(tmp_path))
+
+
 def test_an_unknown_user_or_path_is_refused_clearly(tmp_path):
     UserFactory(username="root", is_superuser=True)
 
@@ -113,7 +118,7 @@ def test_export_writes_every_products_descriptor_and_contracts_as_an_admin_sees_
 
     names = sorted(path.name for path in tmp_path.iterdir())
     assert names == sorted([f"{mesh.product.slug}.odps.yaml", f"{mesh.product.slug}.daily.odcs.yaml", f"{draft.slug}.odps.yaml"])
-    assert "Wrote 2 descriptors and 1 contracts" in out
+    assert "Wrote 2 descriptors and 1 contract to" in out
     assert yaml.safe_load((tmp_path / f"{mesh.product.slug}.odps.yaml").read_text())["kind"] == "DataProduct"
     exported = yaml.safe_load((tmp_path / f"{mesh.product.slug}.daily.odcs.yaml").read_text())
     assert "servers" in exported  # an admin may use every port

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", metavar="USERNAME", help="The user the export runs as (default: the first superuser).")
 
     def handle(self, *args, directory: str, username: str | None, verbosity: int, **options):
-        user = importer(username)
+        user = importer(username, action="export")
         target = Path(directory)
         try:
             target.mkdir(parents=True, exist_ok=True)
@@ -41,7 +41,11 @@ class Command(BaseCommand):
                     _write(target / file_name(product.slug, port.name, "odcs", "yaml"), services.export_odcs(port, user=user))
                     contracts += 1
         if verbosity:
-            self.stdout.write(self.style.SUCCESS(f"Wrote {written} descriptors and {contracts} contracts to {target}."))
+            self.stdout.write(self.style.SUCCESS(f"Wrote {_count(written, 'descriptor')} and {_count(contracts, 'contract')} to {target}."))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _write(path: Path, document: dict) -> None:

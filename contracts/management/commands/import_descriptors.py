@@ -11,7 +11,7 @@ from contracts import services
 from core.users import User
 
 
-def importer(username: str | None) -> User:
+def importer(username: str | None, *, action: str = "import") -> User:
     """The user an import or export runs as: `username`, else the first superuser."""
     if username:
         user = User.objects.filter(username=username, is_active=True).first()
@@ -20,7 +20,7 @@ def importer(username: str | None) -> User:
         return user
     user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
     if user is None:
-        raise CommandError("There is no superuser to import as: create one (manage.py createsuperuser) or name a user with --as.")
+        raise CommandError(f"There is no superuser to {action} as: create one (manage.py createsuperuser) or name a user with --as.")
     return user
 
 
