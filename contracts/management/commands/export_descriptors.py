@@ -49,4 +49,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _write(path: Path, document: dict) -> None:
-    path.write_text(dump_yaml(document), encoding="utf-8")
+    try:
+        path.write_text(dump_yaml(document), encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror or error}") from None
