@@ -45,3 +45,20 @@ class PortContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id} {self.version}"
+
+
+class ContractBinding(models.Model):
+    """An output port an imported ODPS document names a contract id for
+    (outputPorts[].contractId): how an ODCS file finds its port, by an
+    indexed lookup rather than a search through every descriptor's text.
+    Rewritten with its descriptor by contracts.services.import_document."""
+
+    descriptor = models.ForeignKey(ProductDescriptor, on_delete=models.CASCADE, related_name="bindings")
+    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="contract_bindings")
+    contract_id = models.CharField("ODCS id", max_length=200, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["descriptor", "port", "contract_id"], name="unique_contract_binding")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} → port {self.port_id}"

@@ -31,7 +31,7 @@ from lineage import services as lineage_services
 from slos import services as slo_services
 
 from . import odcs, odps, standards
-from .models import PortContract, ProductDescriptor
+from .models import ContractBinding, PortContract, ProductDescriptor
 from .standards import ODCS, ODPS, DescriptorInvalid
 
 __all__ = [
@@ -291,6 +291,7 @@ def _import_odps(document: dict, *, by: User, filename: str, product: DataProduc
     descriptor, _ = ProductDescriptor.objects.update_or_create(
         product=product, defaults={"odps_id": values.odps_id, "document": document, "digest": digest, "imported_by": by, "imported_at": now}
     )
+    _bind_contracts(descriptor, product)
     trail.record(
         "descriptor.imported",
         actor=by,
@@ -330,15 +331,23 @@ def ports_with_contract(contract_id: str) -> list[OutputPort]:
     found = {
         contract.port_id: contract.port for contract in PortContract.objects.select_related("port__product").filter(contract_id=contract_id)
     }
-    # JSON containment queries differ between SQLite and PostgreSQL: filter
-    # the descriptors on the text, then read the documents.
-    for descriptor in ProductDescriptor.objects.filter(document__icontains=contract_id).select_related("product"):
-        entries = descriptor.document.get("outputPorts") or []
-        names = odps.port_names(entries)
-        wanted = [name for name, entry in zip(names, entries) if str(entry.get("contractId", "")) == contract_id]
-        for port in descriptor.product.output_ports.filter(name__in=wanted).select_related("product"):
-            found.setdefault(port.pk, port)
+    for binding in ContractBinding.objects.select_related("port__product").filter(contract_id=contract_id).order_by("pk"):
+        found.setdefault(binding.port_id, binding.port)
     return list(found.values())
+
+
+def _bind_contracts(descriptor: ProductDescriptor, product: DataProduct) -> None:
+    """Index the contract ids `descriptor` names for `product`'s ports
+    (ports_with_contract looks them up), replacing the ones it named before."""
+    entries = descriptor.document.get("outputPorts") or []
+    names = odps.port_names(entries)
+    ports = {port.name: port for port in product.output_ports.filter(name__in=names)}
+    descriptor.bindings.all().delete()
+    ContractBinding.objects.bulk_create(
+        ContractBinding(descriptor=descriptor, port=ports[name], contract_id=str(entry["contractId"]))
+        for name, entry in zip(names, entries)
+        if entry.get("contractId") and name in ports
+    )
 
 
 def _target_port(document: dict, *, by: User, product: DataProduct | None) -> OutputPort:
