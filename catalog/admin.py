@@ -8,7 +8,7 @@ from guardian.admin import GuardedModelAdmin
 from core.admin import ReadOnlyAdmin, ReadOnlyInlineMixin
 
 from . import services
-from .models import DataProduct, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
+from .models import DataProduct, Domain, OutputPort, PortVersion, SchemaField, Tag, Team, TeamMembership
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -164,6 +164,18 @@ class SchemaFieldAdmin(ReadOnlyAdmin):
     search_fields = ["name", "description", "port__name", "port__product__name"]
     list_select_related = ["port__product"]
     readonly_fields = ["port", "position", "name", "data_type", "description", "required", "primary_key", "classification", "is_pii"]
+
+
+@admin.register(PortVersion)
+class PortVersionAdmin(ReadOnlyAdmin):
+    """Read-only: services.set_output_ports records a version for every change to a port's contract."""
+
+    list_display = ["port_name", "product", "version", "breaking", "removed", "changed_by", "changed_at"]
+    list_filter = ["breaking", "removed"]
+    search_fields = ["port_name", "product__name", "product__slug", "version"]
+    list_select_related = ["product", "changed_by"]
+    readonly_fields = ["product", "port", "port_name", "version", "breaking", "removed", "changes", "snapshot", "changed_by", "changed_at"]
+    date_hierarchy = "changed_at"
 
 
 # Lineage is written by catalog.services (events, declared inputs, ports);

@@ -283,3 +283,29 @@ class SchemaField(models.Model):
 
     def __str__(self) -> str:
         return f"{self.port} . {self.name}"
+
+
+class PortVersion(models.Model):
+    """One version of an output port's contract: what the port looked like
+    after a change (`snapshot`, catalog.schema_changes.snapshot; empty for a
+    removed port), what changed since the version before (`changes`: [{text,
+    breaking}]), and who changed it when. Written by
+    catalog.services.set_output_ports, whatever path the change came by."""
+
+    port = models.ForeignKey(OutputPort, on_delete=models.SET_NULL, null=True, blank=True, related_name="versions")
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="port_versions")
+    port_name = models.CharField(max_length=120)
+    version = models.CharField(max_length=30, help_text="The port's version (semver) after the change.")
+    snapshot = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=list, blank=True)
+    breaking = models.BooleanField(default=False)
+    removed = models.BooleanField(default=False, help_text="The change removed the port.")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["product", "port_name", "-changed_at", "-id"]
+        indexes = [models.Index(fields=["product", "port_name", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.product} / {self.port_name} {self.version}"

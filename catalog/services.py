@@ -10,14 +10,25 @@ from dataclasses import field as dataclass_field
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from audit import trail
 from core.errors import Conflict, Forbidden, ServiceError
 from core.users import User
 
-from . import signals
-from .models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
+from . import schema_changes, signals
+from .models import (
+    DataProduct,
+    DataProductGroupObjectPermission,
+    Domain,
+    OutputPort,
+    PortVersion,
+    SchemaField,
+    Tag,
+    Team,
+    TeamMembership,
+)
 from .queries import is_team_member
 from .tags import TagLimitError, clean_tags
 
@@ -37,6 +48,15 @@ class TransitionError(CatalogError, Conflict):
 
 class NotTeamMember(CatalogError, Forbidden):
     pass
+
+
+class BreakingChange(CatalogError, Conflict):
+    """A change that breaks a port's consumers, without a major version bump or the owner's confirmation.
+    `changes` maps each port name to its breaking differences."""
+
+    def __init__(self, message: str, *, changes: dict[str, list[str]], field: str | None = "output_ports"):
+        super().__init__(message, field=field)
+        self.changes = changes
 
 
 @dataclass
@@ -133,6 +153,7 @@ def create_product(
     tags: Iterable[str] = (),
     ports: Iterable[PortSpec] | None = None,
     product_owner: User | None = None,
+    confirm_breaking: bool = False,
     **attributes,
 ) -> DataProduct:
     """Create a draft (or, with status=..., a product in any starting status)
@@ -157,7 +178,7 @@ def create_product(
     product.save()
     _set_tags(product, tags)
     if ports is not None:
-        set_output_ports(product, ports=ports)
+        set_output_ports(product, ports=ports, by=by, confirm_breaking=confirm_breaking, new_product=True)
     grant_team_permissions(product)
     return product
 
@@ -186,16 +207,20 @@ def update_product(
     tags: Iterable[str] | None = None,
     ports: Iterable[PortSpec] | None = None,
     status: str | None = None,
+    confirm_breaking: bool = False,
     **changes,
 ) -> DataProduct:
     """Change `product`'s descriptive fields, tags, output ports and status.
     A status change must follow the lifecycle (TransitionError otherwise); a
     new owning team must be one `by` belongs to, and receives the team
-    permissions (the old team loses them). The slug and address never change."""
+    permissions (the old team loses them). The slug and address never change.
+    Port changes follow set_output_ports' rule on breaking changes
+    (`confirm_breaking`; removing a port needs the product's major version raised)."""
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise CatalogError(f"{', '.join(sorted(unknown))} cannot be changed.", field=sorted(unknown)[0])
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    version_before = product.version
     before = {
         "owner_team": product.owner_team.slug,
         "status": product.status,
@@ -214,7 +239,7 @@ def update_product(
     if tags is not None:
         _set_tags(product, tags)
     if ports is not None:
-        set_output_ports(product, ports=ports)
+        set_output_ports(product, ports=ports, by=by, confirm_breaking=confirm_breaking, product_version_before=version_before)
     if team_changed:
         grant_team_permissions(product)
     _audit_governance_changes(product, before, by=by)
@@ -266,27 +291,54 @@ def change_status(product: DataProduct, *, by: User, status: str) -> DataProduct
 
 
 @transaction.atomic
-def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list[OutputPort]:
+def set_output_ports(
+    product: DataProduct,
+    *,
+    ports: Iterable[PortSpec],
+    by: User | None = None,
+    confirm_breaking: bool = False,
+    product_version_before: str | None = None,
+    new_product: bool = False,
+) -> list[OutputPort]:
     """Replace `product`'s output ports and their schemas with `ports`. Ports
     are matched by name, so a kept port keeps its id (and, later, its samples)
     and its lineage node, renamed to follow the port's location. A removed
     port's node stays in the graph as an external dataset, named by its
     product and port rather than its location. Sends signals.ports_changed
-    (lineage follows the ports' locations; lineage.signals)."""
+    (lineage follows the ports' locations; lineage.signals).
+
+    Every port whose contract changed (catalog.schema_changes) gets a new
+    PortVersion, with who (`by`) and when, and an audit event
+    `port.contract_changed`; a removed port gets one too. A breaking change
+    needs the port's major version raised (a removed port: the product's,
+    from `product_version_before`), else BreakingChange is raised and nothing
+    is written, unless `confirm_breaking`. Sends signals.contract_changed
+    with the versions of ports that existed before (their consumers hear of it).
+    The ports of a `new_product` (create_product) get their first versions
+    without audit events: nobody relied on them yet."""
     ports = list(ports)
     if len(ports) > MAX_PORTS:
         raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
     names = [port.name for port in ports]
     if len(set(names)) != len(names):
         raise CatalogError("Output port names must be unique within a product.", field="output_ports")
-    product.output_ports.exclude(name__in=names).delete()
-    saved = []
     for spec in ports:
         if len(spec.fields) > MAX_FIELDS_PER_PORT:
             raise CatalogError(f"Port {spec.name!r} has more than {MAX_FIELDS_PER_PORT} fields.", field="output_ports")
         field_names = [f.name for f in spec.fields]
         if len(set(field_names)) != len(field_names):
             raise CatalogError(f"Field names must be unique within port {spec.name!r}.", field="output_ports")
+    before = {port.name: schema_changes.snapshot(port) for port in product.output_ports.prefetch_related("fields")}
+    after = {spec.name: schema_changes.spec_snapshot(spec) for spec in ports}
+    changes = {
+        name: schema_changes.classify(before.get(name), after.get(name)) for name in list(after) + [n for n in before if n not in after]
+    }
+    changes = {name: change for name, change in changes.items() if change}
+    if not confirm_breaking:
+        _refuse_unannounced_breaks(product, before, after, changes, product_version_before)
+    product.output_ports.exclude(name__in=names).delete()
+    saved = []
+    for spec in ports:
         port, _ = OutputPort.objects.update_or_create(
             product=product,
             name=spec.name,
@@ -318,5 +370,85 @@ def set_output_ports(product: DataProduct, *, ports: Iterable[PortSpec]) -> list
             schema_field.full_clean(exclude=["port"])
         SchemaField.objects.bulk_create(schema)
         saved.append(port)
+    versions = _record_versions(
+        product, {port.name: port for port in saved}, before, after, changes, by=by, confirmed=confirm_breaking, audit=not new_product
+    )
     signals.ports_changed.send(sender=DataProduct, product=product)
+    announced = [version for version in versions if version.port_name in before]
+    if announced:
+        signals.contract_changed.send(sender=DataProduct, product=product, versions=announced, by=by)
     return saved
+
+
+def _refuse_unannounced_breaks(
+    product: DataProduct, before: dict, after: dict, changes: dict[str, "schema_changes.Change"], product_version_before: str | None
+) -> None:
+    unannounced: dict[str, list[str]] = {}
+    advice = []
+    for name, change in changes.items():
+        if not change.is_breaking:
+            continue
+        if name in after:
+            old_version, new_version = before[name]["version"], after[name]["version"]
+            if schema_changes.major_raised(old_version, new_version):
+                continue
+            unannounced[name] = change.breaking
+            advice.append(f"raise port `{name}`'s version to {_next_major(old_version)}")
+        else:
+            if product_version_before is not None and schema_changes.major_raised(product_version_before, product.version):
+                continue
+            unannounced[name] = change.breaking
+            advice.append(f"raise the product's version to {_next_major(product_version_before or product.version)}")
+    if unannounced:
+        described = "; ".join(
+            f"{', '.join(texts)}" if texts[0].startswith("port ") else f"port `{name}`: {', '.join(texts)}"
+            for name, texts in unannounced.items()
+        )
+        raise BreakingChange(
+            f"This change breaks the contract its consumers rely on ({described}). "
+            f"A breaking change needs a new major version: {', and '.join(dict.fromkeys(advice))}; or confirm the breaking change.",
+            changes=unannounced,
+        )
+
+
+def _next_major(version: str) -> str:
+    current = schema_changes.major(version)
+    return f"{current + 1}.0.0" if current is not None else "a new major version such as 2.0.0"
+
+
+def _record_versions(product, saved, before, after, changes, *, by, confirmed, audit) -> list[PortVersion]:
+    now = timezone.now()
+    changed_by = by if by is not None and by.is_authenticated else None
+    versions = []
+    for name, change in changes.items():
+        removed = name not in after
+        version = PortVersion.objects.create(
+            port=None if removed else saved[name],
+            product=product,
+            port_name=name,
+            version=before[name]["version"] if removed else after[name]["version"],
+            snapshot={} if removed else after[name],
+            changes=change.as_list(),
+            breaking=change.is_breaking,
+            removed=removed,
+            changed_by=changed_by,
+            changed_at=now,
+        )
+        versions.append(version)
+        if not audit:
+            continue
+        trail.record(
+            "port.contract_changed",
+            actor=by,
+            obj=version,
+            product=product,
+            payload={
+                "port": name,
+                "version": version.version,
+                "breaking": change.is_breaking,
+                "confirmed": bool(confirmed and change.is_breaking),
+                "changes": change.as_list(),
+            },
+            at=now,
+        )
+    return versions

@@ -19,6 +19,11 @@ from .models import TeamMembership
 # Sent with `product=` after catalog.services.set_output_ports replaced its ports.
 ports_changed = Signal()
 
+# Sent with `product=`, `versions=` (catalog.PortVersion, one per port that
+# existed and whose contract changed or that was removed) and `by=` from
+# set_output_ports: access_requests tells the port's grant holders.
+contract_changed = Signal()
+
 # Sent with `product_ids=` after an update() changed products' stored fields
 # (their SLO status, say) without saving the models one by one.
 products_changed = Signal()

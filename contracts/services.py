@@ -21,8 +21,9 @@ from django.utils.text import slugify
 
 from access_requests.queries import usable_port_ids
 from audit import trail
+from catalog import schema_changes
 from catalog import services as catalog_services
-from catalog.models import DataProduct, Domain, OutputPort, Team
+from catalog.models import DataProduct, Domain, OutputPort, PortVersion, Team
 from catalog.queries import can_edit, teams_of, visible_products
 from catalog.services import FieldSpec, PortSpec
 from core.errors import Forbidden, ServiceError
@@ -280,8 +281,15 @@ def _import_odps(document: dict, *, by: User, filename: str, product: DataProduc
         first = DataProduct.Status.DRAFT if values.status == DataProduct.Status.DRAFT else DataProduct.Status.PUBLISHED
         product = catalog_services.create_product(by=by, slug=slug, tags=values.tags or (), ports=specs, status=first, **attributes)
     else:
+        # A product's first descriptor describes it as it is meant to be: a
+        # port it drops is not a breaking change to refuse. Later ones follow the rule.
         product = catalog_services.update_product(
-            product, by=by, tags=values.tags if values.tags is not None else (), ports=specs, **attributes
+            product,
+            by=by,
+            tags=values.tags if values.tags is not None else (),
+            ports=specs,
+            confirm_breaking=descriptor is None,
+            **attributes,
         )
     if product.status != values.status:
         product = _move_status(product, values.status, by=by)
@@ -395,7 +403,21 @@ def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
                 if new_location is not None:
                     spec.location = new_location
             specs.append(spec)
-        catalog_services.set_output_ports(product, ports=specs)
+        # A breaking change needs the contract's `version` to go up a major
+        # number from the port's current contract (or the port's version).
+        # The first contract a port takes defines it rather than changes it.
+        current = _current_contracts([port]).get(port.pk)
+        previous = current.version if current is not None else port.version
+        confirmed = current is None or schema_changes.major_raised(previous, str(document.get("version", "")))
+        try:
+            catalog_services.set_output_ports(product, ports=specs, by=by, confirm_breaking=confirmed)
+        except catalog_services.BreakingChange as error:
+            texts = "; ".join(text for texts in error.changes.values() for text in texts)
+            raise DescriptorRefused(
+                f"This contract breaks what the port's consumers rely on ({texts}): raise its version from {previous} "
+                f"to {_next_major(previous)} to publish a breaking change.",
+                field="version",
+            ) from error
     promised, messages = odcs.slos(document)
     current = {slo.indicator: slo for slo in port.slos.all()}
     for values in promised:
@@ -536,4 +558,21 @@ def export_odcs(port: OutputPort, *, user) -> dict:
     contract = _current_contracts([port]).get(port.pk)
     if contract is None:
         return odcs.build(port, show_servers=show_servers)
-    return odcs.overlay(contract.document, port, show_servers=show_servers)
+    document = odcs.overlay(contract.document, port, show_servers=show_servers)
+    # The marketplace's version of the port, when a later change raised it past the document's.
+    latest = PortVersion.objects.filter(port=port).order_by("-changed_at", "-pk").first()
+    if latest is not None and (not document.get("version") or _semver(latest.version) > _semver(str(document["version"]))):
+        document["version"] = latest.version
+    return document
+
+
+def _semver(version: str) -> tuple[int, ...]:
+    """`2.1.0` → (2, 1, 0); what is not a number counts as 0 (a comparison, not a validation)."""
+    core = version.strip().lstrip("vV").split("-")[0].split("+")[0]
+    parts = [int(part) if part.isdigit() else 0 for part in core.split(".")[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def _next_major(version: str) -> str:
+    current = schema_changes.major(version)
+    return f"{current + 1}.0.0" if current is not None else "2.0.0 or another semver with a higher major number"

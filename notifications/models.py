@@ -30,6 +30,7 @@ class Notification(models.Model):
         STEP_REMINDER = "step.reminder", "A request still awaits your decision"
         STEP_ESCALATED = "step.escalated", "A request in your domain is overdue"
         SLO_BREACHED = "slo.breached", "A data product breached its SLO"
+        CONTRACT_CHANGED = "contract.changed", "A data product you use changed its contract"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

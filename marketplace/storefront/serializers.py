@@ -38,6 +38,12 @@ class ProductDetailSerializer(ProductSerializer):
         max_length=200,
         help_text="Declared inputs (lineage): {product, port?} or an external dataset {namespace, name}. Replaces the declared ones.",
     )
+    confirm_breaking = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text="Publish a breaking change to output ports (a field or port removed, a type narrowed, a field made required, "
+        "a location changed) without raising the port's major version. Without it such a change is refused (409).",
+    )
     can_edit = serializers.SerializerMethodField()
     slos = serializers.SerializerMethodField(help_text="The service level objectives with their stored status.")
 
@@ -49,6 +55,7 @@ class ProductDetailSerializer(ProductSerializer):
             "documentation_url",
             "output_ports",
             "inputs",
+            "confirm_breaking",
             "can_edit",
             "slos",
         ]

@@ -9,7 +9,7 @@ from contracts import views as contracts_views
 from lineage import views as lineage_views
 from slos import views as slo_views
 
-from . import views
+from . import history, views
 
 app_name = "catalog"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("products/<str:slug>/edit/", views.product_edit, name="product_edit"),
     path("products/<str:slug>/descriptor/", contracts_views.product_descriptor, name="product_descriptor"),
     path("products/<str:slug>/lineage/", lineage_views.product_lineage, name="product_lineage"),
+    path("products/<str:slug>/history/", history.product_history, name="product_history"),
     path("products/<str:slug>/slos/", slo_views.product_slos, name="product_slos"),
     path("products/<str:slug>/ports/<int:port_id>/sample/", slo_views.port_sample, name="port_sample"),
     path("domains/", catalog_views.domain_list, name="domain_list"),

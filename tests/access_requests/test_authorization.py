@@ -399,7 +399,9 @@ def test_searching_for_a_ports_location_finds_nothing_and_shows_no_part_of_it(ro
     with django_capture_on_commit_callbacks(execute=True):
         mesh = Mesh(classification="confidential")
         catalog_services.set_output_ports(
-            mesh.product, ports=[port("daily", location=LOCATION), port("weekly", location="s3://lake/weekly/")]
+            mesh.product,
+            ports=[port("daily", location=LOCATION), port("weekly", location="s3://lake/weekly/")],
+            confirm_breaking=True,
         )
         grant = live_grant_for(mesh, port=mesh.product.output_ports.get(name="weekly"))
 
@@ -423,7 +425,7 @@ def test_the_owning_team_and_admins_find_the_product_by_its_location_without_see
 
     with django_capture_on_commit_callbacks(execute=True):
         mesh = Mesh(classification="confidential")
-        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=LOCATION)])
+        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=LOCATION)], confirm_breaking=True)
 
     (status, body), *_ = searched_for(role, mesh, "vaultproject")
 

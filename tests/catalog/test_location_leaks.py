@@ -255,7 +255,9 @@ def test_notifications_and_e_mails_of_the_access_flow_name_ports_not_their_locat
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with django_capture_on_commit_callbacks(execute=True):
         mesh = Mesh(classification="confidential")
-        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location="bigquery://vaultproject/ledgers.quarterly")])
+        catalog_services.set_output_ports(
+            mesh.product, ports=[port("daily", location="bigquery://vaultproject/ledgers.quarterly")], confirm_breaking=True
+        )
         request = submit(mesh, port=mesh.product.output_ports.get(name="daily"))
         access_services.approve_step(request.steps.get(role="owner"), by=mesh.owner)
 
@@ -295,7 +297,7 @@ def lineage_answers(user, product) -> str:
 def test_a_removed_port_stays_in_the_lineage_under_its_products_and_ports_name_not_its_location(a_port_read_by_another_team):
     ledgers, reports = a_port_read_by_another_team
 
-    catalog_services.set_output_ports(ledgers, ports=[port("other", location="")])
+    catalog_services.set_output_ports(ledgers, ports=[port("other", location="")], confirm_breaking=True)
 
     node = LineageNode.objects.get(downstream_edges__downstream__port__product=reports)
     assert (node.port_id, node.namespace, node.name) == (None, "dataproduct", "ledgers/table")
@@ -320,10 +322,10 @@ def test_a_deleted_products_ports_stay_in_the_lineage_without_their_locations(a_
 @pytest.mark.django_db
 def test_a_port_removed_twice_under_one_name_keeps_both_nodes_apart(a_port_read_by_another_team):
     ledgers, _ = a_port_read_by_another_team
-    catalog_services.set_output_ports(ledgers, ports=[port("other", location="")])
-    catalog_services.set_output_ports(ledgers, ports=[port("other", location=""), port("table", location=SECRET)])
+    catalog_services.set_output_ports(ledgers, ports=[port("other", location="")], confirm_breaking=True)
+    catalog_services.set_output_ports(ledgers, ports=[port("other", location=""), port("table", location=SECRET)], confirm_breaking=True)
 
-    catalog_services.set_output_ports(ledgers, ports=[port("other", location="")])
+    catalog_services.set_output_ports(ledgers, ports=[port("other", location="")], confirm_breaking=True)
 
     names = sorted(LineageNode.objects.external().filter(name__startswith="ledgers/").values_list("name", flat=True))
     assert len(names) == 2 and names[0] == "ledgers/table" and names[1].startswith("ledgers/table#")

@@ -14,7 +14,9 @@ WEEKLY = "bigquery://demo/secret.weekly"
 @pytest.fixture
 def mesh_with_two_ports():
     mesh = Mesh()
-    catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=DAILY), port("weekly", location=WEEKLY)])
+    catalog_services.set_output_ports(
+        mesh.product, ports=[port("daily", location=DAILY), port("weekly", location=WEEKLY)], confirm_breaking=True
+    )
     return mesh
 
 

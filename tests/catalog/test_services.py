@@ -136,7 +136,7 @@ def test_setting_ports_replaces_schema_and_keeps_port_identity():
     product = ProductFactory(ports=[port("daily", fields=3), port("stream", fields=2)])
     daily_id = product.output_ports.get(name="daily").pk
 
-    catalog_services.update_product(product, by=product.product_owner, ports=[port("daily", fields=5)])
+    catalog_services.update_product(product, by=product.product_owner, ports=[port("daily", fields=5)], confirm_breaking=True)
 
     assert list(product.output_ports.values_list("name", flat=True)) == ["daily"]
     assert product.output_ports.get().pk == daily_id

@@ -353,7 +353,7 @@ def test_impact_lists_every_downstream_product_with_its_owners_and_live_consumer
     from access_requests import services as access_services
 
     mesh = Mesh()
-    catalog_services.set_output_ports(mesh.product, ports=[port("daily", location="s3://lake/mesh")])
+    catalog_services.set_output_ports(mesh.product, ports=[port("daily", location="s3://lake/mesh")], confirm_breaking=True)
     request = submit(mesh)
     for step in request.steps.all():
         access_services.approve_step(step, by=mesh.owner)
@@ -380,7 +380,7 @@ def test_impact_lists_every_downstream_product_with_its_owners_and_live_consumer
 
 def test_impact_api_is_for_the_owning_team_stewards_and_admins():
     mesh = Mesh()
-    catalog_services.set_output_ports(mesh.product, ports=[port("daily", location="s3://lake/mesh")])
+    catalog_services.set_output_ports(mesh.product, ports=[port("daily", location="s3://lake/mesh")], confirm_breaking=True)
     downstream = ProductFactory(slug="downstream", ports=[port("out", location="s3://lake/downstream")])
     declare(downstream, InputSpec(product=mesh.product.slug))
     url = f"/api/v1/products/{mesh.product.slug}/impact/"

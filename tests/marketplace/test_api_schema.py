@@ -150,7 +150,7 @@ def test_a_port_location_may_be_written_as_null_meaning_none():
     client.force_authenticate(mesh.owner)
     port = {"name": "daily", "type": "table", "location": None, "fields": [{"name": "id", "type": "string"}]}
 
-    response = client.patch(f"/api/v1/products/{mesh.product.slug}/", {"output_ports": [port]}, format="json")
+    response = client.patch(f"/api/v1/products/{mesh.product.slug}/", {"output_ports": [port], "confirm_breaking": True}, format="json")
 
     assert response.status_code == 200, response.json()
     assert mesh.product.output_ports.get().location == ""

@@ -60,6 +60,7 @@ def test_a_match_in_the_name_beats_one_in_a_schema_field(backend, make_product):
     catalog_services.set_output_ports(
         with_field,
         ports=[catalog_services.PortSpec(name="monthly", fields=[catalog_services.FieldSpec(name="royalty", data_type="decimal")])],
+        confirm_breaking=True,
     )
     named = make_product(name="Royalty statements", summary="Statements per rights holder.")
     search.index_products([with_field.pk, named.pk])
@@ -79,6 +80,7 @@ def test_schema_fields_are_searchable(backend, make_product):
                 fields=[catalog_services.FieldSpec(name="ms_played", data_type="bigint", description="Milliseconds actually played")],
             )
         ],
+        confirm_breaking=True,
     )
     search.index_products([product.pk])
 
@@ -120,7 +122,9 @@ SECRET_LOCATION = "bigquery://vaultproject/ledgers.quarterly_tallies"
 def mesh_with_a_secret_location(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         mesh = Mesh(name="Royalty statements")
-        catalog_services.set_output_ports(mesh.product, ports=[port("daily", location=SECRET_LOCATION), port("weekly", location="")])
+        catalog_services.set_output_ports(
+            mesh.product, ports=[port("daily", location=SECRET_LOCATION), port("weekly", location="")], confirm_breaking=True
+        )
     return mesh
 
 

@@ -29,7 +29,9 @@ def database_backend(settings):
 
 def with_field(product, name: str):
     catalog_services.set_output_ports(
-        product, ports=[catalog_services.PortSpec(name="daily", fields=[catalog_services.FieldSpec(name=name, data_type="string")])]
+        product,
+        ports=[catalog_services.PortSpec(name="daily", fields=[catalog_services.FieldSpec(name=name, data_type="string")])],
+        confirm_breaking=True,
     )
     search.index_products([product.pk])
     return product

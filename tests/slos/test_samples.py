@@ -51,7 +51,9 @@ ROWS = [
 def sample_port(mesh: Mesh, fields=SCHEMA) -> OutputPort:
     """The mesh product's "daily" port, with the schema given."""
     (daily,) = catalog_services.set_output_ports(
-        mesh.product, ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=list(fields))]
+        mesh.product,
+        ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=list(fields))],
+        confirm_breaking=True,
     )
     return daily
 
@@ -522,7 +524,7 @@ def test_removing_the_port_removes_its_sample():
     daily = sample_port(mesh)
     upload(daily, CSV, by=mesh.owner)
 
-    catalog_services.set_output_ports(mesh.product, ports=[])
+    catalog_services.set_output_ports(mesh.product, ports=[], confirm_breaking=True)
 
     assert Sample.objects.count() == 0
 
@@ -620,7 +622,9 @@ def test_column_no_longer_in_the_schema_is_masked():
     mesh = Mesh()
     daily, sample = stored_sample(mesh)
     catalog_services.set_output_ports(
-        mesh.product, ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=[f for f in SCHEMA if f.name != "country"])]
+        mesh.product,
+        ports=[PortSpec("daily", location="bigquery://demo/secret.table", fields=[f for f in SCHEMA if f.name != "country"])],
+        confirm_breaking=True,
     )
 
     table = samples.sample_table(Sample.objects.get(), daily.fields.all(), reveal=False)
@@ -723,7 +727,9 @@ def test_a_read_masked_grant_keeps_sensitive_values_masked():
 def test_a_grant_on_one_port_reveals_that_ports_values_only():
     mesh = Mesh()
     daily, weekly = catalog_services.set_output_ports(
-        mesh.product, ports=[PortSpec("daily", fields=list(SCHEMA)), PortSpec("weekly", fields=list(SCHEMA))]
+        mesh.product,
+        ports=[PortSpec("daily", fields=list(SCHEMA)), PortSpec("weekly", fields=list(SCHEMA))],
+        confirm_breaking=True,
     )
     upload(daily, CSV, by=mesh.owner)
     upload(weekly, CSV, by=mesh.owner)
@@ -798,7 +804,9 @@ def test_product_without_samples_shows_none():
 def test_only_ports_with_a_sample_are_listed():
     mesh = Mesh()
     daily, weekly = catalog_services.set_output_ports(
-        mesh.product, ports=[PortSpec("daily", fields=list(SCHEMA)), PortSpec("weekly", fields=list(SCHEMA))]
+        mesh.product,
+        ports=[PortSpec("daily", fields=list(SCHEMA)), PortSpec("weekly", fields=list(SCHEMA))],
+        confirm_breaking=True,
     )
     upload(weekly, CSV, by=mesh.owner)
 

@@ -68,6 +68,7 @@ def sample_mesh(**product_fields) -> Mesh:
                 ],
             )
         ],
+        confirm_breaking=True,
     )
     mesh.port = mesh.product.output_ports.get(name="daily")
     slo_services.upload_sample(mesh.port, by=mesh.owner, content=SAMPLE_CSV.encode(), filename="daily.csv")
@@ -224,6 +225,7 @@ def test_a_column_the_schema_no_longer_declares_is_masked_for_people_without_acc
                 name="daily", fields=[catalog_services.FieldSpec("listener_id", "string"), catalog_services.FieldSpec("plays", "integer")]
             )
         ],
+        confirm_breaking=True,
     )
 
     consumer = api(mesh.consumer).get(sample_api(mesh)).json()

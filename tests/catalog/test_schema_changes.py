@@ -1,0 +1,273 @@
+"""Every change to a port's contract is a version; breaking ones need a major bump or a confirmation."""
+
+import dataclasses
+
+import pytest
+from rest_framework.test import APIClient
+
+from audit.models import AuditEvent
+from catalog import schema_changes
+from catalog import services as catalog_services
+from catalog.models import PortVersion, SchemaField
+from catalog.services import FieldSpec, PortSpec
+from notifications.models import Notification
+from tests.factories import Mesh, ProductFactory, UserFactory, live_grant, port
+
+pytestmark = pytest.mark.django_db
+
+
+def spec(**changes) -> dict:
+    base = PortSpec(
+        name="daily",
+        location="bigquery://demo/ds.table",
+        fields=[
+            FieldSpec(name="email", data_type="string"),
+            FieldSpec(name="amount", data_type="decimal(12,2)"),
+            FieldSpec(name="plays", data_type="int"),
+        ],
+    )
+    return schema_changes.spec_snapshot(dataclasses.replace(base, **changes))
+
+
+BASE_FIELDS = [
+    FieldSpec(name="email", data_type="string"),
+    FieldSpec(name="amount", data_type="decimal(12,2)"),
+    FieldSpec(name="plays", data_type="int"),
+]
+
+
+def with_field(name: str, **changes) -> list[FieldSpec]:
+    return [dataclasses.replace(f, **changes) if f.name == name else f for f in BASE_FIELDS]
+
+
+# --- classification ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (spec(fields=BASE_FIELDS[1:]), "field `email` removed"),
+        (spec(fields=with_field("amount", data_type="int")), "field `amount` type decimal(12,2) → int"),
+        (spec(fields=with_field("plays", data_type="smallint")), "field `plays` type int → smallint"),
+        (spec(fields=with_field("email", required=True)), "field `email` became required"),
+        (spec(location="bigquery://demo/other.table"), "location changed"),
+    ],
+)
+def test_each_breaking_kind_is_classified_as_breaking(after, expected):
+    change = schema_changes.classify(spec(), after)
+
+    assert change.breaking == [expected]
+
+
+def test_a_removed_port_is_breaking():
+    assert schema_changes.classify(spec(), None).breaking == ["port `daily` removed"]
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (spec(fields=[*BASE_FIELDS, FieldSpec(name="country", data_type="string")]), "field `country` added"),
+        (spec(fields=with_field("email", description="Where we write.")), "field `email` description changed"),
+        (spec(description="Daily plays."), "port description changed"),
+        (spec(fields=with_field("plays", data_type="bigint")), "field `plays` type int → bigint"),
+        (spec(fields=with_field("amount", data_type="decimal(14,2)")), "field `amount` type decimal(12,2) → decimal(14,2)"),
+    ],
+)
+def test_additions_descriptions_and_widenings_are_not_breaking(after, expected):
+    change = schema_changes.classify(spec(), after)
+
+    assert change.breaking == []
+    assert change.other == [expected]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "widening"),
+    [
+        ("int", "bigint", True),
+        ("integer", "long", True),
+        ("float", "double", True),
+        ("varchar(20)", "varchar(50)", True),
+        ("varchar(20)", "string", True),
+        ("String", "string", True),
+        ("bigint", "int", False),
+        ("varchar(50)", "varchar(20)", False),
+        ("string", "int", False),
+        ("timestamp", "date", False),
+        ("decimal(12,2)", "decimal(12,4)", False),
+    ],
+)
+def test_only_known_widenings_of_a_type_are_not_narrowing(old, new, widening):
+    assert schema_changes.is_widening(old, new) is widening
+
+
+def test_the_same_snapshot_is_no_change():
+    assert not schema_changes.classify(spec(), spec())
+
+
+# --- the rule, through the services ------------------------------------------
+
+
+def make_product():
+    product = ProductFactory(ports=[port("daily", fields=3)])
+    owner = product.owner_team.memberships.first().user
+    return product, owner
+
+
+def current_spec(product, **changes) -> PortSpec:
+    existing = product.output_ports.get(name="daily")
+    return dataclasses.replace(
+        PortSpec(
+            name=existing.name,
+            port_type=existing.port_type,
+            format=existing.format,
+            location=existing.location,
+            version=existing.version,
+            description=existing.description,
+            fields=[FieldSpec(name=f.name, data_type=f.data_type, required=f.required) for f in existing.fields.all()],
+        ),
+        **changes,
+    )
+
+
+def test_a_new_port_is_its_first_version_with_who_and_when():
+    product, owner = make_product()
+
+    version = PortVersion.objects.get(product=product)
+
+    assert (version.port_name, version.version, version.breaking, version.changed_by) == ("daily", "1.0.0", False, owner)
+    assert version.changed_at is not None
+    assert [f["name"] for f in version.snapshot["fields"]] == ["field_0", "field_1", "field_2"]
+
+
+def test_a_breaking_change_without_a_major_bump_is_refused_and_nothing_is_written():
+    product, owner = make_product()
+    events = AuditEvent.objects.count()
+    narrowed = current_spec(product)
+    narrowed.fields = narrowed.fields[:2]
+
+    with pytest.raises(catalog_services.BreakingChange) as refused:
+        catalog_services.update_product(product, by=owner, ports=[narrowed])
+
+    assert "field `field_2` removed" in str(refused.value)
+    assert "2.0.0" in str(refused.value) and "confirm" in str(refused.value)
+    assert SchemaField.objects.filter(port__product=product).count() == 3
+    assert PortVersion.objects.filter(product=product).count() == 1
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_breaking_change_with_a_major_bump_is_recorded_with_who_when_and_an_audit_event():
+    product, owner = make_product()
+    bumped = current_spec(product, version="2.0.0")
+    bumped.fields = bumped.fields[:2]
+
+    catalog_services.update_product(product, by=owner, ports=[bumped])
+
+    version = PortVersion.objects.filter(product=product).order_by("-changed_at", "-pk").first()
+    assert (version.version, version.breaking, version.changed_by) == ("2.0.0", True, owner)
+    assert {"text": "field `field_2` removed", "breaking": True} in version.changes
+    event = AuditEvent.objects.filter(action="port.contract_changed", object_id=str(version.pk)).get()
+    assert event.actor == owner
+    assert event.payload["breaking"] is True and event.payload["version"] == "2.0.0"
+
+
+def test_a_confirmed_breaking_change_is_recorded_as_confirmed():
+    product, owner = make_product()
+
+    catalog_services.update_product(
+        product, by=owner, ports=[current_spec(product, location="s3://elsewhere/daily")], confirm_breaking=True
+    )
+
+    version = PortVersion.objects.filter(product=product).order_by("-changed_at", "-pk").first()
+    assert version.breaking and version.version == "1.0.0"
+    assert AuditEvent.objects.filter(action="port.contract_changed", object_id=str(version.pk)).get().payload["confirmed"] is True
+
+
+def test_a_field_added_is_recorded_without_a_bump():
+    product, owner = make_product()
+    added = current_spec(product)
+    added.fields.append(FieldSpec(name="country", data_type="string"))
+
+    catalog_services.update_product(product, by=owner, ports=[added])
+
+    version = PortVersion.objects.filter(product=product).order_by("-changed_at", "-pk").first()
+    assert version.changes == [{"text": "field `country` added", "breaking": False}]
+
+
+def test_saving_the_same_ports_records_nothing():
+    product, owner = make_product()
+    events = AuditEvent.objects.filter(action="port.contract_changed").count()
+
+    catalog_services.update_product(product, by=owner, ports=[current_spec(product)], summary="New words.")
+
+    assert PortVersion.objects.filter(product=product).count() == 1
+    assert AuditEvent.objects.filter(action="port.contract_changed").count() == events
+
+
+def test_removing_a_port_needs_the_products_major_version_raised():
+    product, owner = make_product()
+
+    with pytest.raises(catalog_services.BreakingChange, match="port `daily` removed"):
+        catalog_services.update_product(product, by=owner, ports=[])
+    catalog_services.update_product(product, by=owner, ports=[], version="2.0.0")
+
+    removed = PortVersion.objects.get(product=product, removed=True)
+    assert (removed.port, removed.port_name, removed.breaking) == (None, "daily", True)
+
+
+# --- consumers hear of it ----------------------------------------------------
+
+
+def test_holders_of_a_live_grant_are_notified_with_the_diff_and_others_are_not():
+    mesh = Mesh()
+    daily = mesh.product.output_ports.get(name="daily")
+    live_grant(mesh)  # the requester: the whole product
+    live_grant(mesh, user=mesh.consumer, port=daily)
+    outsider = UserFactory()
+    changed = current_spec(mesh.product, version="2.0.0")
+    changed.fields = changed.fields[1:]
+
+    catalog_services.update_product(mesh.product, by=mesh.owner, ports=[changed])
+
+    notified = Notification.objects.filter(kind="contract.changed")
+    assert {n.recipient for n in notified} == {mesh.requester, mesh.consumer}
+    body = notified.first().body
+    assert "BREAKING: field `field_0` removed" in body and "version 2.0.0" in body
+    assert notified.first().subject.startswith("Breaking change")
+    assert not Notification.objects.filter(kind="contract.changed", recipient=outsider).exists()
+
+
+def test_a_grant_for_another_port_hears_nothing():
+    mesh = Mesh()
+    catalog_services.update_product(mesh.product, by=mesh.owner, ports=[current_spec(mesh.product), port("weekly", fields=1)])
+    weekly = mesh.product.output_ports.get(name="weekly")
+    live_grant(mesh, port=weekly)
+    added = current_spec(mesh.product)
+    added.fields.append(FieldSpec(name="country", data_type="string"))
+
+    catalog_services.update_product(mesh.product, by=mesh.owner, ports=[added, port("weekly", fields=1)])
+
+    assert not Notification.objects.filter(kind="contract.changed").exists()
+
+
+# --- every path: the API -------------------------------------------------------
+
+
+def test_the_api_refuses_a_breaking_change_with_409_and_the_reason_then_takes_a_confirmation():
+    product, owner = make_product()
+    client = APIClient()
+    client.force_authenticate(owner)
+    url = f"/api/v1/products/{product.slug}/"
+    ports = [{"name": "daily", "location": "bigquery://demo/ds.table", "fields": [{"name": "field_0", "type": "string"}]}]
+
+    refused = client.patch(url, {"output_ports": ports}, format="json")
+
+    assert refused.status_code == 409
+    assert "field `field_1` removed" in refused.json()["output_ports"][0]
+    assert SchemaField.objects.filter(port__product=product).count() == 3
+
+    confirmed = client.patch(url, {"output_ports": ports, "confirm_breaking": True}, format="json")
+
+    assert confirmed.status_code == 200, confirmed.json()
+    version = PortVersion.objects.filter(product=product).order_by("-changed_at", "-pk").first()
+    assert version.breaking and version.changed_by == owner
+    assert "confirm_breaking" not in confirmed.json()
