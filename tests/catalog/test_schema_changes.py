@@ -10,7 +10,9 @@ from catalog import schema_changes
 from catalog import services as catalog_services
 from catalog.models import PortVersion, SchemaField
 from catalog.services import FieldSpec, PortSpec
+from contracts import services as contract_services
 from notifications.models import Notification
+from tests.contracts.documents import contract
 from tests.factories import Mesh, ProductFactory, UserFactory, live_grant, port
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +273,38 @@ def test_the_api_refuses_a_breaking_change_with_409_and_the_reason_then_takes_a_
     version = PortVersion.objects.filter(product=product).order_by("-changed_at", "-pk").first()
     assert version.breaking and version.changed_by == owner
     assert "confirm_breaking" not in confirmed.json()
+
+
+# --- every path: an imported contract ------------------------------------------
+
+
+def test_an_imported_contract_that_breaks_needs_its_major_version_raised():
+    product, owner = make_product()
+    first = contract("orders")
+    contract_services.import_document(first, by=owner, product=product)  # a port's first contract defines it
+    narrowed = contract("orders", version="1.1.0")
+    narrowed["schema"][0]["properties"] = narrowed["schema"][0]["properties"][:1]
+
+    with pytest.raises(contract_services.DescriptorRefused) as refused:
+        contract_services.import_document(narrowed, by=owner, product=product)
+
+    assert refused.value.field == "version" and "field `amount` removed" in str(refused.value)
+    assert list(product.output_ports.get().fields.values_list("name", flat=True)) == ["order_id", "amount"]
+
+    contract_services.import_document({**narrowed, "version": "2.0.0"}, by=owner, product=product)
+
+    version = PortVersion.objects.filter(product=product).order_by("-changed_at", "-pk").first()
+    assert version.breaking and version.changed_by == owner
+    assert AuditEvent.objects.filter(action="port.contract_changed", object_id=str(version.pk)).exists()
+    assert contract_services.export_odcs(product.output_ports.get(), user=owner)["version"] == "2.0.0"
+
+
+def test_the_odcs_export_carries_a_port_version_raised_in_the_marketplace():
+    product, owner = make_product()
+    contract_services.import_document(contract("orders"), by=owner, product=product)
+    bumped = current_spec(product, version="3.0.0")
+    bumped.fields = bumped.fields[:1]
+
+    catalog_services.update_product(product, by=owner, ports=[bumped])
+
+    assert contract_services.export_odcs(product.output_ports.get(), user=owner)["version"] == "3.0.0"
