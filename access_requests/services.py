@@ -491,6 +491,61 @@ def revoke_grant(grant: Grant, *, by: User, reason: str, now: datetime | None = 
     return grant
 
 
+@transaction.atomic
+def end_access_to_port(port: OutputPort, *, by: User | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """`port` is about to be removed (catalog.services.set_output_ports, or a
+    cascade when its product goes). A grant or an open request for that port
+    alone would otherwise outlive it as one for the whole product: its port
+    becomes empty, which means every port. So its live grants are revoked and
+    its open requests refused, each with an audit event, and their holders
+    told why. `by` is who removed the port, when known. Returns (grants
+    revoked, requests refused)."""
+    now = now or timezone.now()
+    reason = f"The output port {port.name!r} was removed from {port.product.name}."
+    revoked = 0
+    for grant in Grant.objects.live(now).select_for_update().select_related("product", "user", "request").filter(port=port):
+        grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, by, reason
+        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        _end_grant(grant, now=now)
+        trail.record(
+            "grant.revoked",
+            actor=by,
+            obj=grant,
+            product=grant.product,
+            at=now,
+            payload={"user": grant.user.get_username(), "reason": reason},
+        )
+        notify(
+            [grant.user],
+            kind=Notification.Kind.GRANT_REVOKED,
+            context={"by": by, "product": grant.product, "grant": grant},
+            url=grant.product.get_absolute_url(),
+            request=grant.request,
+            now=now,
+        )
+        revoked += 1
+    refused = 0
+    for request in (
+        AccessRequest.objects.select_for_update()
+        .select_related("product", "requester")
+        .filter(port=port, status=AccessRequest.Status.PENDING)
+    ):
+        request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
+        request.status, request.decided_at = AccessRequest.Status.REJECTED, now
+        request.save(update_fields=["status", "decided_at"])
+        trail.record("request.rejected", actor=by, obj=request, product=request.product, at=now, payload={"comment": reason})
+        notify(
+            [request.requester],
+            kind=Notification.Kind.REQUEST_REJECTED,
+            context={"by": by, "product": request.product, "comment": reason},
+            url=request.get_absolute_url(),
+            request=request,
+            now=now,
+        )
+        refused += 1
+    return revoked, refused
+
+
 def expire_grants(*, now: datetime | None = None) -> int:
     """End every grant past its end that is not marked yet (the beat task;
     access checks do not wait for it). One transaction per grant, so one
