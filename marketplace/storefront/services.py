@@ -39,13 +39,13 @@ def update_product(
     (they replace the declared ones). All or nothing.
 
     With `revoke_grants_of_removed_ports` (the edit page, once the owner has
-    confirmed), the live grants for a single port that `ports` removes are
-    revoked first: a removed port's grant would otherwise lose its port and
-    cover the whole product."""
+    confirmed), access to the ports that `ports` removes ends first in the
+    owner's name (access_requests.services.end_access_to_port, which every
+    deletion of a port runs anyway, unnamed), so their holders read who did it."""
     if revoke_grants_of_removed_ports and changes.get("ports") is not None:
         kept = {spec.name for spec in changes["ports"]}
-        for grant in Grant.objects.live().filter(port__product=product).exclude(port__name__in=kept).select_related("port"):
-            access_services.revoke_grant(grant, by=by, reason=f"The output port {grant.port.name!r} was removed from {product.name}.")
+        for port in product.output_ports.exclude(name__in=kept).select_related("product"):
+            access_services.end_access_to_port(port, by=by)
     product = catalog_services.update_product(product, by=by, **changes)
     if inputs is not None:
         lineage_services.set_product_inputs(product, by=by, inputs=inputs)
