@@ -341,9 +341,6 @@ def reject_step(step: ApprovalStep, *, by: User, comment: str, now: datetime | N
     comment = comment[:MAX_COMMENT_LENGTH]
     step.status, step.decided_by, step.comment, step.decided_at = ApprovalStep.Status.REJECTED, by, comment, now
     step.save(update_fields=["status", "decided_by", "comment", "decided_at"])
-    request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
-    request.status, request.decided_at = AccessRequest.Status.REJECTED, now
-    request.save(update_fields=["status", "decided_at"])
     trail.record(
         "step.rejected",
         actor=by,
@@ -352,6 +349,16 @@ def reject_step(step: ApprovalStep, *, by: User, comment: str, now: datetime | N
         at=now,
         payload={"request": request.pk, "role": step.role, "comment": comment},
     )
+    _refuse(request, by=by, comment=comment, now=now)
+    return request
+
+
+def _refuse(request: AccessRequest, *, by: User | None, comment: str, now: datetime) -> None:
+    """Close `request` as rejected with `comment` (its open steps cancelled),
+    audited, and tell the requester. `by` None: the marketplace itself."""
+    request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
+    request.status, request.decided_at = AccessRequest.Status.REJECTED, now
+    request.save(update_fields=["status", "decided_at"])
     trail.record("request.rejected", actor=by, obj=request, product=request.product, at=now, payload={"comment": comment})
     notify(
         [request.requester],
@@ -361,7 +368,6 @@ def reject_step(step: ApprovalStep, *, by: User, comment: str, now: datetime | N
         request=request,
         now=now,
     )
-    return request
 
 
 def _approve(request: AccessRequest, *, by: User | None, auto: bool, now: datetime) -> Grant:
@@ -469,6 +475,13 @@ def revoke_grant(grant: Grant, *, by: User, reason: str, now: datetime | None = 
         raise AccessRequestError("Give a reason: the person losing access is told.", field="reason")
     if not grant.is_live(now):
         raise DecisionError(f"This grant has {grant.state == 'revoked' and 'been revoked' or 'expired'} already.")
+    _revoke(grant, by=by, reason=reason, now=now)
+    return grant
+
+
+def _revoke(grant: Grant, *, by: User | None, reason: str, now: datetime) -> None:
+    """End `grant` at `now` for `reason`, audited, and tell its holder.
+    `by` None: the marketplace itself."""
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, by, reason[:MAX_REASON_LENGTH]
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     _end_grant(grant, now=now)
@@ -488,7 +501,6 @@ def revoke_grant(grant: Grant, *, by: User, reason: str, now: datetime | None = 
         request=grant.request,
         now=now,
     )
-    return grant
 
 
 @transaction.atomic
@@ -502,48 +514,17 @@ def end_access_to_port(port: OutputPort, *, by: User | None = None, now: datetim
     revoked, requests refused)."""
     now = now or timezone.now()
     reason = f"The output port {port.name!r} was removed from {port.product.name}."
-    revoked = 0
-    for grant in Grant.objects.live(now).select_for_update().select_related("product", "user", "request").filter(port=port):
-        grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, by, reason
-        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        _end_grant(grant, now=now)
-        trail.record(
-            "grant.revoked",
-            actor=by,
-            obj=grant,
-            product=grant.product,
-            at=now,
-            payload={"user": grant.user.get_username(), "reason": reason},
-        )
-        notify(
-            [grant.user],
-            kind=Notification.Kind.GRANT_REVOKED,
-            context={"by": by, "product": grant.product, "grant": grant},
-            url=grant.product.get_absolute_url(),
-            request=grant.request,
-            now=now,
-        )
-        revoked += 1
-    refused = 0
-    for request in (
+    grants = list(Grant.objects.live(now).select_for_update().select_related("product", "user", "request").filter(port=port))
+    for grant in grants:
+        _revoke(grant, by=by, reason=reason, now=now)
+    requests = list(
         AccessRequest.objects.select_for_update()
         .select_related("product", "requester")
         .filter(port=port, status=AccessRequest.Status.PENDING)
-    ):
-        request.steps.filter(status=ApprovalStep.Status.PENDING).update(status=ApprovalStep.Status.CANCELLED)
-        request.status, request.decided_at = AccessRequest.Status.REJECTED, now
-        request.save(update_fields=["status", "decided_at"])
-        trail.record("request.rejected", actor=by, obj=request, product=request.product, at=now, payload={"comment": reason})
-        notify(
-            [request.requester],
-            kind=Notification.Kind.REQUEST_REJECTED,
-            context={"by": by, "product": request.product, "comment": reason},
-            url=request.get_absolute_url(),
-            request=request,
-            now=now,
-        )
-        refused += 1
-    return revoked, refused
+    )
+    for request in requests:
+        _refuse(request, by=by, comment=reason, now=now)
+    return len(grants), len(requests)
 
 
 def expire_grants(*, now: datetime | None = None) -> int:
