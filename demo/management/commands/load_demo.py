@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from access_requests import queries as access_queries
 from access_requests import services as access_services
-from access_requests.models import AccessRequest
+from access_requests.models import AccessRequest, Policy
+from access_requests.policies import create_default_policies
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, OutputPort, SLOStatus, Team, TeamMembership
 from core.errors import ServiceError
@@ -76,6 +77,10 @@ class Command(BaseCommand):
         # The demo's history happened in the past: its notifications are not
         # e-mailed (the dummy backend "delivers" them, in this process).
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+            # The demo's requests follow the default access policies, which a
+            # fresh install has from its migration: put back any that are missing
+            # (existing ones are never changed).
+            create_default_policies(Policy)
             users = self.load_users()
             teams = self.load_teams(users)
             domains = self.load_domains(teams)
