@@ -342,10 +342,6 @@ def test_a_bad_row_index_is_a_400(client, owner, query):
 
 
 def test_a_breaking_change_is_shown_on_its_port_and_saved_once_confirmed(client, owner, team):
-    from catalog import services as catalog_services
-
-    if not hasattr(catalog_services, "BreakingChange"):
-        pytest.skip("the catalog has no breaking-change rule in this checkout")
     product = ProductFactory(domain=DomainFactory(owner_team=team), by=owner, ports=[port("alpha", fields=2), port("beta", fields=1)])
     rows = existing_ports(product)
     rows[0]["fields"][0]["data_type"] = "bigint"  # a field's type changes, the port's version does not
