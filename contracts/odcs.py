@@ -262,7 +262,7 @@ def overlay(document: dict, port: OutputPort, *, show_servers: bool) -> dict:
     were (set elsewhere): they are not added to it."""
     document = {**document}
     said_fields = fields(document)
-    if (said_fields or []) != _current_fields(port):
+    if said_fields is not None and said_fields != _current_fields(port):
         document["schema"] = _overlay_schema(document, port)
     said_location = location(document)
     if said_location is not None and said_location != port.location:

@@ -559,8 +559,9 @@ def export_odcs(port: OutputPort, *, user) -> dict:
     if contract is None:
         return odcs.build(port, show_servers=show_servers)
     document = odcs.overlay(contract.document, port, show_servers=show_servers)
-    # The marketplace's version of the port, when a later change raised it past the document's.
-    latest = PortVersion.objects.filter(port=port).order_by("-changed_at", "-pk").first()
+    # The marketplace's version of the port, when a change after this contract
+    # raised it past the document's (one from before does not rewrite it).
+    latest = PortVersion.objects.filter(port=port, changed_at__gt=contract.created_at).order_by("-changed_at", "-pk").first()
     if latest is not None and (not document.get("version") or _semver(latest.version) > _semver(str(document["version"]))):
         document["version"] = latest.version
     return document

@@ -29,20 +29,21 @@ ODPS = "DataProduct"
 ODCS = "DataContract"
 
 # (kind, apiVersion) → the vendored schema that checks it.
-# ODPS: the v1.0.0 schema's own apiVersion enum accepts v0.9.0 and v1.0.0.
-# v1.1.0 (the newer upstream examples) has no schema here yet: refused at
-# `apiVersion`, rather than checked against an older schema that would reject
-# its new fields (`deprecated`) with less helpful messages.
+# ODPS: the v1.0.0 schema's own apiVersion enum accepts v0.9.0 and v1.0.0;
+# v1.1.0 (`deprecated` ports, synonyms, context) has its own.
 # ODCS: the v3.0.2 schema file's apiVersion enum stops at v3.0.1, so v3.0.x
 # documents are checked against it with apiVersion checked here instead (the
-# schema's apiVersion enum is widened in `_validator`); v3.1.0 has its own.
+# schema's apiVersion enum is widened in `_validator`); v3.1.0 and v3.2.0 have
+# their own. Any other version is refused at `apiVersion`.
 SCHEMA_FILES = {
     (ODPS, "v0.9.0"): "odps-json-schema-v1.0.0.json",
     (ODPS, "v1.0.0"): "odps-json-schema-v1.0.0.json",
+    (ODPS, "v1.1.0"): "odps-json-schema-v1.1.0.json",
     (ODCS, "v3.0.0"): "odcs-json-schema-v3.0.2.json",
     (ODCS, "v3.0.1"): "odcs-json-schema-v3.0.2.json",
     (ODCS, "v3.0.2"): "odcs-json-schema-v3.0.2.json",
     (ODCS, "v3.1.0"): "odcs-json-schema-v3.1.0.json",
+    (ODCS, "v3.2.0"): "odcs-json-schema-v3.2.0.json",
 }
 KINDS = (ODPS, ODCS)
 

@@ -151,7 +151,7 @@ def test_an_exported_tree_imports_back_unchanged(tmp_path):
 
 def test_an_upstream_example_that_names_no_owning_team_is_refused_saying_how_to_name_it():
     UserFactory(username="root", is_superuser=True, is_staff=True)
-    example = EXAMPLES / "odps-v1.0.0" / "customer-data-product.odps.yaml"
+    example = EXAMPLES / "odps-v0.9.0" / "customer-data-product.odps.yaml"
 
     stderr = StringIO()
     with pytest.raises(CommandError, match="1 file: 0 created, 0 changed, 0 unchanged, 1 refused."):
@@ -164,7 +164,7 @@ def test_an_upstream_example_that_names_no_owning_team_is_refused_saying_how_to_
 def test_an_admin_imports_the_upstream_example_once_it_names_its_team_and_its_domain_is_created(tmp_path):
     UserFactory(username="root", is_superuser=True, is_staff=True)
     team = Mesh().team
-    document = yaml.safe_load((EXAMPLES / "odps-v1.0.0" / "customer-data-product.odps.yaml").read_text())
+    document = yaml.safe_load((EXAMPLES / "odps-v0.9.0" / "customer-data-product.odps.yaml").read_text())
     document["customProperties"] = [{"property": "owningTeam", "value": team.slug}]
     (tmp_path / "customer.odps.yaml").write_bytes(as_yaml(document))
 

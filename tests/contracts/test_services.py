@@ -18,7 +18,7 @@ from tests.factories import DomainFactory, ProductFactory, TeamFactory, UserFact
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMER = "odps-v1.0.0/customer-data-product.odps.yaml"
+CUSTOMER = "odps-v0.9.0/customer-data-product.odps.yaml"
 
 
 @pytest.fixture
@@ -512,8 +512,8 @@ def test_an_exported_product_imports_into_a_fresh_marketplace_as_the_same_produc
 ODPS_ROUND_TRIPS = {
     "customer (v0.9.0, as published)": lambda: odps_document(),
     "customer as v1.0.0": lambda: odps_document(apiVersion="v1.0.0"),
-    "simple as v1.0.0": lambda: as_v1_0_0("odps-v1.0.0/simple-data-product.odps.yaml"),
-    "deprecated as v1.0.0": lambda: as_v1_0_0("odps-v1.0.0/deprecated-data-product.odps.yaml"),
+    "simple as v1.0.0": lambda: as_v1_0_0("odps-v1.1.0/simple-data-product.odps.yaml"),
+    "deprecated as v1.0.0": lambda: as_v1_0_0("odps-v1.1.0/deprecated-data-product.odps.yaml"),
 }
 ODCS_ROUND_TRIPS = {
     name: (lambda name=name: standards.parse(example(name)))

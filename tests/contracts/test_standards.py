@@ -5,21 +5,10 @@ import yaml
 
 from contracts import standards
 from contracts.standards import DescriptorInvalid
-from tests.contracts.conftest import EXAMPLES, example
+from tests.contracts.conftest import REFUSED_EXAMPLES, all_examples, example
 
-# Upstream examples the vendored schemas refuse, and why (README in examples/).
-REFUSED = {
-    # Invalid on purpose: undefined properties at every level.
-    "odcs-v3.0.2/strict-schema-test-invalid.odcs.yaml": "schema[0]",
-    # The example disagrees with its own schema: v3.0.2 has exclusiveMinimum/Maximum as booleans.
-    "odcs-v3.0.2/all-data-types.odcs.yaml": "schema[0].properties[1].logicalTypeOptions.exclusiveMinimum",
-    # The example's completeness check has no `rule`, which the v3.0.2 schema requires of a library check.
-    "odcs-v3.0.2/column-completeness.odcs.yaml": "schema[0].properties[0].quality[0]",
-    # No ODPS v1.1.0 schema is vendored: refused at apiVersion.
-    "odps-v1.0.0/deprecated-data-product.odps.yaml": "apiVersion",
-    "odps-v1.0.0/simple-data-product.odps.yaml": "apiVersion",
-}
-ALL_EXAMPLES = sorted(str(path.relative_to(EXAMPLES)) for path in EXAMPLES.glob("*/*.yaml"))
+REFUSED = REFUSED_EXAMPLES
+ALL_EXAMPLES = all_examples()
 VALID_EXAMPLES = [name for name in ALL_EXAMPLES if name not in REFUSED]
 
 
@@ -42,8 +31,16 @@ def test_upstream_examples_their_schema_refuses_are_refused_naming_the_path(name
 
 
 def test_there_are_examples_of_each_standard_that_validate():
-    assert {name.split("/")[0] for name in VALID_EXAMPLES} == {"odcs-v3.0.2", "odcs-v3.1.0", "odps-v1.0.0"}
-    assert len(VALID_EXAMPLES) == 6
+    assert {name.split("/")[0] for name in VALID_EXAMPLES} == {
+        "odcs-v3.0.0",
+        "odcs-v3.0.1",
+        "odcs-v3.0.2",
+        "odcs-v3.1.0",
+        "odcs-v3.2.0",
+        "odps-v0.9.0",
+        "odps-v1.1.0",
+    }
+    assert len(VALID_EXAMPLES) == len(ALL_EXAMPLES) - len(REFUSED) >= 33
 
 
 def test_a_bad_logical_type_is_named_by_its_path_and_rule():
@@ -83,10 +80,10 @@ def test_an_unknown_kind_is_a_problem_at_kind():
 
 
 def test_an_unknown_api_version_is_a_problem_at_api_version_naming_the_supported_ones():
-    found = problems({"kind": "DataProduct", "apiVersion": "v1.1.0", "id": "x", "status": "active"})
+    found = problems({"kind": "DataProduct", "apiVersion": "v1.2.0", "id": "x", "status": "active"})
 
     assert found == [
-        {"file": "", "path": "apiVersion", "rule": "DataProduct apiVersion 'v1.1.0' is not supported (supported: v0.9.0, v1.0.0)."}
+        {"file": "", "path": "apiVersion", "rule": "DataProduct apiVersion 'v1.2.0' is not supported (supported: v0.9.0, v1.0.0, v1.1.0)."}
     ]
 
 
@@ -98,15 +95,15 @@ def test_odcs_v3_0_2_is_accepted_though_its_schema_file_stops_at_v3_0_1():
 
 
 def test_an_odps_v0_9_0_example_validates_as_v1_0_0_too():
-    document = standards.parse(example("odps-v1.0.0/customer-data-product.odps.yaml"))
+    document = standards.parse(example("odps-v0.9.0/customer-data-product.odps.yaml"))
     document["apiVersion"] = "v1.0.0"
 
     standards.validate(document)
 
 
 def test_the_v1_1_0_examples_become_v1_0_0_documents_without_their_new_fields():
-    simple = standards.parse(example("odps-v1.0.0/simple-data-product.odps.yaml"))
-    deprecated = standards.parse(example("odps-v1.0.0/deprecated-data-product.odps.yaml"))
+    simple = standards.parse(example("odps-v1.1.0/simple-data-product.odps.yaml"))
+    deprecated = standards.parse(example("odps-v1.1.0/deprecated-data-product.odps.yaml"))
     simple["apiVersion"] = deprecated["apiVersion"] = "v1.0.0"
     for section in ("inputPorts", "outputPorts", "managementPorts"):
         for port in deprecated.get(section, []):
