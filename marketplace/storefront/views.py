@@ -151,6 +151,8 @@ def product_edit(request, slug):
                         by=request.user,
                         ports=editor.port_specs(),
                         revoke_grants_of_removed_ports=confirmed,
+                        # One tick: confirming a removal listed above confirms its breaking change.
+                        confirmed_removals=[removal.port.name for removal in removals] if confirmed else (),
                         **confirm_breaking,
                         **form.service_arguments(),
                     )
