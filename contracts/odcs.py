@@ -245,6 +245,7 @@ def _overlay_schema(document: dict, port: OutputPort) -> list[dict]:
                 by_name[name] = (index, prop, _field(prop, name))
     if not objects:
         objects = [{"name": port.name, "logicalType": "object", "properties": []}]
+    _place_new_fields(by_name, objects, port)
     rebuilt: list[list[dict]] = [[] for _ in objects]
     for values in _current_fields(port):
         index, prop, said = by_name.get(values.name, (0, {"name": values.name}, None))
@@ -252,6 +253,22 @@ def _overlay_schema(document: dict, port: OutputPort) -> list[dict]:
     for item, properties in zip(objects, rebuilt):
         item["properties"] = properties
     return objects
+
+
+def _place_new_fields(by_name: dict, objects: list[dict], port: OutputPort) -> None:
+    """A field added in the marketplace to a contract of several objects joins
+    the object its name starts with ("receivers.note" → `receivers`, as
+    `note`), not the first object."""
+    if len(objects) < 2:
+        return
+    names = sorted(((str(item.get("name", "")), index) for index, item in enumerate(objects)), key=lambda pair: -len(pair[0]))
+    for values in _current_fields(port):
+        if values.name in by_name:
+            continue
+        for name, index in names:
+            if name and values.name.startswith(f"{name}."):
+                by_name[values.name] = (index, {"name": values.name[len(name) + 1 :]}, None)
+                break
 
 
 def overlay(document: dict, port: OutputPort, *, show_servers: bool) -> dict:

@@ -10,8 +10,10 @@ import copy
 
 import pytest
 
+from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, TeamMembership
-from contracts import services, standards
+from catalog.services import FieldSpec, PortSpec
+from contracts import odcs, services, standards
 from contracts.models import PortContract, ProductDescriptor
 from contracts.services import DescriptorInvalid
 from tests.contracts.conftest import REFUSED_EXAMPLES, all_examples, example
@@ -109,3 +111,23 @@ def test_every_upstream_example_its_schema_refuses_is_refused_with_file_path_and
     assert not PortContract.objects.exists()
     assert not ProductDescriptor.objects.exists()
     assert DataProduct.objects.count() == 1
+
+
+def test_a_field_added_to_one_object_of_a_contract_of_several_is_exported_in_that_object(owner):
+    document = standards.parse(example("odcs-v3.1.0/full-example.odcs.yaml"))
+    product = product_with_one_port(owner)
+    services.import_document(copy.deepcopy(document), by=owner, product=product)
+    daily = product.output_ports.get()
+    spec = PortSpec(name=daily.name, port_type=daily.port_type, location=daily.location, version=daily.version)
+    spec.fields = [FieldSpec(**values.__dict__) for values in odcs._current_fields(daily)]
+    spec.fields.append(FieldSpec(name="receivers.note", data_type="text"))
+    catalog_services.set_output_ports(product, ports=[spec], by=owner)
+
+    exported = services.export_odcs(daily, user=owner)
+
+    added = exported["schema"][1]["properties"].pop()
+    assert (exported["schema"][1]["name"], added) == (
+        "receivers",
+        {"name": "note", "physicalType": "text", "required": False, "primaryKey": False},
+    )
+    assert standards.normalise(exported) == standards.normalise(document)
