@@ -131,3 +131,22 @@ def test_a_field_added_to_one_object_of_a_contract_of_several_is_exported_in_tha
         {"name": "note", "physicalType": "text", "required": False, "primaryKey": False},
     )
     assert standards.normalise(exported) == standards.normalise(document)
+
+
+def test_the_adventureworks_example_round_trips_once_its_tag_is_the_standards_tags(owner):
+    """Refused as published (REFUSED_EXAMPLES); with `tags`, its 68 tables become one port's 456 fields and back."""
+    name = "odcs-v3.0.0/postgresql-adventureworks-contract.odcs.yaml"
+    document = standards.parse(example(name))
+    for item in document["schema"]:
+        for prop in item["properties"]:
+            if "tag" in prop:
+                prop["tags"] = prop.pop("tag")
+    standards.validate(document)
+    product = product_with_one_port(owner)
+
+    services.import_document(copy.deepcopy(document), by=owner, product=product)
+
+    daily = product.output_ports.get()
+    assert daily.fields.count() == sum(len(item["properties"]) for item in document["schema"]) == 456
+    assert daily.fields.filter(name="employee.nationalidnumber").exists()
+    assert standards.normalise(services.export_odcs(daily, user=owner)) == standards.normalise(document)
