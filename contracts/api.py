@@ -144,7 +144,8 @@ EXPORTED = {
 DOCUMENT_BODY = {
     "type": "object",
     "additionalProperties": True,
-    "description": "An ODPS v1.0.0 document (`kind: DataProduct`) or an ODCS v3.1.0 / v3.0.x document (`kind: DataContract`).",
+    "description": "An ODPS v1.1.0, v1.0.0 or v0.9.0 document (`kind: DataProduct`) or an ODCS v3.2.0, v3.1.0 or v3.0.x document "
+    "(`kind: DataContract`).",
 }
 REQUEST_BODY = {"application/yaml": DOCUMENT_BODY, "text/yaml": DOCUMENT_BODY, "application/json": DOCUMENT_BODY}
 IMPORT_DESCRIPTION = (
@@ -269,7 +270,7 @@ class DescriptorsView(DescriptorImportMixin, APIView):
 
     @extend_schema(
         summary="Create a data product from its ODPS descriptor",
-        description="An ODPS v1.0.0 document (`kind: DataProduct`). The owning team is the customProperty `owningTeam` "
+        description="An ODPS v1.1.0, v1.0.0 or v0.9.0 document (`kind: DataProduct`). The owning team is the customProperty `owningTeam` "
         "(a team's slug) of yours, else your only team; the domain must exist unless you are an admin (it is then created). "
         "A document imported before (the same ODPS `id`) updates its product when you may edit it. " + IMPORT_DESCRIPTION,
         request=REQUEST_BODY,
