@@ -9,6 +9,7 @@ tested or missed by name, never silently."""
 import copy
 
 import pytest
+import yaml
 
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, TeamMembership
@@ -81,6 +82,29 @@ def test_every_upstream_example_its_schema_accepts_round_trips(name, owner):
 
     assert standards.normalise(exported) == standards.normalise(expected)
     standards.validate(exported, file=name)
+
+
+@pytest.mark.parametrize("name", ROUND_TRIPS)
+def test_the_export_of_an_upstream_example_as_yaml_imports_into_a_fresh_marketplace_as_the_same_document(name, owner):
+    document = standards.parse(example(name))
+    if document["kind"] == standards.ODPS:
+        document.setdefault("domain", DOMAIN)
+        product = services.import_document(copy.deepcopy(document), by=owner).product
+        text = yaml.safe_dump(services.export_odps(product, user=owner), allow_unicode=True)
+        DataProduct.objects.filter(pk=product.pk).delete()
+
+        again = services.import_document(text, by=owner, filename=name).product
+        exported = services.export_odps(again, user=owner)
+    else:
+        first = product_with_one_port(owner)
+        services.import_document(copy.deepcopy(document), by=owner, product=first)
+        text = yaml.safe_dump(services.export_odcs(first.output_ports.get(), user=owner), allow_unicode=True)
+        fresh = product_with_one_port(owner)
+
+        services.import_document(text, by=owner, filename=name, product=fresh)
+        exported = services.export_odcs(fresh.output_ports.get(), user=owner)
+
+    assert standards.normalise(exported) == standards.normalise(document)
 
 
 @pytest.mark.parametrize("name", ROUND_TRIPS)
