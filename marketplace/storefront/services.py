@@ -2,7 +2,7 @@
 catalog's description, ports and status together with the inputs the owner
 declares (lineage), in one transaction."""
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -33,7 +33,6 @@ def update_product(
     by: User,
     inputs: Iterable[InputSpec] | None = None,
     revoke_grants_of_removed_ports: bool = False,
-    confirmed_removals: Collection[str] = (),
     **changes,
 ) -> DataProduct:
     """catalog.services.update_product, then the declared inputs when given
@@ -42,22 +41,21 @@ def update_product(
     With `revoke_grants_of_removed_ports` (the edit page, once the owner has
     confirmed), access to the ports that `ports` removes ends first in the
     owner's name (access_requests.services.end_access_to_port, which every
-    deletion of a port runs anyway, unnamed), so their holders read who did it.
-
-    `confirmed_removals` names the removed ports whose removal the owner
-    confirmed after reading what it does (port_removals): that confirms their
-    breaking change (a removed port) too. Any other breaking change in the same
-    call still needs `confirm_breaking`, else BreakingChange."""
+    deletion of a port runs anyway, unnamed), so their holders read who did it."""
     if revoke_grants_of_removed_ports and changes.get("ports") is not None:
         kept = {spec.name for spec in changes["ports"]}
         for port in product.output_ports.exclude(name__in=kept).select_related("product"):
             access_services.end_access_to_port(port, by=by)
+    # `confirmed_removals` (the edit page): the removed ports whose removal the
+    # owner confirmed after reading what it does (port_removals). That confirms
+    # their breaking change too; any other break still needs `confirm_breaking`.
+    confirmed_removals = set(changes.pop("confirmed_removals", ()))
     try:
         product = catalog_services.update_product(product, by=by, **changes)
     except catalog_services.BreakingChange as error:
         # Nothing was written (catalog.services.update_product is atomic): when
         # every break it names is a confirmed removal, save with them confirmed.
-        if changes.get("confirm_breaking") or not confirmed_removals or not error.changes.keys() <= set(confirmed_removals):
+        if changes.get("confirm_breaking") or not confirmed_removals or not error.changes.keys() <= confirmed_removals:
             raise
         product = catalog_services.update_product(product, by=by, **{**changes, "confirm_breaking": True})
     if inputs is not None:
