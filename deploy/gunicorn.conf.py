@@ -113,10 +113,41 @@ def on_starting(server):
 
 def child_exit(server, worker):
     """A worker that exits (replaced after max_requests, or killed) keeps its
-    counts, but its live gauges are dropped."""
+    counts: they are folded into one archive file per kind, and its live
+    gauges dropped."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+    for kind in ("counter", "histogram"):
+        _fold_into_archive(kind, worker.pid)
+
+
+def _fold_into_archive(kind: str, pid: int) -> None:
+    """Add the files of worker `pid` to `<kind>_archive.db` and remove them.
+    Left alone, every replaced worker would leave its files behind (one per
+    kind, with max_requests one every few minutes under load), and every
+    scrape reads them all. A scrape in the instant between the archive's
+    replacement and the removal may count the worker twice, once."""
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    dead = METRICS_DIRECTORY / f"{kind}_{pid}.db"
+    if not dead.exists():
+        return
+    archive = METRICS_DIRECTORY / f"{kind}_archive.db"
+    merged = MultiProcessCollector.merge([str(path) for path in (archive, dead) if path.exists()], accumulate=False)
+    staging = METRICS_DIRECTORY / f"{kind}_archive.new"  # not *.db: no scrape reads it half-written
+    staging.unlink(missing_ok=True)
+    values = MmapedDict(str(staging))
+    try:
+        for metric in merged:
+            for sample in metric.samples:
+                key = mmap_key(metric.name, sample.name, list(sample.labels), list(sample.labels.values()), metric.documentation)
+                values.write_value(key, sample.value, 0)
+    finally:
+        values.close()
+    os.replace(staging, archive)
+    dead.unlink()
 
 
 def on_exit(server):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,11 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.fixture
-def gunicorn(django_db_setup, tmp_path):
-    """gunicorn with deploy/gunicorn.conf.py on a free loopback port, two
-    workers of two threads, on the test database; stopped with TERM."""
+@contextmanager
+def running_gunicorn(log: Path, **environment_overrides: str):
+    """gunicorn with deploy/gunicorn.conf.py on a free loopback port, on the
+    test database, with DEBUG off; stopped with TERM. Yields its base URL
+    and process."""
     from django.db import connection
 
     port = free_port()
@@ -44,11 +46,9 @@ def gunicorn(django_db_setup, tmp_path):
         "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": "",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "2",
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    log = tmp_path / "gunicorn.log"
+    environment.update(environment_overrides)
     with open(log, "wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
@@ -69,7 +69,7 @@ def gunicorn(django_db_setup, tmp_path):
 
     try:
         wait_until(answers, timeout=60, interval=0.2, message="gunicorn answering /healthz")
-        yield base, process, log
+        yield base, process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -78,6 +78,14 @@ def gunicorn(django_db_setup, tmp_path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def gunicorn(django_db_setup, tmp_path):
+    """Two workers of two threads."""
+    log = tmp_path / "gunicorn.log"
+    with running_gunicorn(log, WEB_CONCURRENCY="2", GUNICORN_THREADS="2") as (base, process):
+        yield base, process, log
 
 
 def test_gunicorn_serves_the_probes_with_the_committed_config(gunicorn):
@@ -125,3 +133,38 @@ def test_gunicorn_stops_gracefully_on_term(gunicorn):
 
     assert process.wait(timeout=40) == 0
     assert "Shutting down: Master" in log.read_text(errors="replace")
+
+
+def test_replaced_workers_keep_their_counts_in_one_archive_not_a_file_each(django_db_setup, tmp_path):
+    metrics_directory = tmp_path / "metrics"
+    log = tmp_path / "gunicorn.log"
+    with running_gunicorn(
+        log,
+        WEB_CONCURRENCY="1",
+        GUNICORN_THREADS="1",
+        GUNICORN_MAX_REQUESTS="5",
+        GUNICORN_MAX_REQUESTS_JITTER="0",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_directory),
+    ) as (base, process):
+        for _ in range(20):
+            wait_until(lambda: get(base + "/api/v1/no-such-endpoint/")[0] == 404, timeout=30, interval=0.2, message="a worker answering")
+
+        def all_counted():
+            status, body = get(base + "/metrics")
+            return status == 200 and requests_counted(body, "404") == {"api:core.api.not_found": 20}
+
+        wait_until(all_counted, timeout=30, interval=0.5, message="/metrics counting every request of every worker")
+        histogram = next(
+            family
+            for family in text_string_to_metric_families(get(base + "/metrics")[1].decode())
+            if family.name == "marketplace_http_request_duration_seconds"
+        )
+        timed = {(sample.name, sample.labels.get("le")): sample.value for sample in histogram.samples if sample.labels["status"] == "404"}
+        assert timed[("marketplace_http_request_duration_seconds_count", None)] == 20
+        assert timed[("marketplace_http_request_duration_seconds_bucket", "+Inf")] == 20
+        # Four or more workers served them, one after another; their files are folded into the archives.
+        assert log.read_text(errors="replace").count("Booting worker with pid") >= 4
+        files = sorted(path.name for path in metrics_directory.glob("*.db"))
+        assert "counter_archive.db" in files
+        assert "histogram_archive.db" in files
+        assert len([name for name in files if name.startswith("counter_")]) <= 2  # the archive and the live worker's
