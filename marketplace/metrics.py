@@ -68,7 +68,7 @@ def route_name(request: HttpRequest) -> str:
     what answered before URL resolution (a static file, a redirect, a 404)."""
     match = getattr(request, "resolver_match", None)
     if match is not None:
-        return match.view_name or match._func_path
+        return match.view_name  # a pattern without a name: its namespace and the view's dotted path
     if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return "static"
     return "unmatched"
