@@ -243,6 +243,16 @@ def latest() -> Checkpoint | None:
     return read(numbered[-1][1]) if numbered else None
 
 
+def events_not_anchored() -> tuple[int, Checkpoint | None]:
+    """How many events the chain holds past the latest checkpoint (all of
+    them before the first), and that checkpoint. Reads the chain's head row
+    and the newest checkpoint, without verifying signatures: a number for
+    monitoring, not a verification (verify_audit is that)."""
+    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    checkpoint = latest()
+    return max(head - (checkpoint.sequence if checkpoint else 0), 0), checkpoint
+
+
 def write_checkpoint(*, now=None) -> Checkpoint | None:
     """Sign the chain's head as it is committed now and store the digest.
     Returns None when there is nothing new to sign (no events, or none since

@@ -101,6 +101,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before the host check and
+    # the HTTPS redirect (probes come over plain HTTP, with a Host of their own).
+    "marketplace.health.ProbeMiddleware",
+    # Second: every other request is counted and timed, whatever answers it.
+    "marketplace.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body: one too large is a 413 (JSON under /api/).
     "marketplace.request_limits.RequestBodyLimitMiddleware",
@@ -470,6 +475,13 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
+
+# /metrics (marketplace/metrics.py): with a token, scrapers send
+# `Authorization: Bearer <METRICS_TOKEN>` from anywhere; without one, only a
+# scraper on this machine talking to the server directly may read it.
+METRICS_TOKEN = env("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)")
 
 # Catalog limits, shared by forms, serializers and the API.
 CATALOG_PAGE_SIZE = envint("CATALOG_PAGE_SIZE", "24")

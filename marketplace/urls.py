@@ -64,3 +64,7 @@ urlpatterns = [
     path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# The 500 page renders without the request and falls back to plain HTML (marketplace/errors.py);
+# 404 and 403 are Django's handlers with templates/404.html and 403.html.
+handler500 = "marketplace.errors.server_error"

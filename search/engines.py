@@ -13,11 +13,13 @@ remove_products() and rebuild(); nothing else talks to a backend.
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 import pybreaker
 from django.conf import settings
 from django.db import connection, transaction
+from prometheus_client import Counter, Histogram
 
 from catalog.models import DataProduct
 from catalog.visibility import Visibility, visibility_for
@@ -60,6 +62,23 @@ breaker = pybreaker.CircuitBreaker(
 )
 
 
+# Read at /metrics (marketplace.metrics). Every answer is timed by the backend
+# that gave it; a failed Elasticsearch call is timed too (its timeout is the
+# cost of trying) and counted as a fallback.
+SEARCH_DURATION = Histogram(
+    "marketplace_search_duration_seconds",
+    "Time a search backend took to answer, by backend (sqlite, postgresql, elasticsearch), operation (search, suggest) "
+    "and outcome (answered, failed).",
+    ["backend", "operation", "outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5),
+)
+SEARCH_FALLBACKS = Counter(
+    "marketplace_search_fallbacks",
+    "Searches answered by the database because Elasticsearch failed or its circuit breaker was open (degraded answers).",
+    ["operation"],
+)
+
+
 def database_backend() -> DatabaseBackend:
     if connection.vendor == "postgresql":
         return PostgreSQLBackend()
@@ -88,12 +107,28 @@ def _ask(method: str, *args):
     breaker is open) ask the database backend. Returns (answer, degraded)."""
     external = external_backend()
     if external is not None:
+        started = time.perf_counter()
         try:
-            return breaker.call(getattr(external, method), *args), False
-        except (SearchUnavailable, pybreaker.CircuitBreakerError) as error:
+            answer = breaker.call(getattr(external, method), *args)
+        except pybreaker.CircuitBreakerError as error:
+            logger.warning("Search falls back to the database: %s", error)  # not asked: nothing to time
+        except SearchUnavailable as error:
+            SEARCH_DURATION.labels(external.name, method, "failed").observe(time.perf_counter() - started)
             logger.warning("Search falls back to the database: %s", error)
-            return getattr(database_backend(), method)(*args), True
-    return getattr(database_backend(), method)(*args), False
+        else:
+            SEARCH_DURATION.labels(external.name, method, "answered").observe(time.perf_counter() - started)
+            return answer, False
+        SEARCH_FALLBACKS.labels(method).inc()
+        return _ask_database(method, *args), True
+    return _ask_database(method, *args), False
+
+
+def _ask_database(method: str, *args):
+    backend = database_backend()
+    started = time.perf_counter()
+    answer = getattr(backend, method)(*args)
+    SEARCH_DURATION.labels(backend.name, method, "answered").observe(time.perf_counter() - started)
+    return answer
 
 
 def search(query: SearchQuery, *, user: User | AnonymousUser) -> SearchResult:
