@@ -112,9 +112,7 @@ class TeamMember:
     date_out: date | None
     replaced_by: str
     source: Source
-
-    def is_past(self, today: date) -> bool:
-        return self.date_out is not None and self.date_out <= today
+    past: bool = False  # left the team: dateOut is today or before
 
 
 @dataclass(frozen=True)
@@ -173,9 +171,10 @@ def price(document: dict, source: Source) -> Price | None:
     return Price(amount=amount, currency=_text(entry.get("priceCurrency"), 20), unit=_text(entry.get("priceUnit"), 60), source=source)
 
 
-def team_members(document: dict, source: Source) -> tuple[str, list[TeamMember]]:
+def team_members(document: dict, source: Source, *, today: date) -> tuple[str, list[TeamMember]]:
     """(the team's name, its members): ODPS `team[]`, ODCS v3.1.0 `team`
-    {name, members}, or ODCS's older `team[]`."""
+    {name, members}, or ODCS's older `team[]`. A member whose dateOut is
+    `today` or before is a past member."""
     team = document.get("team")
     name, entries = "", team
     if isinstance(team, dict):
@@ -184,6 +183,7 @@ def team_members(document: dict, source: Source) -> tuple[str, list[TeamMember]]
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
+        date_out = _date(entry.get("dateOut"))
         members.append(
             TeamMember(
                 username=_text(entry.get("username"), 200),
@@ -191,18 +191,19 @@ def team_members(document: dict, source: Source) -> tuple[str, list[TeamMember]]
                 role=_text(entry.get("role"), 200),
                 description=_text(entry.get("description")),
                 date_in=_date(entry.get("dateIn")),
-                date_out=_date(entry.get("dateOut")),
+                date_out=date_out,
                 replaced_by=_text(entry.get("replacedByUsername"), 200),
                 source=source,
+                past=date_out is not None and date_out <= today,
             )
         )
     return name, members
 
 
-def support_and_team(descriptor: dict | None, contracts: list[tuple[str, dict]]) -> SupportAndTeam:
+def support_and_team(descriptor: dict | None, contracts: list[tuple[str, dict]], *, today: date) -> SupportAndTeam:
     """Support channels, prices and team members of a product's ODPS
     `descriptor` (None: not imported) and its ports' current ODCS contracts
-    ((port name, document), in port order)."""
+    ((port name, document), in port order), team members as of `today`."""
     support: list[SupportChannel] = []
     prices: list[Price] = []
     team: list[TeamMember] = []
@@ -212,7 +213,7 @@ def support_and_team(descriptor: dict | None, contracts: list[tuple[str, dict]])
         support += support_channels(document, source)
         if source.port and (found := price(document, source)) is not None:
             prices.append(found)
-        name, members = team_members(document, source)
+        name, members = team_members(document, source, today=today)
         team += members
         if name:
             names[source.label] = name

@@ -1,6 +1,10 @@
 """Reads of the stored descriptors for the product page and the product API.
 Callers check that the reader may see the product."""
 
+from datetime import date
+
+from django.utils import timezone
+
 from catalog.models import DataProduct
 
 from .models import PortContract, ProductDescriptor
@@ -17,8 +21,9 @@ def current_contract_documents(product: DataProduct) -> list[tuple[str, dict]]:
     return [(contract.port.name, contract.document) for contract in current.values()]
 
 
-def support_and_team_of(product: DataProduct) -> SupportAndTeam:
+def support_and_team_of(product: DataProduct, *, today: date | None = None) -> SupportAndTeam:
     """The support channels, prices and team members `product`'s ODPS
-    descriptor and its ports' current ODCS contracts name (contracts.people)."""
+    descriptor and its ports' current ODCS contracts name (contracts.people);
+    team members who left by `today` (default: the local date) are past members."""
     descriptor = ProductDescriptor.objects.filter(product=product).values_list("document", flat=True).first()
-    return support_and_team(descriptor, current_contract_documents(product))
+    return support_and_team(descriptor, current_contract_documents(product), today=today or timezone.localdate())

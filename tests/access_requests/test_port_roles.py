@@ -4,6 +4,7 @@ decide the owner step beside the owners, its second-level approvers the steward
 step beside the stewards; names are resolved to users or teams, or kept unresolved."""
 
 import pytest
+from django.urls import reverse
 
 from access_requests import queries, services
 from access_requests.models import AccessRequest, ApprovalStep, PortRole, RoleApprover
@@ -245,3 +246,69 @@ def test_an_inactive_approver_is_not_routed_to():
     set_roles(mesh, RoleSpec("analytics_read", first_level_approvers="xavier"))
     request = submit(mesh)
     assert gone not in step_of(request).approvers.all()
+
+
+# --- the request form and the API ---------------------------------------------------
+
+
+def test_the_request_form_lets_the_requester_pick_a_role_and_shows_the_roles(client):
+    mesh = Mesh(classification="internal")
+    xavier = UserFactory(username="xavier")
+    set_roles(
+        mesh, RoleSpec("reporting", access="read", first_level_approvers="xavier"), RoleSpec("risk", second_level_approvers="nobody-here")
+    )
+    reporting = PortRole.objects.get(name="reporting")
+    client.force_login(mesh.requester)
+    url = reverse("access_requests:request-access", args=[mesh.product.slug])
+
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>No particular role</option>' in page
+    assert f'<option value="{reporting.pk}">reporting (output port daily, read access)</option>' in page
+    assert "nobody-here" in page and "badge-unresolved" in page
+
+    response = client.post(
+        url, {"purpose": "Churn analysis for the quarterly board.", "duration_days": "30", "access": "read", "role": reporting.pk}
+    )
+
+    request = AccessRequest.objects.get()
+    assert response.status_code == 302
+    assert (request.role_name, request.port.name) == ("reporting", "daily")
+    assert list(step_of(request).approvers.all()) == [xavier]
+    client.force_login(xavier)
+    inbox = client.get(reverse("access_requests:inbox")).content.decode()
+    assert f'id="step-{step_of(request).pk}"' in inbox
+    assert client.get(request.get_absolute_url()).status_code == 200
+
+
+def test_the_request_form_has_no_role_field_when_no_contract_names_roles(client):
+    mesh = Mesh()
+    client.force_login(mesh.requester)
+    page = client.get(reverse("access_requests:request-access", args=[mesh.product.slug])).content.decode()
+    assert 'name="role"' not in page
+
+
+def test_the_api_takes_a_role_by_name_and_answers_with_it(client):
+    mesh = Mesh(classification="internal")
+    UserFactory(username="xavier")
+    set_roles(mesh, RoleSpec("reporting", first_level_approvers="xavier"))
+    client.force_login(mesh.requester)
+    body = {"product": mesh.product.slug, "purpose": "Churn analysis for the quarterly board.", "duration_days": 30, "role": "reporting"}
+
+    response = client.post("/api/v1/access-requests/", body, content_type="application/json")
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["role"], data["output_port"]) == ("reporting", "daily")
+    assert data["steps"][0]["contract_roles"] == "reporting"
+
+
+def test_the_api_refuses_a_role_no_contract_names_at_role(client):
+    mesh = Mesh()
+    client.force_login(mesh.requester)
+    body = {"product": mesh.product.slug, "purpose": "Churn analysis for the quarterly board.", "duration_days": 30, "role": "admin"}
+
+    response = client.post("/api/v1/access-requests/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "role" in str(response.json())
+    assert AccessRequest.objects.count() == 0

@@ -126,3 +126,19 @@ def test_the_import_api_answers_with_the_unresolved_names(client):
         f"{mesh.product.slug}/daily: role 'reporting': first-level approver 'Reporting Manager' is no marketplace user or team; "
         "kept, unresolved, so the owners or stewards decide for it."
     ]
+
+
+def test_importing_the_same_contract_again_resolves_a_name_that_now_exists():
+    mesh = Mesh()
+    document = contract(roles=[{"role": "reporting", "firstLevelApprovers": "xavier"}])
+    first = services.import_document(copy.deepcopy(document), by=mesh.owner, product=mesh.product)
+    assert len(first.warnings) == 1
+    again = services.import_document(copy.deepcopy(document), by=mesh.owner, product=mesh.product)
+    assert (again.changed, len(again.warnings)) == (False, 1)
+
+    xavier = UserFactory(username="xavier")
+    resolved = services.import_document(copy.deepcopy(document), by=mesh.owner, product=mesh.product)
+
+    assert (resolved.changed, resolved.warnings) == (True, [])
+    assert resolved.messages == [f"{mesh.product.slug}/daily: contract 1.0.0 unchanged; its roles' approvers resolved again."]
+    assert PortRole.objects.get().first_level[0].user == xavier
