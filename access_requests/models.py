@@ -3,7 +3,7 @@ and the governance policies that route them.
 
 State changes go through access_requests.services (submit_request,
 approve_step, reject_step, withdraw_request, revoke_grant, expire_grants,
-send_reminders): they lock what they change, keep the django-guardian
+send_reminders, and set_port_roles for a port's data contract roles): they lock what they change, keep the django-guardian
 permission in step with the grants, and write the audit events and the
 notifications in the same transaction. Nothing else writes these tables.
 Reads that depend on who asks live in access_requests.queries.

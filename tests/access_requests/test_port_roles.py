@@ -37,7 +37,8 @@ def test_first_level_approver_decides_the_owner_step_and_finds_it_in_the_inbox()
     assert list(queries.steps_decidable_by(analyst)) == [owner_step]
     assert list(queries.requests_visible_to(analyst)) == [request]
     assert sorted(queries.approvers_of(owner_step).values_list("username", flat=True)) == sorted([mesh.owner.username, "xavier"])
-    assert Notification.objects.filter(request=request, recipient=analyst, kind=Notification.Kind.REQUEST_SUBMITTED).count() == 1
+    told = Notification.objects.get(request=request, recipient=analyst, kind=Notification.Kind.REQUEST_SUBMITTED)
+    assert told.body.endswith("You decide as product owner, or as an approver the data contract names for role analytics_read.")
     request = services.approve_step(owner_step, by=analyst)
     assert request.status == AccessRequest.Status.APPROVED
     assert step_of(request).decided_by == analyst
