@@ -227,6 +227,8 @@ def set_port_roles(port: OutputPort, roles: Sequence[RoleSpec], *, by: User) -> 
     the policy alone. Only members of the owning team and admins may.
     Writes a `port.roles_changed` audit event when anything changed
     (a name newly resolved too). Requests already submitted keep their steps."""
+    if not roles and not PortRole.objects.filter(port=port).exists():
+        return PortRolesOutcome()  # nothing to set, nothing to take away: most contracts name no roles
     if not can_edit(by, port.product):
         raise NotAllowed("Only members of the owning team can set this port's roles.")
     port = OutputPort.objects.select_for_update().select_related("product").get(pk=port.pk)

@@ -459,7 +459,7 @@ def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduc
     where = f"{port.product.slug}/{port.name}"
     if existing is not None and existing.digest == digest and existing.contract_id == str(document["id"]):
         # The roles' approver names are resolved again: a person or team added since then now counts.
-        resolved, warnings = _set_roles(document, port, existing, by=by) if document.get("roles") else (False, [])
+        resolved, warnings = _set_roles(document, port, existing, by=by, created=False) if document.get("roles") else (False, [])
         messages = [f"{where}: contract {version} unchanged" + ("; its roles' approvers resolved again." if resolved else ".")]
         return ImportResult(port.product, changed=resolved, messages=messages, warnings=warnings, file=filename, kind=ODCS)
     messages = _apply_contract(document, port, by=by)
@@ -476,7 +476,7 @@ def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduc
         existing.save(update_fields=["contract_id", "document", "digest"])
         contract = existing
         messages.insert(0, f"{where}: contract {version} updated.")
-    _, warnings = _set_roles(document, port, contract, by=by)
+    _, warnings = _set_roles(document, port, contract, by=by, created=existing is None)
     trail.record(
         "descriptor.imported",
         actor=by,
@@ -487,12 +487,13 @@ def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduc
     return ImportResult(port.product, changed=True, messages=messages, warnings=warnings, file=filename, kind=ODCS)
 
 
-def _set_roles(document: dict, port: OutputPort, contract: PortContract, *, by: User) -> tuple[bool, list[str]]:
+def _set_roles(document: dict, port: OutputPort, contract: PortContract, *, by: User, created: bool) -> tuple[bool, list[str]]:
     """The contract's `roles` become the port's (access_requests.PortRole),
-    when it is the port's current contract: an older version imported again
-    does not take the routing back. Returns whether the port's roles changed,
-    and a warning per approver name that resolves to no marketplace user or team."""
-    if _current_contracts([port]).get(port.pk) != contract:
+    when it is the port's current contract (one just `created` is): an older
+    version imported again does not take the routing back. Returns whether
+    the port's roles changed, and a warning per approver name that resolves
+    to no marketplace user or team."""
+    if not created and _current_contracts([port]).get(port.pk) != contract:
         return False, []
     outcome = access_services.set_port_roles(port, people.role_specs(document), by=by)
     where = f"{port.product.slug}/{port.name}"

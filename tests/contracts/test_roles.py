@@ -3,14 +3,18 @@ port's roles (access_requests.PortRole), and a request for the port is routed
 to the approvers they name."""
 
 import copy
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from access_requests import queries as access_queries
 from access_requests import services as access_services
 from access_requests.models import ApprovalStep, PortRole
 from contracts import services, standards
 from tests.contracts.conftest import example
+from tests.contracts.documents import as_yaml, check, descriptor
+from tests.contracts.documents import contract as port_contract
 from tests.factories import Mesh, UserFactory, submit
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +146,19 @@ def test_importing_the_same_contract_again_resolves_a_name_that_now_exists():
     assert (resolved.changed, resolved.warnings) == (True, [])
     assert resolved.messages == [f"{mesh.product.slug}/daily: contract 1.0.0 unchanged; its roles' approvers resolved again."]
     assert PortRole.objects.get().first_level[0].user == xavier
+
+
+def test_the_import_command_prints_the_unresolved_names(tmp_path):
+    mesh = Mesh()
+    (tmp_path / "product.odps.yaml").write_bytes(as_yaml(check(descriptor("orders-daily", domain=mesh.product.domain, team=mesh.team))))
+    roles = [{"role": "reporting", "firstLevelApprovers": "Reporting Manager"}]
+    (tmp_path / "daily.odcs.yaml").write_bytes(as_yaml(check(port_contract("orders-daily", roles=roles))))
+    stdout, stderr = StringIO(), StringIO()
+
+    call_command("import_descriptors", str(tmp_path), "--as", mesh.owner.username, stdout=stdout, stderr=stderr)
+
+    assert "2 files: 1 created, 1 changed, 0 unchanged, 0 refused." in stdout.getvalue()
+    assert (
+        "daily.odcs.yaml: orders-daily/daily: role 'reporting': first-level approver 'Reporting Manager' is no marketplace user"
+        in stderr.getvalue()
+    )
