@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import AccessRequest, ApprovalStep, Grant, Policy
+from .models import AccessRequest, ApprovalStep, Grant, Policy, PortRole, RoleApprover
 
 
 @admin.register(Policy)
@@ -43,7 +43,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
 class ApprovalStepInline(admin.TabularInline):
     model = ApprovalStep
-    fields = ["role", "status", "decided_by", "comment", "decided_at", "reminded_at", "escalated_at"]
+    fields = ["role", "status", "decided_by", "comment", "decided_at", "reminded_at", "escalated_at", "contract_roles"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -87,3 +87,25 @@ class GrantAdmin(ReadOnlyAdmin):
             except services.AccessRequestError as error:
                 self.message_user(request, f"Grant {grant.pk}: {error}", messages.ERROR)
         self.message_user(request, f"Revoked {revoked} grant(s).", messages.SUCCESS)
+
+
+class RoleApproverInline(admin.TabularInline):
+    model = RoleApprover
+    fields = ["level", "name", "user", "team"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PortRole)
+class PortRoleAdmin(ReadOnlyAdmin):
+    """A port's data contract roles, as the contract import set them
+    (access_requests.services.set_port_roles): change the contract to change them."""
+
+    list_display = ["name", "port", "access", "first_level_approvers", "second_level_approvers"]
+    search_fields = ["name", "port__name", "port__product__slug", "first_level_approvers", "second_level_approvers"]
+    list_select_related = ["port", "port__product"]
+    inlines = [RoleApproverInline]

@@ -5,8 +5,14 @@ from django import forms
 
 from catalog.models import DataProduct
 
-from .models import AccessRequest
+from .models import AccessRequest, PortRole
 from .services import EffectivePolicy
+
+
+class RoleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, role: PortRole) -> str:
+        access = f", {role.access} access" if role.access else ""
+        return f"{role.name} (output port {role.port.name}{access})"
 
 
 class RequestAccessForm(forms.Form):
@@ -20,6 +26,14 @@ class RequestAccessForm(forms.Form):
         queryset=None, required=False, empty_label="All output ports", help_text="Ask for one output port only, if that is all you need."
     )
     access = forms.ChoiceField(choices=AccessRequest.Access.choices, initial=AccessRequest.Access.READ, widget=forms.RadioSelect)
+    role = RoleChoiceField(
+        queryset=PortRole.objects.none(),
+        required=False,
+        label="Data contract role",
+        empty_label="No particular role",
+        help_text="The role of the port's data contract you need, if you know it: it asks for that role's port, and that role's "
+        "approvers decide. Without one, every role of the port you ask for (or of every port) has its say.",
+    )
 
     def __init__(self, *args, product: DataProduct, policy: EffectivePolicy, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,6 +45,11 @@ class RequestAccessForm(forms.Form):
         self.fields["purpose"].widget.attrs.update(minlength=policy.purpose_min_length, maxlength=policy.purpose_max_length)
         self.fields["purpose"].help_text += f" Between {policy.purpose_min_length} and {policy.purpose_max_length} characters."
         self.fields["output_port"].queryset = product.output_ports.order_by("name")
+        roles = PortRole.objects.filter(port__product=product).select_related("port").order_by("port__name", "position", "pk")
+        if roles.exists():
+            self.fields["role"].queryset = roles
+        else:
+            del self.fields["role"]  # a product whose contracts name no roles: nothing to pick
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
@@ -39,6 +58,7 @@ class RequestAccessForm(forms.Form):
             "duration_days": data["duration_days"],
             "port": data["output_port"],
             "access": data["access"],
+            "role": data.get("role"),
         }
 
 

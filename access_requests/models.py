@@ -3,7 +3,7 @@ and the governance policies that route them.
 
 State changes go through access_requests.services (submit_request,
 approve_step, reject_step, withdraw_request, revoke_grant, expire_grants,
-send_reminders): they lock what they change, keep the django-guardian
+send_reminders, and set_port_roles for a port's data contract roles): they lock what they change, keep the django-guardian
 permission in step with the grants, and write the audit events and the
 notifications in the same transaction. Nothing else writes these tables.
 Reads that depend on who asks live in access_requests.queries.
@@ -83,6 +83,12 @@ class AccessRequest(models.Model):
     purpose = models.TextField()
     access = models.CharField(max_length=20, choices=Access.choices, default=Access.READ)
     duration_days = models.PositiveIntegerField(default=90)
+    role_name = models.CharField(
+        "contract role",
+        max_length=200,
+        blank=True,
+        help_text="The role of the port's data contract (ODCS roles[].role) the requester asked for, as it was named then.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     auto_approved = models.BooleanField(default=False, help_text="Approved without steps: the requester is in the owning team.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -138,6 +144,18 @@ class ApprovalStep(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Routed by the port's data contract roles when the request was submitted
+    # (see PortRole): a snapshot, as the policy's steps are, so a re-imported
+    # contract changes the next request's routing, not an open one's.
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="role_approval_steps",
+        help_text="People a data contract role names as this step's approvers: they may decide it beside the owners or stewards.",
+    )
+    contract_roles = models.CharField(
+        max_length=500, blank=True, help_text="The data contract roles whose approvers this step was routed to, comma-separated."
+    )
 
     class Meta:
         ordering = ["request", "id"]
@@ -150,6 +168,74 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} step of request {self.request_id} ({self.status})"
+
+
+class PortRole(models.Model):
+    """A role of an output port's data contract (ODCS `roles[]`), as the port's
+    current contract names it: the IAM role a consumer is given, its access,
+    and who approves it. It feeds the access policy: a request for the port
+    (or for one of its roles) may be decided by the role's first-level
+    approvers beside the product's owners (owner step) and by its
+    second-level approvers beside the stewards (steward step, added even
+    where the classification's policy needs none). See services.submit_request.
+    Written only by access_requests.services.set_port_roles (the contract import)."""
+
+    port = models.ForeignKey("catalog.OutputPort", on_delete=models.CASCADE, related_name="access_roles")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField("role", max_length=200, help_text="The IAM role's name (ODCS roles[].role).")
+    description = models.TextField(blank=True)
+    access = models.CharField(max_length=60, blank=True, help_text="The access the role gives, as the contract says (read, write, …).")
+    first_level_approvers = models.CharField(max_length=1000, blank=True, help_text="As the contract gives them.")
+    second_level_approvers = models.CharField(max_length=1000, blank=True, help_text="As the contract gives them.")
+
+    class Meta:
+        ordering = ["port", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.port})"
+
+    def approvers_at(self, level: int) -> list["RoleApprover"]:
+        return [approver for approver in self.approvers.all() if approver.level == level]
+
+    @property
+    def first_level(self) -> list["RoleApprover"]:
+        return self.approvers_at(RoleApprover.Level.FIRST)
+
+    @property
+    def second_level(self) -> list["RoleApprover"]:
+        return self.approvers_at(RoleApprover.Level.SECOND)
+
+
+class RoleApprover(models.Model):
+    """One name a PortRole gives as an approver, and the marketplace user or
+    team it resolves to (by username, e-mail address, team slug or team
+    name). A name that resolves to nobody is kept, unresolved: it routes to
+    no one, is shown as such, and is resolved again when the roles are set
+    again. A team stands for its owners at the time a request is routed.
+    Written only by access_requests.services.set_port_roles."""
+
+    class Level(models.IntegerChoices):
+        FIRST = 1, "First-level approver"
+        SECOND = 2, "Second-level approver"
+
+    role = models.ForeignKey(PortRole, on_delete=models.CASCADE, related_name="approvers")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    name = models.CharField(max_length=200, help_text="The name as the contract gives it.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey("catalog.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["role", "level", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user=None) | Q(team=None), name="role_approver_user_or_team"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def resolved(self) -> bool:
+        return self.user_id is not None or self.team_id is not None
 
 
 class GrantQuerySet(models.QuerySet):

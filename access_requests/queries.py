@@ -3,7 +3,11 @@ e-mails and tasks use these, so everyone sees exactly what they may.
 
 Who is who: a product's *owners* are the owners (role) of its owning team;
 its *team* is every member; *stewards* are the members of the
-settings.STEWARDS_GROUP group; admins are superusers."""
+settings.STEWARDS_GROUP group; admins are superusers. A step may also have
+*role approvers*: the people its port's data contract roles name
+(PortRole), who decide it beside the owners or the stewards."""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
@@ -13,7 +17,7 @@ from catalog.models import DataProduct, Domain, OutputPort, Team, TeamMembership
 from catalog.queries import can_edit, is_steward
 from core.users import AnonymousUser, User
 
-from .models import AccessRequest, ApprovalStep, Grant
+from .models import AccessRequest, ApprovalStep, Grant, PortRole, RoleApprover
 
 
 def is_team_owner(user: User | AnonymousUser, team: Team) -> bool:
@@ -39,21 +43,111 @@ def domain_owners(domain: Domain) -> QuerySet[User]:
 
 
 def approvers_of(step: ApprovalStep) -> QuerySet[User]:
-    """The people a step is routed to (never the requester)."""
+    """The people a step is routed to: the owners (or stewards) and the
+    step's role approvers; never the requester."""
     people = stewards() if step.role == ApprovalStep.Role.STEWARD else product_owners(step.request.product)
-    return people.exclude(pk=step.request.requester_id)
+    named = step.approvers.filter(is_active=True).values("pk")
+    return User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk__in=named)).exclude(pk=step.request.requester_id).order_by("username")
 
 
 def may_decide(user: User | AnonymousUser, step: ApprovalStep) -> bool:
-    """May `user` decide `step` by their role (the self-approval ban and the
-    step's state are the service's to check). Admins may decide any step."""
+    """May `user` decide `step` by their role or as one of its role approvers
+    (the self-approval ban and the step's state are the service's to check).
+    Admins may decide any step."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
+    if step.approvers.filter(pk=user.pk).exists():
+        return True
     if step.role == ApprovalStep.Role.STEWARD:
         return is_steward(user)
     return is_team_owner(user, step.request.product.owner_team)
+
+
+def _steps_named_for(user: User) -> QuerySet:
+    """Ids of the steps a data contract role routed to `user`."""
+    return ApprovalStep.approvers.through.objects.filter(user=user).values("approvalstep_id")
+
+
+# --- data contract roles ------------------------------------------------------------
+
+
+def port_roles(product: DataProduct) -> QuerySet[PortRole]:
+    """The data contract roles of `product`'s ports, with their approvers
+    (resolved or not), port by port."""
+    return (
+        PortRole.objects.filter(port__product=product)
+        .select_related("port")
+        .prefetch_related(Prefetch("approvers", RoleApprover.objects.select_related("user", "team").order_by("level", "pk")))
+        .order_by("port__name", "position", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RoleRouting:
+    """What the data contract roles add to a request's routing: the roles
+    that apply, the people who may decide the owner step (first level) and
+    the steward step (second level) beside the owners and stewards, and
+    which of the two steps the roles require. A role whose approvers are
+    all unresolved still requires its step: the owners or stewards decide it."""
+
+    roles: tuple[str, ...] = ()
+    first_level: frozenset[int] = frozenset()
+    second_level: frozenset[int] = frozenset()
+    first_level_roles: tuple[str, ...] = ()
+    second_level_roles: tuple[str, ...] = ()
+
+    @property
+    def needs_owner_step(self) -> bool:
+        return bool(self.first_level_roles)
+
+    @property
+    def needs_steward_step(self) -> bool:
+        return bool(self.second_level_roles)
+
+    def approvers_for(self, step_role: str) -> frozenset[int]:
+        return self.second_level if step_role == ApprovalStep.Role.STEWARD else self.first_level
+
+    def roles_for(self, step_role: str) -> tuple[str, ...]:
+        """The roles that name approvers for this step."""
+        return self.second_level_roles if step_role == ApprovalStep.Role.STEWARD else self.first_level_roles
+
+
+def _people(approvers: list[RoleApprover]) -> set[int]:
+    """The active users these approvers stand for now: a user, or a team's owners."""
+    users = {a.user_id for a in approvers if a.user_id is not None}
+    teams = {a.team_id for a in approvers if a.team_id is not None}
+    people = set(User.objects.filter(pk__in=users, is_active=True).values_list("pk", flat=True)) if users else set()
+    if teams:
+        people |= set(
+            User.objects.filter(
+                is_active=True, team_memberships__team_id__in=teams, team_memberships__role=TeamMembership.Role.OWNER
+            ).values_list("pk", flat=True)
+        )
+    return people
+
+
+def role_routing(product: DataProduct, *, port: OutputPort | None = None, role: PortRole | None = None) -> RoleRouting:
+    """How the data contract roles route a request for `product`: by the one
+    `role` the requester picked; else by every role of `port`; else (a
+    request for the whole product, which covers every port) by every role of
+    every port. No roles: the policy's routing alone."""
+    if role is not None:
+        roles = [role]
+    else:
+        roles = list(port_roles(product).filter(port=port) if port is not None else port_roles(product))
+    if not roles:
+        return RoleRouting()
+    first = [a for r in roles for a in r.approvers.all() if a.level == RoleApprover.Level.FIRST]
+    second = [a for r in roles for a in r.approvers.all() if a.level == RoleApprover.Level.SECOND]
+    return RoleRouting(
+        roles=tuple(dict.fromkeys(r.name for r in roles)),
+        first_level=frozenset(_people(first)),
+        second_level=frozenset(_people(second)),
+        first_level_roles=tuple(dict.fromkeys(r.name for r in roles if r.first_level)),
+        second_level_roles=tuple(dict.fromkeys(r.name for r in roles if r.second_level)),
+    )
 
 
 def may_manage_grants(user: User | AnonymousUser, product: DataProduct) -> bool:
@@ -83,7 +177,8 @@ def requests_visible_to(user: User | AnonymousUser) -> QuerySet[AccessRequest]:
     requests = AccessRequest.objects.select_related("product", "product__domain", "requester", "port").prefetch_related(_steps_prefetch())
     if user.is_superuser or is_steward(user):
         return requests
-    return requests.filter(Q(requester=user) | Q(product__in=_team_products(user)))
+    routed = ApprovalStep.objects.filter(pk__in=_steps_named_for(user)).values("request_id")
+    return requests.filter(Q(requester=user) | Q(product__in=_team_products(user)) | Q(pk__in=routed))
 
 
 def requests_of(user: User | AnonymousUser) -> QuerySet[AccessRequest]:
@@ -99,7 +194,8 @@ def requests_of(user: User | AnonymousUser) -> QuerySet[AccessRequest]:
 
 def steps_decidable_by(user: User | AnonymousUser) -> QuerySet[ApprovalStep]:
     """Open steps of pending requests that `user` may decide: routed to
-    them by role, never on their own requests (the owner inbox)."""
+    them by role or named for them by a data contract role, never on their
+    own requests (the owner inbox)."""
     if not user.is_authenticated:
         return ApprovalStep.objects.none()
     steps = (
@@ -110,7 +206,7 @@ def steps_decidable_by(user: User | AnonymousUser) -> QuerySet[ApprovalStep]:
     )
     if user.is_superuser:
         return steps
-    routed = Q(role=ApprovalStep.Role.OWNER, request__product__in=_owned_products(user))
+    routed = Q(role=ApprovalStep.Role.OWNER, request__product__in=_owned_products(user)) | Q(pk__in=_steps_named_for(user))
     if is_steward(user):
         routed |= Q(role=ApprovalStep.Role.STEWARD)
     return steps.filter(routed)

@@ -10,7 +10,7 @@ from audit.models import AuditEvent
 from catalog import queries as catalog_queries
 from core.serializers import StrictStrings
 
-from .models import AccessRequest, ApprovalStep, Grant
+from .models import AccessRequest, ApprovalStep, Grant, PortRole, RoleApprover
 
 
 class ApprovalStepSerializer(serializers.ModelSerializer):
@@ -20,7 +20,44 @@ class ApprovalStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApprovalStep
-        fields = ["id", "role", "status", "decided_by", "comment", "decided_at"]
+        fields = ["id", "role", "status", "decided_by", "comment", "decided_at", "contract_roles"]
+
+
+class RoleApproverSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text="The name as the data contract gives it.")
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="The user it resolves to.")
+    team = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="The team it resolves to (its owners decide)."
+    )
+    resolved = serializers.BooleanField(read_only=True, help_text="False: no marketplace user or team has this name; it routes to nobody.")
+
+    class Meta:
+        model = RoleApprover
+        fields = ["name", "user", "team", "resolved"]
+        read_only_fields = fields
+
+
+class PortRoleSerializer(serializers.ModelSerializer):
+    """A role of an output port's data contract, and whom its approvers resolve to."""
+
+    output_port = serializers.SlugRelatedField(source="port", slug_field="name", read_only=True)
+    role = serializers.CharField(source="name", read_only=True)
+    first_level = RoleApproverSerializer(many=True, read_only=True, help_text="Decide the owner step beside the product's owners.")
+    second_level = RoleApproverSerializer(many=True, read_only=True, help_text="Decide the steward step beside the stewards.")
+
+    class Meta:
+        model = PortRole
+        fields = [
+            "output_port",
+            "role",
+            "description",
+            "access",
+            "first_level_approvers",
+            "second_level_approvers",
+            "first_level",
+            "second_level",
+        ]
+        read_only_fields = fields
 
 
 class AccessRequestSerializer(serializers.ModelSerializer):
@@ -35,6 +72,9 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         help_text="The output port asked for; null for the whole product.",
     )
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    role = serializers.CharField(
+        source="role_name", read_only=True, help_text="The data contract role asked for (ODCS roles[].role); empty when none."
+    )
     steps = ApprovalStepSerializer(many=True, read_only=True)
     grant = serializers.SerializerMethodField(help_text="The id of the grant the approved request created, or null.")
 
@@ -48,6 +88,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "purpose",
             "duration_days",
             "access",
+            "role",
             "requester",
             "created_at",
             "decided_at",
@@ -79,6 +120,14 @@ class AccessRequestCreateSerializer(StrictStrings, serializers.Serializer):
         help_text="The name of one output port; leave out to ask for the whole product.",
     )
     access = serializers.ChoiceField(choices=AccessRequest.Access.choices, default=AccessRequest.Access.READ)
+    role = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A role of the port's data contract (ODCS roles[].role), if you know which you need: it asks for that role's port "
+        "(name output_port too when two ports have a role of that name), and that role's approvers decide.",
+    )
 
     def validate_product(self, slug: str):
         user = self.context["request"].user
@@ -96,7 +145,22 @@ class AccessRequestCreateSerializer(StrictStrings, serializers.Serializer):
             data["output_port"] = port
         else:
             data["output_port"] = None
+        data["role"] = self._role(data)
         return data
+
+    def _role(self, data: dict) -> PortRole | None:
+        name = data.get("role") or None
+        if name is None:
+            return None
+        roles = PortRole.objects.filter(port__product=data["product"], name=name).select_related("port")
+        if data["output_port"] is not None:
+            roles = roles.filter(port=data["output_port"])
+        found = list(roles[:2])
+        if not found:
+            raise serializers.ValidationError({"role": [f"No data contract of {data['product'].name} names a role “{name}”."]})
+        if len(found) > 1:
+            raise serializers.ValidationError({"role": [f"Several output ports have a role “{name}”: name the output_port too."]})
+        return found[0]
 
     def service_arguments(self) -> dict:
         """validated_data as keyword arguments for services.submit_request (after the product)."""
@@ -106,6 +170,7 @@ class AccessRequestCreateSerializer(StrictStrings, serializers.Serializer):
             "duration_days": data["duration_days"],
             "port": data["output_port"],
             "access": data["access"],
+            "role": data["role"],
         }
 
 

@@ -8,26 +8,27 @@ django-guardian permission `catalog.access_dataproduct` in step with the
 grants. E-mail goes out after commit (notifications.services).
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit import trail
-from catalog.models import DataProduct, OutputPort
-from catalog.queries import is_team_member
+from catalog.models import DataProduct, OutputPort, Team
+from catalog.queries import can_edit, is_team_member
 from core.errors import Conflict, Forbidden, ServiceError
 from core.users import User
 from notifications.models import Notification
 from notifications.services import notify
 
 from . import queries
-from .models import AccessRequest, ApprovalStep, Grant, Policy
+from .models import AccessRequest, ApprovalStep, Grant, Policy, PortRole, RoleApprover
 
 ACCESS_PERMISSION = "catalog.access_dataproduct"
 MAX_COMMENT_LENGTH = 2000
@@ -162,6 +163,130 @@ def delete_policy(policy: Policy, *, by: User) -> None:
     policy.delete()
 
 
+# --- data contract roles -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """One role of a port's data contract (ODCS `roles[]`), as given:
+    approvers are the contract's text, one name or several separated by
+    commas or semicolons."""
+
+    name: str
+    description: str = ""
+    access: str = ""
+    first_level_approvers: str = ""
+    second_level_approvers: str = ""
+
+
+@dataclass
+class PortRolesOutcome:
+    """What set_port_roles did: whether anything changed, and each approver
+    name that resolves to no marketplace user or team, as
+    (role, "first-level" | "second-level", name)."""
+
+    changed: bool = False
+    unresolved: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+# Contracts write these where a role has no approver at that level (the ODCS full example's `na`).
+NO_APPROVER = {"", "-", "na", "n/a", "none", "null", "nobody"}
+
+
+def approver_names(text: str) -> list[str]:
+    """The names in a role's approvers text: split at commas, semicolons and
+    line ends, trimmed, without the "no approver" words (NO_APPROVER) and repeats."""
+    names = (name.strip() for name in re.split(r"[,;\n]", text or ""))
+    return list(dict.fromkeys(name[:200] for name in names if name.lower() not in NO_APPROVER))
+
+
+def resolve_approver(name: str) -> tuple[User | None, Team | None]:
+    """The marketplace user or team `name` stands for: a user by username,
+    else by e-mail address (when only one user has it), else a team by slug
+    or name; (None, None) when nothing matches. Case does not matter."""
+    user = User.objects.filter(username__iexact=name).order_by("pk").first()
+    if user is None and "@" in name:
+        users = list(User.objects.filter(email__iexact=name)[:2])
+        user = users[0] if len(users) == 1 else None
+    if user is not None:
+        return user, None
+    return None, Team.objects.filter(Q(slug__iexact=name) | Q(name__iexact=name)).order_by("pk").first()
+
+
+def _role_row(role: PortRole, approvers: Iterable[RoleApprover]) -> tuple:
+    fields = (role.name, role.description, role.access, role.first_level_approvers, role.second_level_approvers)
+    return (*fields, tuple((a.level, a.name, a.user_id, a.team_id) for a in approvers))
+
+
+@transaction.atomic
+def set_port_roles(port: OutputPort, roles: Sequence[RoleSpec], *, by: User) -> PortRolesOutcome:
+    """Make `roles` the data contract roles of `port` (the contract import
+    calls this in its transaction), each approver name resolved to a user or
+    team now (resolve_approver); a name that resolves to nothing is kept and
+    reported unresolved. No roles: the port has none, and its requests follow
+    the policy alone. Only members of the owning team and admins may.
+    Writes a `port.roles_changed` audit event when anything changed
+    (a name newly resolved too). Requests already submitted keep their steps."""
+    if not roles and not PortRole.objects.filter(port=port).exists():
+        return PortRolesOutcome()  # nothing to set, nothing to take away: most contracts name no roles
+    if not can_edit(by, port.product):
+        raise NotAllowed("Only members of the owning team can set this port's roles.")
+    port = OutputPort.objects.select_for_update().select_related("product").get(pk=port.pk)
+    wanted: list[tuple[PortRole, list[RoleApprover]]] = []
+    outcome = PortRolesOutcome()
+    for position, spec in enumerate(roles):
+        role = PortRole(
+            port=port,
+            position=position,
+            name=spec.name.strip()[:200],
+            description=spec.description or "",
+            access=(spec.access or "").strip()[:60],
+            first_level_approvers=(spec.first_level_approvers or "")[:1000],
+            second_level_approvers=(spec.second_level_approvers or "")[:1000],
+        )
+        approvers = []
+        for level, text in (
+            (RoleApprover.Level.FIRST, spec.first_level_approvers),
+            (RoleApprover.Level.SECOND, spec.second_level_approvers),
+        ):
+            for name in approver_names(text):
+                user, team = resolve_approver(name)
+                approvers.append(RoleApprover(level=level, name=name, user=user, team=team))
+                if user is None and team is None:
+                    outcome.unresolved.append((role.name, "first-level" if level == RoleApprover.Level.FIRST else "second-level", name))
+        wanted.append((role, approvers))
+    current = port.access_roles.prefetch_related("approvers").order_by("position", "pk")
+    if [_role_row(role, role.approvers.all()) for role in current] == [_role_row(role, approvers) for role, approvers in wanted]:
+        return outcome
+    port.access_roles.all().delete()
+    for role, approvers in wanted:
+        role.save()
+        for approver in approvers:
+            approver.role = role
+        RoleApprover.objects.bulk_create(approvers)
+    trail.record(
+        "port.roles_changed",
+        actor=by,
+        obj=port,
+        product=port.product,
+        payload={
+            "port": port.name,
+            "roles": [
+                {
+                    "role": role.name,
+                    "access": role.access,
+                    "first_level_approvers": role.first_level_approvers,
+                    "second_level_approvers": role.second_level_approvers,
+                }
+                for role, _ in wanted
+            ],
+            "unresolved": [{"role": role, "level": level, "name": name} for role, level, name in outcome.unresolved],
+        },
+    )
+    outcome.changed = True
+    return outcome
+
+
 # --- submitting ----------------------------------------------------------------
 
 
@@ -200,13 +325,21 @@ def submit_request(
     duration_days: int,
     port: OutputPort | None = None,
     access: str = AccessRequest.Access.READ,
+    role: PortRole | None = None,
     now: datetime | None = None,
 ) -> AccessRequest:
-    """`by` asks to use `product` (optionally one of its output ports) for a
-    purpose and a number of days, both bounded by the product's policy. The
-    request gets one pending approval step per role the policy names, and
-    its approvers a notification. A member of the owning team is approved
-    at once (audited as such) and gets a grant. Writes audit events.
+    """`by` asks to use `product` (optionally one of its output ports, or one
+    role of a port's data contract, which asks for that port) for a purpose
+    and a number of days, both bounded by the product's policy. The request
+    gets one pending approval step per role the policy names, and its
+    approvers a notification. The port's data contract roles (the picked
+    one, else all of the port's, else all of the product's ports') add
+    approvers (queries.role_routing): first-level approvers may decide the
+    owner step beside the owners, second-level approvers the steward step
+    beside the stewards, and a role naming second-level (or first-level)
+    approvers adds that step where the policy has none. A member of the
+    owning team is approved at once (audited as such) and gets a grant.
+    Writes audit events.
     Refuses: anonymous users, products that are not published, a second
     open request, a request while a live grant exists.
     `now` (default: the current time) is when it is submitted: the time on
@@ -222,6 +355,7 @@ def submit_request(
         )
     if port is not None and port.product_id != product.pk:
         raise AccessRequestError("That output port belongs to another product.", field="output_port")
+    port, role = _check_role(product, port, role)
     if access not in AccessRequest.Access.values:
         raise AccessRequestError(f"Access must be one of: {', '.join(AccessRequest.Access.values)}.", field="access")
     policy = policy_for(product)
@@ -238,7 +372,14 @@ def submit_request(
     try:
         with transaction.atomic():  # the unique constraint catches a racing second submission
             request = AccessRequest.objects.create(
-                requester=by, product=product, port=port, purpose=purpose, duration_days=duration_days, access=access, created_at=now
+                requester=by,
+                product=product,
+                port=port,
+                purpose=purpose,
+                duration_days=duration_days,
+                access=access,
+                role_name=role.name if role is not None else "",
+                created_at=now,
             )
     except IntegrityError:
         raise DecisionError(f"You already have an open request for {product.name}.", field="product") from None
@@ -252,14 +393,24 @@ def submit_request(
         "contains_pii": product.contains_pii,
         "policies": list(policy.applies),
     }
+    routing = queries.role_routing(product, port=port, role=role)
+    if role is not None:
+        payload["role"] = role.name
+    if routing.roles:
+        payload["contract_roles"] = list(routing.roles)
     trail.record("request.submitted", actor=by, obj=request, product=product, payload=payload, at=now)
 
     if is_team_member(by, product.owner_team):
         _approve(request, by=None, auto=True, now=now)
         return request
 
-    for role in policy.roles:
-        ApprovalStep.objects.create(request=request, role=role, created_at=now)
+    for step_role in _step_roles(policy, routing):
+        step = ApprovalStep.objects.create(
+            request=request, role=step_role, created_at=now, contract_roles=", ".join(routing.roles_for(step_role))[:500]
+        )
+        named = routing.approvers_for(step_role) - {by.pk}
+        if named:
+            step.approvers.set(named)
     for step in request.steps.all():
         notify(
             queries.approvers_of(step),
@@ -270,6 +421,28 @@ def submit_request(
             now=now,
         )
     return request
+
+
+def _check_role(product: DataProduct, port: OutputPort | None, role: PortRole | None) -> tuple[OutputPort | None, PortRole | None]:
+    """A picked data contract role asks for its own port."""
+    if role is None:
+        return port, None
+    role = PortRole.objects.select_related("port").get(pk=role.pk)
+    if role.port.product_id != product.pk:
+        raise AccessRequestError("That role belongs to another product's data contract.", field="role")
+    if port is not None and port.pk != role.port_id:
+        raise AccessRequestError(f"The role {role.name!r} is one of output port {role.port.name!r}, not of {port.name!r}.", field="role")
+    return role.port, role
+
+
+def _step_roles(policy: EffectivePolicy, routing: queries.RoleRouting) -> list[str]:
+    """The policy's steps, plus an owner or steward step a data contract role asks for."""
+    roles = list(policy.roles)
+    if routing.needs_owner_step and ApprovalStep.Role.OWNER not in roles:
+        roles.insert(0, ApprovalStep.Role.OWNER)
+    if routing.needs_steward_step and ApprovalStep.Role.STEWARD not in roles:
+        roles.append(ApprovalStep.Role.STEWARD)
+    return roles
 
 
 # --- deciding --------------------------------------------------------------------

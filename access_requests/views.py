@@ -71,6 +71,7 @@ def request_access(request, slug):
         "product": product,
         "form": form,
         "roles": [ApprovalStep.Role(role).label for role in policy.roles],
+        "contract_roles": list(queries.port_roles(product)),
         "policy": policy,
         "open_request": queries.open_request(request.user, product),
         "live_grant": queries.live_grant(request.user, product),

@@ -133,6 +133,10 @@ IMPORTED = inline_serializer(
         "created": serializers.BooleanField(help_text="Whether the import created the product."),
         "changed": serializers.BooleanField(help_text="False when the document was imported before, unchanged: nothing written."),
         "messages": serializers.ListField(child=serializers.CharField(), help_text="What the import did, in words."),
+        "warnings": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="What was imported but needs a look, in words: a contract role's approver who is no marketplace user or team.",
+        ),
     },
 )
 EXPORTED = {
@@ -157,7 +161,13 @@ IMPORT_DESCRIPTION = (
 
 
 def _imported(result) -> dict:
-    return {"product": result.product.slug, "created": result.created, "changed": result.changed, "messages": list(result.messages)}
+    return {
+        "product": result.product.slug,
+        "created": result.created,
+        "changed": result.changed,
+        "messages": list(result.messages),
+        "warnings": list(result.warnings),
+    }
 
 
 def _import(request, *, product=None):

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from access_requests import services as access_services
 from access_requests.queries import usable_port_ids
 from audit import trail
 from catalog import schema_changes
@@ -31,7 +32,7 @@ from core.users import User
 from lineage import services as lineage_services
 from slos import services as slo_services
 
-from . import odcs, odps, standards
+from . import odcs, odps, people, standards
 from .models import ContractBinding, PortContract, ProductDescriptor
 from .standards import ODCS, ODPS, DescriptorInvalid
 
@@ -72,12 +73,14 @@ class DescriptorForbidden(DescriptorRefused, Forbidden):
 class ImportResult:
     """One file's import. `problems` ({"file", "path", "rule"}) is set, and
     `product` may be None, when the file was refused (import_tree only;
-    import_document raises instead)."""
+    import_document raises instead). `warnings` are what was imported but
+    needs a look: a role's approver who is no marketplace user or team."""
 
     product: DataProduct | None
     created: bool = False
     changed: bool = False
     messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     file: str = ""
     kind: str = ""
     problems: list[dict] = field(default_factory=list)
@@ -455,7 +458,10 @@ def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduc
     existing = PortContract.objects.filter(port=port, version=version).first()
     where = f"{port.product.slug}/{port.name}"
     if existing is not None and existing.digest == digest and existing.contract_id == str(document["id"]):
-        return ImportResult(port.product, messages=[f"{where}: contract {version} unchanged."], file=filename, kind=ODCS)
+        # The roles' approver names are resolved again: a person or team added since then now counts.
+        resolved, warnings = _set_roles(document, port, existing, by=by, created=False) if document.get("roles") else (False, [])
+        messages = [f"{where}: contract {version} unchanged" + ("; its roles' approvers resolved again." if resolved else ".")]
+        return ImportResult(port.product, changed=resolved, messages=messages, warnings=warnings, file=filename, kind=ODCS)
     messages = _apply_contract(document, port, by=by)
     now = timezone.now()
     if existing is None:
@@ -470,6 +476,7 @@ def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduc
         existing.save(update_fields=["contract_id", "document", "digest"])
         contract = existing
         messages.insert(0, f"{where}: contract {version} updated.")
+    _, warnings = _set_roles(document, port, contract, by=by, created=existing is None)
     trail.record(
         "descriptor.imported",
         actor=by,
@@ -477,7 +484,24 @@ def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduc
         product=port.product,
         payload={"kind": ODCS, "id": contract.contract_id, "version": version, "port": port.name, "file": filename},
     )
-    return ImportResult(port.product, changed=True, messages=messages, file=filename, kind=ODCS)
+    return ImportResult(port.product, changed=True, messages=messages, warnings=warnings, file=filename, kind=ODCS)
+
+
+def _set_roles(document: dict, port: OutputPort, contract: PortContract, *, by: User, created: bool) -> tuple[bool, list[str]]:
+    """The contract's `roles` become the port's (access_requests.PortRole),
+    when it is the port's current contract (one just `created` is): an older
+    version imported again does not take the routing back. Returns whether
+    the port's roles changed, and a warning per approver name that resolves
+    to no marketplace user or team."""
+    if not created and _current_contracts([port]).get(port.pk) != contract:
+        return False, []
+    outcome = access_services.set_port_roles(port, people.role_specs(document), by=by)
+    where = f"{port.product.slug}/{port.name}"
+    return outcome.changed, [
+        f"{where}: role {role!r}: {level} approver {name!r} is no marketplace user or team; kept, unresolved, "
+        f"so the owners or stewards decide for it."
+        for role, level, name in outcome.unresolved
+    ]
 
 
 def descriptor_files(paths: Iterable[Path | str]) -> list[Path]:

@@ -29,6 +29,8 @@ def product_descriptor(request, slug):
         else:
             for message in result.messages or ["Imported."]:
                 messages.success(request, message)
+            for warning in result.warnings:
+                messages.warning(request, warning)
             return redirect(result.product)
     context = {"product": product, "form": form, "problems": problems, "file": file, "ports": product.output_ports.order_by("name")}
     return render(request, "contracts/product_descriptor.html", context, status=400 if form.errors else 200)

@@ -2,10 +2,13 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from access_requests import queries as access_queries
+from access_requests.serializers import PortRoleSerializer
 from catalog import queries as catalog_queries
 from catalog.models import OutputPort, slug_validator
 from catalog.serializers import OutputPortSerializer, ProductSerializer
 from catalog.services import FieldSpec, PortSpec
+from contracts import queries as contract_queries
+from contracts.serializers import DescriptorTeamMemberSerializer, PriceSerializer, SupportChannelSerializer
 from core.markdown import render_markdown
 from lineage import queries as lineage_queries
 from lineage.serializers import InputSerializer
@@ -46,6 +49,15 @@ class ProductDetailSerializer(ProductSerializer):
     )
     can_edit = serializers.SerializerMethodField()
     slos = serializers.SerializerMethodField(help_text="The service level objectives with their stored status.")
+    access_roles = serializers.SerializerMethodField(
+        help_text="The roles the ports' data contracts name (ODCS roles): their approvers decide requests for the port "
+        "beside the owners (first level) and the stewards (second level)."
+    )
+    support = serializers.SerializerMethodField(
+        help_text="Support channels named by the product's ODPS descriptor and its ports' ODCS contracts."
+    )
+    price = serializers.SerializerMethodField(help_text="The prices the ports' ODCS contracts give, one per contract that gives one.")
+    team = serializers.SerializerMethodField(help_text="Team members named by the product's ODPS descriptor and its ports' ODCS contracts.")
 
     class Meta(ProductSerializer.Meta):
         fields = ProductSerializer.Meta.fields + [
@@ -58,6 +70,10 @@ class ProductDetailSerializer(ProductSerializer):
             "confirm_breaking",
             "can_edit",
             "slos",
+            "access_roles",
+            "support",
+            "price",
+            "team",
         ]
         extra_kwargs = {"slug": {"validators": [slug_validator]}}
 
@@ -71,6 +87,27 @@ class ProductDetailSerializer(ProductSerializer):
     @extend_schema_field(SLOSerializer(many=True))
     def get_slos(self, product) -> list:
         return SLOSerializer(slo_queries.slos_of(product).select_related("product"), many=True, context=self.context).data
+
+    @extend_schema_field(PortRoleSerializer(many=True))
+    def get_access_roles(self, product) -> list:
+        return PortRoleSerializer(access_queries.port_roles(product), many=True).data
+
+    def _support_and_team(self, product):
+        if getattr(product, "_support_and_team", None) is None:
+            product._support_and_team = contract_queries.support_and_team_of(product)
+        return product._support_and_team
+
+    @extend_schema_field(SupportChannelSerializer(many=True))
+    def get_support(self, product) -> list:
+        return SupportChannelSerializer(self._support_and_team(product).support, many=True).data
+
+    @extend_schema_field(PriceSerializer(many=True))
+    def get_price(self, product) -> list:
+        return PriceSerializer(self._support_and_team(product).prices, many=True).data
+
+    @extend_schema_field(DescriptorTeamMemberSerializer(many=True))
+    def get_team(self, product) -> list:
+        return DescriptorTeamMemberSerializer(self._support_and_team(product).team, many=True).data
 
     def to_representation(self, product):
         request = self.context["request"]

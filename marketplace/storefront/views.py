@@ -11,6 +11,7 @@ from access_requests.models import ApprovalStep
 from access_requests.services import policy_for
 from catalog import queries as catalog_queries
 from catalog.models import DataProduct
+from contracts import queries as contract_queries
 from core.errors import ServiceError
 from core.markdown import render_markdown
 from slos import queries as slo_queries
@@ -46,6 +47,9 @@ def product_detail(request, slug):
         "open_request": access_queries.open_request(user, product),
         "approver_roles": [role.label for role in map(ApprovalStep.Role, policy_for(product).roles)],
         "may_see_consumers": catalog_queries.may_see_consumers(user, product),
+        # What the product's descriptors say: its ports' data contract roles, support channels, price and team.
+        "contract_roles": list(access_queries.port_roles(product)),
+        "support": contract_queries.support_and_team_of(product),
     }
     return render(request, "catalog/product_detail.html", context)
 

@@ -64,6 +64,8 @@ class Command(BaseCommand):
             for problem in result.problems:
                 where = ": ".join(part for part in (problem.get("file") or result.file, problem.get("path", "")) if part)
                 self.stderr.write(f"{where}: {problem['rule']}")
+            for warning in result.warnings:
+                self.stderr.write(self.style.WARNING(f"{result.file}: {warning}"))
         summary = f"{len(results)} file{'s' if len(results) != 1 else ''}: " + ", ".join(
             f"{count} {name}" for name, count in counts.items()
         )
