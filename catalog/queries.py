@@ -140,6 +140,22 @@ def followers_shown_to(user: User | AnonymousUser, product: DataProduct) -> Quer
     return Follow.objects.filter(product=product).select_related("user").order_by("-created_at", "-id")
 
 
+FOLLOWERS_SHOWN = 50
+
+
+def follow_box(user: User | AnonymousUser, product: DataProduct) -> dict:
+    """What the product page's Follow box shows `user`: whether they follow
+    it, how many do, and (to its team, stewards and admins) who, newest first."""
+    count = follower_count(product)
+    followers = list(followers_shown_to(user, product)[:FOLLOWERS_SHOWN])
+    return {
+        "following": is_following(user, product),
+        "follower_count": count,
+        "followers": followers,
+        "more_followers": count - len(followers) if followers else 0,
+    }
+
+
 def followers_to_tell(product: DataProduct) -> list[User]:
     """The active users following `product` who may still see it (a draft's
     followers who left its team are not told of it: catalog.visibility)."""

@@ -4,6 +4,7 @@ declares (lineage), in one transaction."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 
@@ -33,15 +34,28 @@ def update_product(
     by: User,
     inputs: Iterable[InputSpec] | None = None,
     revoke_grants_of_removed_ports: bool = False,
+    effective_at: datetime | None = None,
     **changes,
 ) -> DataProduct:
     """catalog.services.update_product, then the declared inputs when given
     (they replace the declared ones). All or nothing.
 
+    With `effective_at`, the new `ports` are not written now but scheduled
+    (catalog.services.schedule_output_ports, with the product's version before
+    this edit); the rest is saved now. Access to the ports it removes ends
+    when they go.
+
     With `revoke_grants_of_removed_ports` (the edit page, once the owner has
     confirmed), access to the ports that `ports` removes ends first in the
     owner's name (access_requests.services.end_access_to_port, which every
     deletion of a port runs anyway, unnamed), so their holders read who did it."""
+    if effective_at is not None and changes.get("ports") is not None:
+        ports, confirm_breaking, version_before = changes.pop("ports"), changes.pop("confirm_breaking", False), product.version
+        product = update_product(product, by=by, inputs=inputs, **changes)
+        catalog_services.schedule_output_ports(
+            product, ports=ports, effective_at=effective_at, by=by, confirm_breaking=confirm_breaking, product_version_before=version_before
+        )
+        return product
     if revoke_grants_of_removed_ports and changes.get("ports") is not None:
         kept = {spec.name for spec in changes["ports"]}
         for port in product.output_ports.exclude(name__in=kept).select_related("product"):

@@ -46,6 +46,7 @@ def product_detail(request, slug):
         "open_request": access_queries.open_request(user, product),
         "approver_roles": [role.label for role in map(ApprovalStep.Role, policy_for(product).roles)],
         "may_see_consumers": catalog_queries.may_see_consumers(user, product),
+        **catalog_queries.follow_box(user, product),
     }
     return render(request, "catalog/product_detail.html", context)
 
@@ -165,7 +166,8 @@ def product_edit(request, slug):
             except ValidationError as error:
                 _add_ports_error(editor, error)
             else:
-                messages.success(request, "Saved.")
+                scheduled = form.cleaned_data.get("effective_at") and editor.port_specs() is not None
+                messages.success(request, "Saved; the port changes are scheduled (History tab)." if scheduled else "Saved.")
                 return redirect(product)
     product.refresh_from_db()
     failed = form.errors or editor.total_error_count() or editor.ports.non_form_errors() or removals
