@@ -56,7 +56,7 @@ class ProductFollowView(APIView):
         services.follow_product(product, user=request.user)
         return self._state(request, product)
 
-    @extend_schema(summary="Stop following a data product", responses=FollowStateSerializer)
+    @extend_schema(summary="Stop following a data product (when not following, nothing changes)", responses={200: FollowStateSerializer})
     def delete(self, request, slug):
         product = queries.visible_product_or_404(request.user, slug)
         services.unfollow_product(product, user=request.user)

@@ -36,8 +36,10 @@ class ScheduledChangeSerializer(serializers.ModelSerializer):
 
     changes = serializers.DictField(child=ChangeTextSerializer(many=True), read_only=True, help_text="Per port name, what changes.")
     output_ports = serializers.SerializerMethodField(help_text="The output ports after the change; locations as on the product page.")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who scheduled it (null: a user since removed)."
+    )
+    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="Who cancelled it.")
 
     class Meta:
         model = ScheduledPortChange
@@ -119,9 +121,8 @@ class ScheduledChangesView(generics.GenericAPIView):
     @extend_schema(summary="A data product's scheduled output port changes, soonest first", responses=ScheduledChangeSerializer(many=True))
     def get(self, request, slug):
         product = catalog_queries.visible_product_or_404(request.user, slug)
-        page = self.paginate_queryset(
-            product.scheduled_port_changes.select_related("created_by", "cancelled_by").order_by("effective_at", "pk")
-        )
+        changes = product.scheduled_port_changes.select_related("created_by", "cancelled_by").order_by("effective_at", "pk")
+        page = self.paginate_queryset(self.filter_queryset(changes))  # filter_queryset: `?page=` without a value is a 400 (core.api)
         context = {**self.get_serializer_context(), "locations_shown": _locations_shown(request.user, product, page)}
         return self.get_paginated_response(ScheduledChangeSerializer(page, many=True, context=context).data)
 
