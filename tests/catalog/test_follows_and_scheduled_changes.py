@@ -369,3 +369,13 @@ def test_stored_ports_read_back_as_the_same_specs_whatever_keys_they_hold():
     del stored[1]["version"]  # a key added since takes its default
 
     assert catalog_services.port_specs_from_json(stored) == ports
+
+
+def test_beat_runs_the_task_that_applies_scheduled_changes(settings):
+    from marketplace.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["apply-scheduled-port-changes"]
+
+    assert entry["task"] == "catalog.tasks.apply_scheduled_port_changes"
+    assert entry["task"] in app.tasks
+    assert 0 < entry["schedule"] <= 3600
