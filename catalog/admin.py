@@ -8,7 +8,7 @@ from guardian.admin import GuardedModelAdmin
 from core.admin import ReadOnlyAdmin, ReadOnlyInlineMixin
 
 from . import services
-from .models import DataProduct, Domain, OutputPort, PortVersion, SchemaField, Tag, Team, TeamMembership
+from .models import DataProduct, Domain, Follow, OutputPort, PortVersion, ScheduledPortChange, SchemaField, Tag, Team, TeamMembership
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -176,6 +176,27 @@ class PortVersionAdmin(ReadOnlyAdmin):
     list_select_related = ["product", "changed_by"]
     readonly_fields = ["product", "port", "port_name", "version", "breaking", "removed", "changes", "snapshot", "changed_by", "changed_at"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(ScheduledPortChange)
+class ScheduledPortChangeAdmin(ReadOnlyAdmin):
+    """Read-only: services.schedule_output_ports, cancel_scheduled_change and
+    apply_due_changes write them (owners cancel on the History tab)."""
+
+    list_display = ["product", "effective_at", "status", "breaking", "created_by", "created_at"]
+    list_filter = ["status", "breaking"]
+    search_fields = ["product__name", "product__slug"]
+    list_select_related = ["product", "created_by"]
+    date_hierarchy = "effective_at"
+
+
+@admin.register(Follow)
+class FollowAdmin(ReadOnlyAdmin):
+    """Read-only: users follow and unfollow on the product page or the API (services.follow_product)."""
+
+    list_display = ["user", "product", "created_at"]
+    search_fields = ["user__username", "product__name", "product__slug"]
+    list_select_related = ["user", "product"]
 
 
 # Lineage is written by catalog.services (events, declared inputs, ports);

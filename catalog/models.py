@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 slug_validator = RegexValidator(
@@ -309,3 +310,69 @@ class PortVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} / {self.port_name} {self.version}"
+
+
+class Follow(models.Model):
+    """A user following a data product: they hear of its contract changes,
+    published or scheduled, as its grant holders do. Written only by
+    catalog.services.follow_product / unfollow_product, which allow it only on
+    a product the user may see. (Issue 18 adds per-kind preferences beside it.)"""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["product", "-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="unique_follow_per_user_and_product")]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.product}"
+
+
+class ScheduledPortChange(models.Model):
+    """New output ports for a product that take effect at `effective_at`.
+    `ports` holds them as JSON (dataclasses.asdict of catalog.services.PortSpec;
+    catalog.services.port_specs_from_json reads them back), `changes` the
+    differences consumers were told of when it was scheduled ({port name:
+    [{text, breaking}]}, from the ports as they were then).
+
+    State changes go through catalog.services: schedule_output_ports (pending),
+    cancel_scheduled_change (cancelled) and apply_due_changes (applied, or
+    failed when the ports changed since so that it no longer does what
+    consumers were told; `failure` says why)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="scheduled_port_changes")
+    ports = models.JSONField(default=list, help_text="The product's output ports after the change (PortSpec dicts).")
+    changes = models.JSONField(default=dict, blank=True, help_text="Per port name, the changes consumers were told of.")
+    breaking = models.BooleanField(default=False)
+    confirm_breaking = models.BooleanField(default=False, help_text="The owner confirmed a breaking change without a major version.")
+    product_version_before = models.CharField(
+        max_length=30, blank=True, help_text="The product's version before the edit that scheduled it."
+    )
+    effective_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    failure = models.TextField(blank=True, help_text="Why it could not be applied.")
+
+    class Meta:
+        ordering = ["effective_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "applied", "cancelled", "failed"]), name="scheduled_port_change_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "effective_at"]), models.Index(fields=["product", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.product}: ports on {self.effective_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -8,7 +8,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from core.users import AnonymousUser, User
 
-from .models import DataProduct, Domain, OutputPort, SchemaField, Tag, Team, TeamMembership
+from .models import DataProduct, Domain, Follow, OutputPort, ScheduledPortChange, SchemaField, Tag, Team, TeamMembership
 from .visibility import visibility_for
 
 
@@ -118,4 +118,58 @@ def popular_tags(user: User | AnonymousUser, limit: int = 12) -> QuerySet[Tag]:
         Tag.objects.annotate(product_count=Count("products", filter=Q(products__in=visible)))
         .filter(product_count__gt=0)
         .order_by("-product_count", "name")[:limit]
+    )
+
+
+# --- followers and scheduled changes ---------------------------------------------
+
+
+def is_following(user: User | AnonymousUser, product: DataProduct) -> bool:
+    return user.is_authenticated and Follow.objects.filter(user=user, product=product).exists()
+
+
+def follower_count(product: DataProduct) -> int:
+    return Follow.objects.filter(product=product).count()
+
+
+def followers_shown_to(user: User | AnonymousUser, product: DataProduct) -> QuerySet[Follow]:
+    """Who follows `product`, newest first, for those who may see its
+    consumers (may_see_consumers); nobody for anyone else, who sees the count only."""
+    if not may_see_consumers(user, product):
+        return Follow.objects.none()
+    return Follow.objects.filter(product=product).select_related("user").order_by("-created_at", "-id")
+
+
+FOLLOWERS_SHOWN = 50
+
+
+def follow_box(user: User | AnonymousUser, product: DataProduct) -> dict:
+    """What the product page's Follow box shows `user`: whether they follow
+    it, how many do, and (to its team, stewards and admins) who, newest first."""
+    count = follower_count(product)
+    followers = list(followers_shown_to(user, product)[:FOLLOWERS_SHOWN])
+    return {
+        "following": is_following(user, product),
+        "follower_count": count,
+        "followers": followers,
+        "more_followers": count - len(followers) if followers else 0,
+    }
+
+
+def followers_to_tell(product: DataProduct) -> list[User]:
+    """The active users following `product` who may still see it (a draft's
+    followers who left its team are not told of it: catalog.visibility)."""
+    users = [follow.user for follow in Follow.objects.filter(product=product, user__is_active=True).select_related("user")]
+    if product.status != DataProduct.Status.DRAFT:
+        return users
+    return [user for user in users if visibility_for(user).may_see(status=product.status, product_id=product.pk)]
+
+
+def pending_scheduled_changes(product: DataProduct) -> QuerySet[ScheduledPortChange]:
+    """The product's port changes still to take effect, soonest first (shown
+    to everyone who may see the product: its consumers should know)."""
+    return (
+        product.scheduled_port_changes.filter(status=ScheduledPortChange.Status.PENDING)
+        .select_related("created_by")
+        .order_by("effective_at", "pk")
     )

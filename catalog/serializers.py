@@ -116,3 +116,8 @@ class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["slug", "url", "name", "description", "contact_email", "members"]
+
+
+class FollowStateSerializer(serializers.Serializer):
+    following = serializers.BooleanField(help_text="Whether you follow the product (and hear of its contract changes).")
+    followers = serializers.IntegerField(help_text="How many people follow it.")

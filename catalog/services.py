@@ -4,32 +4,41 @@ HTML views, API views, the admin and the management commands call these;
 none of them repeats a rule written here.
 """
 
+import dataclasses
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import datetime
 
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from audit import trail
 from core.errors import Conflict, Forbidden, ServiceError
 from core.users import User
+from notifications.services import notify
 
 from . import schema_changes, signals
 from .models import (
     DataProduct,
     DataProductGroupObjectPermission,
     Domain,
+    Follow,
     OutputPort,
     PortVersion,
+    ScheduledPortChange,
     SchemaField,
     Tag,
     Team,
     TeamMembership,
 )
-from .queries import is_team_member
+from .queries import can_edit, is_team_member, visible_product_or_404
 from .tags import TagLimitError, clean_tags
 
 # What the owning team's members may do with their products (object permissions).
@@ -299,6 +308,7 @@ def set_output_ports(
     confirm_breaking: bool = False,
     product_version_before: str | None = None,
     new_product: bool = False,
+    scheduled: "ScheduledPortChange | None" = None,
 ) -> list[OutputPort]:
     """Replace `product`'s output ports and their schemas with `ports`. Ports
     are matched by name, so a kept port keeps its id (and, later, its samples)
@@ -315,27 +325,12 @@ def set_output_ports(
     is written, unless `confirm_breaking`. Sends signals.contract_changed
     with the versions of ports that existed before (their consumers hear of it).
     The ports of a `new_product` (create_product) get their first versions
-    without audit events: nobody relied on them yet."""
+    without audit events: nobody relied on them yet. `scheduled` is the
+    ScheduledPortChange being applied (apply_due_changes), passed on with the signal."""
     ports = list(ports)
-    if len(ports) > MAX_PORTS:
-        raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
+    plan = plan_output_ports(product, ports=ports, confirm_breaking=confirm_breaking, product_version_before=product_version_before)
+    before, after, changes = plan.before, plan.after, plan.changes
     names = [port.name for port in ports]
-    if len(set(names)) != len(names):
-        raise CatalogError("Output port names must be unique within a product.", field="output_ports")
-    for spec in ports:
-        if len(spec.fields) > MAX_FIELDS_PER_PORT:
-            raise CatalogError(f"Port {spec.name!r} has more than {MAX_FIELDS_PER_PORT} fields.", field="output_ports")
-        field_names = [f.name for f in spec.fields]
-        if len(set(field_names)) != len(field_names):
-            raise CatalogError(f"Field names must be unique within port {spec.name!r}.", field="output_ports")
-    before = {port.name: schema_changes.snapshot(port) for port in product.output_ports.prefetch_related("fields")}
-    after = {spec.name: schema_changes.spec_snapshot(spec) for spec in ports}
-    changes = {
-        name: schema_changes.classify(before.get(name), after.get(name)) for name in list(after) + [n for n in before if n not in after]
-    }
-    changes = {name: change for name, change in changes.items() if change}
-    if not confirm_breaking:
-        _refuse_unannounced_breaks(product, before, after, changes, product_version_before)
     product.output_ports.exclude(name__in=names).delete()
     saved = []
     for spec in ports:
@@ -376,8 +371,56 @@ def set_output_ports(
     signals.ports_changed.send(sender=DataProduct, product=product)
     announced = [version for version in versions if version.port_name in before]
     if announced:
-        signals.contract_changed.send(sender=DataProduct, product=product, versions=announced, by=by)
+        signals.contract_changed.send(sender=DataProduct, product=product, versions=announced, by=by, scheduled=scheduled)
     return saved
+
+
+@dataclass
+class PortsPlan:
+    """What replacing a product's output ports with new ones would change
+    (plan_output_ports): the contracts before and after, as snapshots by port
+    name, and the classified changes of each port that changes."""
+
+    before: dict[str, dict]
+    after: dict[str, dict]
+    changes: dict[str, "schema_changes.Change"]
+
+    @property
+    def breaking(self) -> bool:
+        return any(change.is_breaking for change in self.changes.values())
+
+    def changes_as_json(self) -> dict[str, list[dict]]:
+        return {name: change.as_list() for name, change in self.changes.items()}
+
+
+def plan_output_ports(
+    product: DataProduct, *, ports: list[PortSpec], confirm_breaking: bool = False, product_version_before: str | None = None
+) -> PortsPlan:
+    """Check `ports` as set_output_ports checks them before writing (the
+    limits, unique names, and BreakingChange for a breaking change without a
+    major version unless `confirm_breaking`), and classify what they change
+    against `product`'s ports now. Writes nothing: set_output_ports and
+    schedule_output_ports both start here."""
+    if len(ports) > MAX_PORTS:
+        raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
+    names = [port.name for port in ports]
+    if len(set(names)) != len(names):
+        raise CatalogError("Output port names must be unique within a product.", field="output_ports")
+    for spec in ports:
+        if len(spec.fields) > MAX_FIELDS_PER_PORT:
+            raise CatalogError(f"Port {spec.name!r} has more than {MAX_FIELDS_PER_PORT} fields.", field="output_ports")
+        field_names = [f.name for f in spec.fields]
+        if len(set(field_names)) != len(field_names):
+            raise CatalogError(f"Field names must be unique within port {spec.name!r}.", field="output_ports")
+    before = {port.name: schema_changes.snapshot(port) for port in product.output_ports.prefetch_related("fields")}
+    after = {spec.name: schema_changes.spec_snapshot(spec) for spec in ports}
+    changes = {
+        name: schema_changes.classify(before.get(name), after.get(name)) for name in list(after) + [n for n in before if n not in after]
+    }
+    changes = {name: change for name, change in changes.items() if change}
+    if not confirm_breaking:
+        _refuse_unannounced_breaks(product, before, after, changes, product_version_before)
+    return PortsPlan(before=before, after=after, changes=changes)
 
 
 def _refuse_unannounced_breaks(
@@ -452,3 +495,231 @@ def _record_versions(product, saved, before, after, changes, *, by, confirmed, a
             at=now,
         )
     return versions
+
+
+# --- following a product -----------------------------------------------------
+
+
+def follow_product(product: DataProduct, *, user: User) -> Follow:
+    """Make `user` follow `product`: they hear of its contract changes,
+    published or scheduled, as its grant holders do. Only a product `user`
+    may see (catalog.queries.visible_product_or_404: Http404 otherwise, the
+    answer a missing product gets). Following twice keeps the first follow."""
+    visible_product_or_404(user, product.slug)
+    follow, _ = Follow.objects.get_or_create(user=user, product=product)
+    return follow
+
+
+def unfollow_product(product: DataProduct, *, user: User) -> bool:
+    """Stop `user` following `product`; True when they did follow it.
+    Unfollowing twice, or a product one no longer sees, changes nothing more."""
+    deleted, _ = Follow.objects.filter(user=user, product=product).delete()
+    return bool(deleted)
+
+
+# --- port changes with an effective date ---------------------------------------
+#
+# A scheduled change is told to the port's consumers (live grant holders and
+# followers, access_requests.receivers) when it is scheduled, and again when
+# it takes effect (set_output_ports' contract_changed). At its date it is
+# planned again against the ports as they are then: it is applied only if it
+# still makes exactly the changes consumers were told of. If the ports were
+# changed in between (or the change is refused now), it is marked failed, the
+# person who scheduled it and the product owner are told why, and so are the
+# consumers (the change they were told of will not happen): schedule it again.
+# A product has at most one pending scheduled change; cancel it to schedule another.
+
+MAX_SCHEDULED_CHANGES_PER_RUN = 500
+
+
+class ScheduleConflict(CatalogError, Conflict):
+    """A scheduled change that its state, or the product's, does not allow (409)."""
+
+
+def port_specs_from_json(data: list[dict]) -> list[PortSpec]:
+    """Output ports stored as JSON (dataclasses.asdict of PortSpec) as
+    PortSpecs again, nested specs and all, whatever keys they hold: a key the
+    dataclasses no longer have is dropped, one they gained since takes its default."""
+    return [_spec_from_json(PortSpec, item) for item in data]
+
+
+def _spec_from_json(cls, data: dict):
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for spec_field in dataclasses.fields(cls):
+        if spec_field.name not in data:
+            continue
+        value = data[spec_field.name]
+        nested, many = _nested_spec(hints[spec_field.name])
+        if nested is not None and many and isinstance(value, list):
+            value = [_spec_from_json(nested, item) for item in value]
+        elif nested is not None and not many and isinstance(value, dict):
+            value = _spec_from_json(nested, value)
+        values[spec_field.name] = value
+    return cls(**values)
+
+
+def _nested_spec(hint) -> tuple[type | None, bool]:
+    """(the dataclass, whether a list of them) when `hint` is a dataclass, a
+    list of one, or an optional one; (None, False) otherwise."""
+    if dataclasses.is_dataclass(hint):
+        return hint, False
+    arguments = typing.get_args(hint)
+    if typing.get_origin(hint) is list and arguments and dataclasses.is_dataclass(arguments[0]):
+        return arguments[0], True
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        for argument in arguments:
+            if dataclasses.is_dataclass(argument):
+                return argument, False
+    return None, False
+
+
+@transaction.atomic
+def schedule_output_ports(
+    product: DataProduct,
+    *,
+    ports: Iterable[PortSpec],
+    effective_at: datetime,
+    by: User,
+    confirm_breaking: bool = False,
+    product_version_before: str | None = None,
+) -> ScheduledPortChange:
+    """Schedule `product`'s output ports to become `ports` at `effective_at`.
+    `by` must be allowed to edit the product (NotTeamMember otherwise). The
+    ports are checked as set_output_ports checks them (plan_output_ports: the
+    same limits, and BreakingChange unless a major version is raised or
+    `confirm_breaking`); `effective_at` must be in the future (CatalogError
+    naming effective_at); a change that changes nothing, or a product that
+    already has a pending scheduled change, is refused. Writes the
+    ScheduledPortChange and an audit event `port.change_scheduled`, and sends
+    signals.contract_change_scheduled: the affected ports' live grant holders
+    and the product's followers are told now, with the changes and the date."""
+    now = timezone.now()
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    if not can_edit(by, product):
+        raise NotTeamMember("Only members of the owning team can schedule changes to this product's output ports.")
+    if effective_at is None or timezone.is_naive(effective_at):
+        raise CatalogError("Give the date and time the change takes effect, with its time zone.", field="effective_at")
+    if effective_at <= now:
+        raise CatalogError("The date the change takes effect must be in the future; leave it empty to publish now.", field="effective_at")
+    pending = product.scheduled_port_changes.filter(status=ScheduledPortChange.Status.PENDING).first()
+    if pending is not None:
+        raise ScheduleConflict(
+            f"Changes to this product's output ports are already scheduled for {pending.effective_at:%Y-%m-%d %H:%M %Z}: "
+            "cancel them (History tab) before scheduling others."
+        )
+    ports = list(ports)
+    plan = plan_output_ports(product, ports=ports, confirm_breaking=confirm_breaking, product_version_before=product_version_before)
+    if not plan.changes:
+        raise CatalogError("These output ports are the ones the product has now: there is nothing to schedule.", field="output_ports")
+    change = ScheduledPortChange.objects.create(
+        product=product,
+        ports=[dataclasses.asdict(spec) for spec in ports],
+        changes=plan.changes_as_json(),
+        breaking=plan.breaking,
+        confirm_breaking=bool(confirm_breaking),
+        product_version_before=product_version_before or "",
+        effective_at=effective_at,
+        created_by=by if by.is_authenticated else None,
+        created_at=now,
+    )
+    trail.record(
+        "port.change_scheduled",
+        actor=by,
+        obj=change,
+        product=product,
+        payload={
+            "effective_at": effective_at.isoformat(),
+            "breaking": change.breaking,
+            "confirmed": bool(confirm_breaking and change.breaking),
+            "changes": change.changes,
+        },
+        at=now,
+    )
+    signals.contract_change_scheduled.send(sender=DataProduct, change=change, by=by)
+    return change
+
+
+@transaction.atomic
+def cancel_scheduled_change(change: ScheduledPortChange, *, by: User) -> ScheduledPortChange:
+    """Cancel a pending scheduled change (ScheduleConflict when it is no longer
+    pending). `by` must be allowed to edit the product. Writes an audit event
+    `port.change_cancelled` and sends signals.scheduled_change_withdrawn: those
+    told of the change hear that it will not happen."""
+    change = ScheduledPortChange.objects.select_for_update().select_related("product").get(pk=change.pk)
+    if not can_edit(by, change.product):
+        raise NotTeamMember("Only members of the owning team can cancel a scheduled change.")
+    if change.status != ScheduledPortChange.Status.PENDING:
+        raise ScheduleConflict(f"This change is {change.get_status_display().lower()}: only a pending change can be cancelled.")
+    now = timezone.now()
+    change.status, change.cancelled_at, change.cancelled_by = ScheduledPortChange.Status.CANCELLED, now, by
+    change.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    trail.record(
+        "port.change_cancelled",
+        actor=by,
+        obj=change,
+        product=change.product,
+        payload={"effective_at": change.effective_at.isoformat()},
+        at=now,
+    )
+    signals.scheduled_change_withdrawn.send(sender=DataProduct, change=change, by=by)
+    return change
+
+
+def apply_due_changes(now: datetime | None = None) -> tuple[int, int]:
+    """Apply every pending scheduled change whose date has come (the beat
+    task), each in its own transaction, through set_output_ports as the
+    person who scheduled it (so its versions, audit events and the consumers'
+    contract_changed notices follow, saying it is now in effect). A change
+    that no longer does what consumers were told (see above) is marked
+    failed instead, audited (`port.change_failed`), and its owner told.
+    Running it twice applies nothing twice. Returns (applied, failed)."""
+    now = now or timezone.now()
+    due = ScheduledPortChange.objects.filter(status=ScheduledPortChange.Status.PENDING, effective_at__lte=now)
+    applied = failed = 0
+    for change_id in list(due.order_by("effective_at", "pk").values_list("pk", flat=True)[:MAX_SCHEDULED_CHANGES_PER_RUN]):
+        outcome = _apply_scheduled_change(change_id, now=now)
+        applied += outcome == ScheduledPortChange.Status.APPLIED
+        failed += outcome == ScheduledPortChange.Status.FAILED
+    return applied, failed
+
+
+@transaction.atomic
+def _apply_scheduled_change(change_id: int, *, now: datetime) -> str | None:
+    change = (
+        ScheduledPortChange.objects.select_for_update()
+        .select_related("created_by")
+        .filter(pk=change_id, status=ScheduledPortChange.Status.PENDING)
+        .first()
+    )
+    if change is None:
+        return None  # applied or cancelled meanwhile
+    product = DataProduct.objects.select_for_update().get(pk=change.product_id)
+    arguments = {"confirm_breaking": change.confirm_breaking, "product_version_before": change.product_version_before or None}
+    try:
+        with transaction.atomic():  # a refusal below leaves nothing of the attempt behind
+            specs = port_specs_from_json(change.ports)
+            plan = plan_output_ports(product, ports=specs, **arguments)
+            if plan.changes_as_json() != change.changes:
+                raise CatalogError(
+                    "The output ports were changed after this change was scheduled: applied now, it would not make "
+                    "the changes consumers were told of."
+                )
+            set_output_ports(product, ports=specs, by=change.created_by, scheduled=change, **arguments)
+    except (CatalogError, ValidationError, TypeError) as error:
+        reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        change.status, change.failure = ScheduledPortChange.Status.FAILED, reason
+        change.save(update_fields=["status", "failure"])
+        trail.record("port.change_failed", obj=change, product=product, payload={"reason": reason}, at=now)
+        owners = [change.created_by, product.product_owner]
+        notify(owners, kind="contract.change_failed", context={"product": product, "change": change}, url=_history_url(product), now=now)
+        signals.scheduled_change_withdrawn.send(sender=DataProduct, change=change, by=None)
+        return change.status
+    change.status, change.applied_at = ScheduledPortChange.Status.APPLIED, now
+    change.save(update_fields=["status", "applied_at"])
+    trail.record("port.change_applied", actor=change.created_by, obj=change, product=product, payload={"changes": change.changes}, at=now)
+    return change.status
+
+
+def _history_url(product: DataProduct) -> str:
+    return reverse("catalog:product_history", args=[product.slug])

@@ -20,9 +20,20 @@ from .models import TeamMembership
 ports_changed = Signal()
 
 # Sent with `product=`, `versions=` (catalog.PortVersion, one per port that
-# existed and whose contract changed or that was removed) and `by=` from
-# set_output_ports: access_requests tells the port's grant holders.
+# existed and whose contract changed or that was removed), `by=` and
+# `scheduled=` (the ScheduledPortChange applied, or None) from
+# set_output_ports: access_requests tells the port's grant holders and the
+# product's followers.
 contract_changed = Signal()
+
+# Sent with `change=` (a pending catalog.ScheduledPortChange) and `by=` from
+# schedule_output_ports: its consumers are told ahead of its date.
+contract_change_scheduled = Signal()
+
+# Sent with `change=` (cancelled or failed) and `by=` (None when it failed)
+# from cancel_scheduled_change and apply_due_changes: those told of it hear
+# that it will not happen.
+scheduled_change_withdrawn = Signal()
 
 # Sent with `product_ids=` after an update() changed products' stored fields
 # (their SLO status, say) without saving the models one by one.

@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from core.pagination import paginate
 
-from . import queries
+from . import queries, services
 from .filters import ProductFilter
 from .models import DataProduct, Domain, Team, TeamMembership
 
@@ -45,3 +46,19 @@ def team_detail(request, slug):
     team = get_object_or_404(Team.objects.prefetch_related(Prefetch("memberships", members), "domains"), slug=slug)
     products = queries.product_list(request.user).filter(owner_team=team).order_by("name")
     return render(request, "catalog/team_detail.html", {"team": team, "page": paginate(request, products, settings.CATALOG_PAGE_SIZE)})
+
+
+@require_POST
+@login_required
+def product_follow(request, slug):
+    """Follow (`action=follow`) or unfollow (`action=unfollow`) a product the
+    user may see; htmx swaps the Follow box, the page without JavaScript is
+    shown again."""
+    product = queries.visible_product_or_404(request.user, slug)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow_product(product, user=request.user)
+    else:
+        services.follow_product(product, user=request.user)
+    if request.htmx:
+        return render(request, "catalog/_follow_box.html", {"product": product, **queries.follow_box(request.user, product)})
+    return redirect(product)

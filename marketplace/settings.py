@@ -313,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-grants": {"task": "access_requests.tasks.expire_grants", "schedule": envfloat("EXPIRE_GRANTS_EVERY_SECONDS", "300")},
     "send-reminders": {"task": "access_requests.tasks.send_reminders", "schedule": envfloat("REMINDERS_EVERY_SECONDS", "900")},
     "refresh-slo-statuses": {"task": "slos.tasks.refresh_slo_statuses", "schedule": envfloat("SLO_REFRESH_EVERY_SECONDS", "900")},
+    # Scheduled output port changes take effect at most this long after their date (catalog.services.apply_due_changes).
+    "apply-scheduled-port-changes": {
+        "task": "catalog.tasks.apply_scheduled_port_changes",
+        "schedule": envfloat("SCHEDULED_PORT_CHANGES_EVERY_SECONDS", "600"),
+    },
     "sweep-notifications": {
         "task": "notifications.tasks.sweep_notifications",
         "schedule": envfloat("NOTIFICATION_SWEEP_EVERY_SECONDS", "60"),

@@ -17,6 +17,7 @@ from slos import api as slo_api
 from . import dcat_views, views
 from .signin import ObtainToken
 from .storefront import api as storefront_api
+from .storefront import scheduling as storefront_scheduling
 
 router = DefaultRouter()
 router.register("products", storefront_api.ProductViewSet, basename="product")
@@ -40,6 +41,14 @@ api_urls = [
     # No trailing slash, as a file is addressed: PUT or GET …/products/<slug>/descriptor.
     path("products/<str:slug>/descriptor", contracts_api.ProductDescriptorView.as_view(), name="product-descriptor"),
     path("descriptors/", contracts_api.DescriptorsView.as_view(), name="descriptors"),
+    # No trailing slash, as the descriptor: POST follows, DELETE unfollows.
+    path("products/<str:slug>/follow", catalog_api.ProductFollowView.as_view(), name="product-follow"),
+    path("products/<str:slug>/scheduled-changes/", storefront_scheduling.ScheduledChangesView.as_view(), name="product-scheduled-changes"),
+    path(
+        "products/<str:slug>/scheduled-changes/<int:pk>/",
+        storefront_scheduling.ScheduledChangeView.as_view(),
+        name="product-scheduled-change",
+    ),
     path("", include(router.urls)),
     # Last: any other address under /api/v1/ is a JSON 404, not Django's HTML page.
     re_path(r"^", api.not_found),

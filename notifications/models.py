@@ -31,6 +31,9 @@ class Notification(models.Model):
         STEP_ESCALATED = "step.escalated", "A request in your domain is overdue"
         SLO_BREACHED = "slo.breached", "A data product breached its SLO"
         CONTRACT_CHANGED = "contract.changed", "A data product you use changed its contract"
+        CONTRACT_CHANGE_SCHEDULED = "contract.change_scheduled", "A data product you use will change its contract"
+        CONTRACT_CHANGE_CANCELLED = "contract.change_cancelled", "A scheduled contract change will not happen"
+        CONTRACT_CHANGE_FAILED = "contract.change_failed", "Your scheduled contract change was not applied"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

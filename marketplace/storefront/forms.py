@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.forms.utils import ErrorDict
 
 from catalog import queries as catalog_queries
@@ -15,6 +16,14 @@ from lineage.services import InputSpec
 class ProductForm(forms.ModelForm):
     tags = TagsField(required=False)
     inputs = InputsField(required=False, label="Inputs (lineage)")
+    # Edit page only: the port changes below are scheduled (catalog.services.schedule_output_ports).
+    effective_at = forms.DateTimeField(
+        required=False,
+        label="Port changes take effect on",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty to publish the output port changes now. A future date and time schedules them: their "
+        f"consumers and followers are told now, the ports change then. The other fields are saved now. Time zone: {settings.TIME_ZONE}.",
+    )
 
     class Meta:
         model = DataProduct
@@ -64,6 +73,7 @@ class ProductForm(forms.ModelForm):
         else:
             allowed = [DataProduct.Status.DRAFT, DataProduct.Status.PUBLISHED]
             del self.fields["inputs"]  # lineage edges end at output ports, which a new product has none of yet
+            del self.fields["effective_at"]  # nobody relies on a new product's ports yet
         self.fields["status"].choices = [(value, label) for value, label in DataProduct.Status.choices if value in allowed]
         for name, field in self.fields.items():
             if field.help_text:

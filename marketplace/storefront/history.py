@@ -1,4 +1,6 @@
-"""The History tab of a product: every version of each output port's
+"""The History tab of a product: the port changes scheduled to take effect
+later (catalog.ScheduledPortChange, with what they change and when; owners
+may cancel them), every version of each output port's
 contract (catalog.PortVersion, recorded by catalog.services.set_output_ports)
 and a field-by-field diff between any two versions of one port, chosen in a
 GET form (`?port=<name>&from=<id>&to=<id>`), so it works without JavaScript.
@@ -8,13 +10,18 @@ to those who may use the port (access_requests.queries.usable_port_ids; a
 removed port's only to its team and admins)."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from access_requests import queries as access_queries
 from catalog import queries as catalog_queries
 from catalog import schema_changes
+from catalog import services as catalog_services
 from catalog.models import PortVersion
+from core.errors import ServiceError
 
 HIDDEN = "(hidden: only for those who may use the port)"
 
@@ -89,9 +96,27 @@ def product_history(request, slug):
     context = {
         "product": product,
         "can_edit": can_edit,
+        "scheduled": list(catalog_queries.pending_scheduled_changes(product)),
         "ports": [(name, port_versions) for name, port_versions in versions_by_port.items()],
         "may_see": may_see,
         "form": form,
         "diff": diff,
     }
     return render(request, "catalog/product_history.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def cancel_scheduled_change(request, slug, pk):
+    """The History tab's Cancel button on a pending scheduled change (owners)."""
+    product = catalog_queries.visible_product_or_404(request.user, slug)
+    change = get_object_or_404(product.scheduled_port_changes, pk=pk)
+    if not catalog_queries.can_edit(request.user, product):
+        raise PermissionDenied("Only members of the owning team can cancel a scheduled change.")
+    try:
+        catalog_services.cancel_scheduled_change(change, by=request.user)
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Cancelled. Those told of the change hear that it will not happen.")
+    return redirect("catalog:product_history", product.slug)

@@ -4,6 +4,7 @@ declares (lineage), in one transaction."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 
@@ -33,34 +34,61 @@ def update_product(
     by: User,
     inputs: Iterable[InputSpec] | None = None,
     revoke_grants_of_removed_ports: bool = False,
+    effective_at: datetime | None = None,
     **changes,
 ) -> DataProduct:
     """catalog.services.update_product, then the declared inputs when given
     (they replace the declared ones). All or nothing.
 
+    With `effective_at`, the new `ports` are not written now but scheduled
+    (catalog.services.schedule_output_ports, with the product's version before
+    this edit); the rest is saved now. Access to the ports it removes ends
+    when they go.
+
     With `revoke_grants_of_removed_ports` (the edit page, once the owner has
     confirmed), access to the ports that `ports` removes ends first in the
     owner's name (access_requests.services.end_access_to_port, which every
     deletion of a port runs anyway, unnamed), so their holders read who did it."""
-    if revoke_grants_of_removed_ports and changes.get("ports") is not None:
-        kept = {spec.name for spec in changes["ports"]}
-        for port in product.output_ports.exclude(name__in=kept).select_related("product"):
-            access_services.end_access_to_port(port, by=by)
     # `confirmed_removals` (the edit page): the removed ports whose removal the
     # owner confirmed after reading what it does (port_removals). That confirms
     # their breaking change too; any other break still needs `confirm_breaking`.
     confirmed_removals = set(changes.pop("confirmed_removals", ()))
-    try:
-        product = catalog_services.update_product(product, by=by, **changes)
-    except catalog_services.BreakingChange as error:
-        # Nothing was written (catalog.services.update_product is atomic): when
-        # every break it names is a confirmed removal, save with them confirmed.
-        if changes.get("confirm_breaking") or not confirmed_removals or not error.changes.keys() <= confirmed_removals:
-            raise
-        product = catalog_services.update_product(product, by=by, **{**changes, "confirm_breaking": True})
+    if effective_at is not None and changes.get("ports") is not None:
+        ports, confirm_breaking, version_before = changes.pop("ports"), changes.pop("confirm_breaking", False), product.version
+        product = update_product(product, by=by, inputs=inputs, **changes)
+        _confirming_removals(
+            lambda confirmed: catalog_services.schedule_output_ports(
+                product, ports=ports, effective_at=effective_at, by=by, confirm_breaking=confirmed, product_version_before=version_before
+            ),
+            confirm_breaking,
+            confirmed_removals,
+        )
+        return product
+    if revoke_grants_of_removed_ports and changes.get("ports") is not None:
+        kept = {spec.name for spec in changes["ports"]}
+        for port in product.output_ports.exclude(name__in=kept).select_related("product"):
+            access_services.end_access_to_port(port, by=by)
+    confirm_breaking = changes.pop("confirm_breaking", False)
+    product = _confirming_removals(
+        lambda confirmed: catalog_services.update_product(product, by=by, confirm_breaking=confirmed, **changes),
+        confirm_breaking,
+        confirmed_removals,
+    )
     if inputs is not None:
         lineage_services.set_product_inputs(product, by=by, inputs=inputs)
     return product
+
+
+def _confirming_removals(write, confirm_breaking: bool, confirmed_removals: set[str]):
+    """Call `write(confirm_breaking)`. When it refuses a breaking change
+    (nothing written: the catalog's writes are atomic) and every break it names
+    is a removal the owner confirmed, call it again with the break confirmed."""
+    try:
+        return write(confirm_breaking)
+    except catalog_services.BreakingChange as error:
+        if confirm_breaking or not confirmed_removals or not error.changes.keys() <= confirmed_removals:
+            raise
+        return write(True)
 
 
 @dataclass

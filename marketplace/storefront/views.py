@@ -50,6 +50,7 @@ def product_detail(request, slug):
         # What the product's descriptors say: its ports' data contract roles, support channels, price and team.
         "contract_roles": list(access_queries.port_roles(product)),
         "support": contract_queries.support_and_team_of(product),
+        **catalog_queries.follow_box(user, product),
     }
     return render(request, "catalog/product_detail.html", context)
 
@@ -171,7 +172,8 @@ def product_edit(request, slug):
             except ValidationError as error:
                 _add_ports_error(editor, error)
             else:
-                messages.success(request, "Saved.")
+                scheduled = form.cleaned_data.get("effective_at") and editor.port_specs() is not None
+                messages.success(request, "Saved; the port changes are scheduled (History tab)." if scheduled else "Saved.")
                 return redirect(product)
     product.refresh_from_db()
     failed = form.errors or editor.total_error_count() or editor.ports.non_form_errors() or removals

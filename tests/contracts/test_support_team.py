@@ -15,7 +15,7 @@ from tests.factories import DomainFactory, Mesh, TeamFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 FULL_EXAMPLE = "odcs-v3.1.0/full-example.odcs.yaml"
-CUSTOMER = "odps-v1.0.0/customer-data-product.odps.yaml"
+CUSTOMER = "odps-v0.9.0/customer-data-product.odps.yaml"
 
 
 def full_example(**changes) -> dict:
