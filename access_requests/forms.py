@@ -30,7 +30,7 @@ class RequestAccessForm(forms.Form):
         duration.widget.attrs["max"] = longest
         self.fields["purpose"].widget.attrs.update(minlength=policy.purpose_min_length, maxlength=policy.purpose_max_length)
         self.fields["purpose"].help_text += f" Between {policy.purpose_min_length} and {policy.purpose_max_length} characters."
-        self.fields["output_port"].queryset = product.output_ports.order_by("name")
+        self.fields["output_port"].queryset = product.output_ports.order_by("position", "name")
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

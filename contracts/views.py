@@ -30,5 +30,11 @@ def product_descriptor(request, slug):
             for message in result.messages or ["Imported."]:
                 messages.success(request, message)
             return redirect(result.product)
-    context = {"product": product, "form": form, "problems": problems, "file": file, "ports": product.output_ports.order_by("name")}
+    context = {
+        "product": product,
+        "form": form,
+        "problems": problems,
+        "file": file,
+        "ports": product.output_ports.order_by("position", "name"),
+    }
     return render(request, "contracts/product_descriptor.html", context, status=400 if form.errors else 200)

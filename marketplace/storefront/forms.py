@@ -214,7 +214,7 @@ class PortsEditor:
 
     def __init__(self, data=None, *, product=None, add_port=False, add_field=None):
         self.product = product
-        existing = list(product.output_ports.order_by("name").prefetch_related("fields")) if product else []
+        existing = list(product.output_ports.order_by("position", "name").prefetch_related("fields")) if product else []
         self.posted = data is not None and f"{PORT_PREFIX}-TOTAL_FORMS" in data
         if data is not None:
             data = data.copy()
@@ -319,7 +319,7 @@ class PortsEditor:
         if not self.posted or self.product is None:
             return []
         kept = {spec.name for spec in self.port_specs()}
-        return [port for port in self.product.output_ports.order_by("name") if port.name not in kept]
+        return [port for port in self.product.output_ports.order_by("position", "name") if port.name not in kept]
 
     def total_error_count(self) -> int:
         if not self.posted:
