@@ -70,7 +70,10 @@ def test_a_bad_nested_field_is_a_400_naming_its_path_and_nothing_is_written():
     response = client.post(PRODUCTS, body(domain, fields), format="json")
 
     assert response.status_code == 400
-    assert set(response.json()["output_ports"]) == {"output_ports[0].fields[1].fields[0].logical_type", "output_ports[0].fields[2].fields[0].name"}
+    assert set(response.json()["output_ports"]) == {
+        "output_ports[0].fields[1].fields[0].logical_type",
+        "output_ports[0].fields[2].fields[0].name",
+    }
     assert not DataProduct.objects.exists()
 
 
