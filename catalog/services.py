@@ -78,6 +78,11 @@ class FieldSpec:
     logical_type: str = ""
     fields: list["FieldSpec"] = dataclass_field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "FieldSpec":
+        """The FieldSpec that dataclasses.asdict turned into `data`, nested fields included."""
+        return cls(**{**data, "fields": [cls.from_dict(child) for child in data.get("fields", [])]})
+
 
 @dataclass
 class PortSpec:
@@ -90,6 +95,11 @@ class PortSpec:
     version: str = "1.0.0"
     description: str = ""
     fields: list[FieldSpec] = dataclass_field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PortSpec":
+        """The PortSpec that dataclasses.asdict turned into `data` (e.g. stored as JSON), nested fields included."""
+        return cls(**{**data, "fields": [FieldSpec.from_dict(f) for f in data.get("fields", [])]})
 
 
 def field_specs_of(fields: Iterable[SchemaField]) -> list[FieldSpec]:

@@ -497,3 +497,9 @@ def test_nested_fields_count_towards_the_fields_limit_of_a_port():
             by=owner,
             confirm_breaking=True,
         )
+
+
+def test_a_port_spec_with_nested_fields_survives_asdict_and_from_dict():
+    original = PortSpec(name="orders", fields=nested_fields())
+
+    assert PortSpec.from_dict(dataclasses.asdict(original)) == original
