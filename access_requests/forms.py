@@ -44,8 +44,10 @@ class RequestAccessForm(forms.Form):
         duration.widget.attrs["max"] = longest
         self.fields["purpose"].widget.attrs.update(minlength=policy.purpose_min_length, maxlength=policy.purpose_max_length)
         self.fields["purpose"].help_text += f" Between {policy.purpose_min_length} and {policy.purpose_max_length} characters."
-        self.fields["output_port"].queryset = product.output_ports.order_by("name")
-        roles = PortRole.objects.filter(port__product=product).select_related("port").order_by("port__name", "position", "pk")
+        self.fields["output_port"].queryset = product.output_ports.order_by("position", "name")
+        roles = (
+            PortRole.objects.filter(port__product=product).select_related("port").order_by("port__position", "port__name", "position", "pk")
+        )
         if roles.exists():
             self.fields["role"].queryset = roles
         else:

@@ -133,7 +133,18 @@ class DataProductAdmin(GuardedModelAdmin):
 class SchemaFieldInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = SchemaField
     extra = 0
-    fields = ["position", "name", "data_type", "description", "required", "primary_key", "classification", "is_pii"]
+    fields = [
+        "position",
+        "name",
+        "parent",
+        "data_type",
+        "logical_type",
+        "description",
+        "required",
+        "primary_key",
+        "classification",
+        "is_pii",
+    ]
     readonly_fields = fields
 
 
@@ -147,7 +158,7 @@ class OutputPortAdmin(ReadOnlyAdmin):
     list_filter = ["port_type", "format"]
     search_fields = ["name", "product__name", "product__slug", "location"]
     list_select_related = ["product"]
-    readonly_fields = ["product", "name", "port_type", "format", "location", "version", "description", "edit_link"]
+    readonly_fields = ["product", "name", "position", "port_type", "format", "location", "version", "description", "edit_link"]
     inlines = [SchemaFieldInline]
 
     @admin.display(description="edit")
@@ -159,11 +170,23 @@ class OutputPortAdmin(ReadOnlyAdmin):
 class SchemaFieldAdmin(ReadOnlyAdmin):
     """Read-only, like the ports: written with their port by services.set_output_ports."""
 
-    list_display = ["name", "port", "data_type", "required", "primary_key", "is_pii", "classification"]
-    list_filter = ["is_pii", "required", "primary_key", "classification"]
+    list_display = ["name", "port", "parent", "data_type", "logical_type", "required", "primary_key", "is_pii", "classification"]
+    list_filter = ["logical_type", "is_pii", "required", "primary_key", "classification"]
     search_fields = ["name", "description", "port__name", "port__product__name"]
-    list_select_related = ["port__product"]
-    readonly_fields = ["port", "position", "name", "data_type", "description", "required", "primary_key", "classification", "is_pii"]
+    list_select_related = ["port__product", "parent"]
+    readonly_fields = [
+        "port",
+        "parent",
+        "position",
+        "name",
+        "data_type",
+        "logical_type",
+        "description",
+        "required",
+        "primary_key",
+        "classification",
+        "is_pii",
+    ]
 
 
 @admin.register(PortVersion)

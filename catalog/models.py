@@ -255,9 +255,12 @@ class OutputPort(models.Model):
     format = models.CharField(max_length=60, blank=True, help_text="e.g. Parquet, Avro, Delta, JSON")
     location = models.CharField(max_length=500, blank=True, help_text="Server and path, e.g. bigquery://project/dataset.table")
     version = models.CharField(max_length=30, default="1.0.0")
+    # The order the owner (or the product's document) gives the ports: the page,
+    # the API, the exports and DCAT list them in it.
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["product", "name"]
+        ordering = ["product", "position", "name"]
         constraints = [
             models.UniqueConstraint(fields=["product", "name"], name="unique_port_name_per_product"),
             models.CheckConstraint(condition=Q(port_type__in=["table", "files", "stream", "api"]), name="port_type_valid"),
@@ -267,11 +270,52 @@ class OutputPort(models.Model):
         return f"{self.product} / {self.name}"
 
 
+class LogicalType(models.TextChoices):
+    """ODCS v3 logicalType: what a field holds, whatever the store calls it (its physical type)."""
+
+    STRING = "string", "string"
+    DATE = "date", "date"
+    TIMESTAMP = "timestamp", "timestamp"
+    TIME = "time", "time"
+    NUMBER = "number", "number"
+    INTEGER = "integer", "integer"
+    OBJECT = "object", "object"
+    ARRAY = "array", "array"
+    BOOLEAN = "boolean", "boolean"
+
+
 class SchemaField(models.Model):
+    """One field of an output port's schema, possibly nested.
+
+    A field of an object (logical type `object`) has its properties as
+    `children`; a field of an array (logical type `array`) has the properties
+    of its items as `children` when the items are objects. An array of scalars
+    has no children: its physical type says what the items are, e.g.
+    `array<string>` (ODCS `items` with that logical type).
+
+    `position` counts through the whole port depth first (a parent, then its
+    children, then its next sibling), so a port's fields in position order read
+    as the schema tree; names are unique among siblings. Written only by
+    catalog.services.set_output_ports."""
+
     port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="fields")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The object or array field this one is nested in; empty for a top-level field.",
+    )
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=120)
     data_type = models.CharField("type", max_length=60, help_text="e.g. string, bigint, timestamp, decimal(12,2)")
+    logical_type = models.CharField(
+        max_length=20,
+        choices=LogicalType.choices,
+        blank=True,
+        help_text="The ODCS logical type: string, date, timestamp, time, number, integer, object, array or boolean.",
+    )
     description = models.TextField(blank=True)
     required = models.BooleanField(default=False)
     primary_key = models.BooleanField(default=False)
@@ -280,7 +324,11 @@ class SchemaField(models.Model):
 
     class Meta:
         ordering = ["port", "position", "name"]
-        constraints = [models.UniqueConstraint(fields=["port", "name"], name="unique_field_name_per_port")]
+        constraints = [
+            models.UniqueConstraint(fields=["port", "name"], condition=Q(parent=None), name="unique_top_field_name_per_port"),
+            models.UniqueConstraint(fields=["parent", "name"], condition=Q(parent__isnull=False), name="unique_field_name_per_parent"),
+            models.CheckConstraint(condition=Q(logical_type__in=["", *LogicalType.values]), name="field_logical_type_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.port} . {self.name}"

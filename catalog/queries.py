@@ -73,7 +73,7 @@ def product_detail(user: User | AnonymousUser, slug: str) -> DataProduct:
     """The product page's product with everything it shows, in a constant
     number of queries. Http404 when `user` may not see it (visible_product_or_404)."""
     ports = (
-        OutputPort.objects.order_by("name")
+        OutputPort.objects.order_by("position", "name")
         .select_related("lineage_node")
         .prefetch_related(Prefetch("fields", SchemaField.objects.order_by("position", "name")))
     )

@@ -5,9 +5,15 @@
 exist, or no longer does) and sorts the differences into breaking ones and
 the others, each a sentence a person can read.
 
+Fields are compared at every depth, by path: `address.street` is a field of
+the object `address`, `lines[].sku` a property of the items of the array `lines`.
+
 Breaking (consumers' queries or pipelines may fail):
-- a port removed; a field removed;
+- a port removed; a field removed (a nested one too; a removed object or array
+  is one change, not one more per field inside it);
 - a field's type changed, unless it is a known widening (below);
+- a field's logical type changed, unless integer → number or date → timestamp
+  (setting one where there was none, or dropping it, is not breaking);
 - a field became required;
 - the location changed or was taken away (setting one where there was none is not);
 - the port's type (table, files, stream, api) or format changed.
@@ -31,12 +37,35 @@ Any other type change counts as narrowing: we cannot prove it is safe.
 import re
 from dataclasses import dataclass, field
 
-FIELD_ATTRIBUTES = ("name", "type", "description", "required", "primary_key", "classification", "is_pii")
+FIELD_ATTRIBUTES = ("name", "type", "logical_type", "description", "required", "primary_key", "classification", "is_pii")
 PORT_ATTRIBUTES = ("name", "type", "format", "location", "version", "description")
 
 
+def _field_values(f, children: list[dict]) -> dict:
+    return {
+        "name": f.name,
+        "type": f.data_type,
+        "logical_type": f.logical_type,
+        "description": f.description,
+        "required": f.required,
+        "primary_key": f.primary_key,
+        "classification": f.classification,
+        "is_pii": f.is_pii,
+        "fields": children,
+    }
+
+
 def snapshot(port) -> dict:
-    """A port's contract as JSON-ready data: its own attributes and its fields in order."""
+    """A port's contract as JSON-ready data: its own attributes and its fields
+    in order, each with its nested `fields` (the properties of an object, or of
+    an array's items)."""
+    children: dict[int | None, list] = {}
+    for f in sorted(port.fields.all(), key=lambda f: (f.position, f.name)):
+        children.setdefault(f.parent_id, []).append(f)
+
+    def tree(parent_id) -> list[dict]:
+        return [_field_values(f, tree(f.pk)) for f in children.get(parent_id, [])]
+
     return {
         "name": port.name,
         "type": port.port_type,
@@ -44,19 +73,12 @@ def snapshot(port) -> dict:
         "location": port.location,
         "version": port.version,
         "description": port.description,
-        "fields": [
-            {
-                "name": f.name,
-                "type": f.data_type,
-                "description": f.description,
-                "required": f.required,
-                "primary_key": f.primary_key,
-                "classification": f.classification,
-                "is_pii": f.is_pii,
-            }
-            for f in port.fields.all()
-        ],
+        "fields": tree(None),
     }
+
+
+def _spec_fields(specs) -> list[dict]:
+    return [_field_values(f, _spec_fields(f.fields)) for f in specs]
 
 
 def spec_snapshot(spec) -> dict:
@@ -68,19 +90,26 @@ def spec_snapshot(spec) -> dict:
         "location": spec.location,
         "version": spec.version,
         "description": spec.description,
-        "fields": [
-            {
-                "name": f.name,
-                "type": f.data_type,
-                "description": f.description,
-                "required": f.required,
-                "primary_key": f.primary_key,
-                "classification": f.classification,
-                "is_pii": f.is_pii,
-            }
-            for f in spec.fields
-        ],
+        "fields": _spec_fields(spec.fields),
     }
+
+
+def field_paths(fields: list[dict], prefix: str = "") -> dict[str, dict]:
+    """A snapshot's fields by path, depth first: `address.street` for a field
+    of an object, `lines[].sku` for a property of an array's items. Each value
+    is the field's attributes (without `fields`) and `parent`, its parent's path
+    ("" at the top). Older snapshots, without logical types or nesting, read as
+    fields without them."""
+    paths: dict[str, dict] = {}
+    for f in fields:
+        path = f"{prefix}{f['name']}"
+        values = {attribute: f.get(attribute, "") for attribute in FIELD_ATTRIBUTES}
+        values["parent"] = prefix.rstrip(".").removesuffix("[]")
+        paths[path] = values
+        nested = f.get("fields") or []
+        if nested:
+            paths.update(field_paths(nested, f"{path}[]." if f.get("logical_type") == "array" else f"{path}."))
+    return paths
 
 
 @dataclass
@@ -195,32 +224,50 @@ def _compare_port(before: dict, after: dict, change: Change) -> None:
         change.other.append("port description changed")
 
 
+# Logical types that only widen (every value of the first is one of the second).
+_LOGICAL_WIDENINGS = {("integer", "number"), ("date", "timestamp")}
+
+
 def _compare_fields(before: list[dict], after: list[dict], change: Change) -> None:
-    old = {f["name"]: f for f in before}
-    new = {f["name"]: f for f in after}
-    for name in old:
-        if name not in new:
-            change.breaking.append(f"field `{name}` removed")
-    for name, values in new.items():
-        previous = old.get(name)
+    old, new = field_paths(before), field_paths(after)
+    for path, values in old.items():
+        # A removed object or array says it once, not once more per nested field.
+        if path not in new and (not values["parent"] or values["parent"] in new):
+            change.breaking.append(f"field `{path}` removed")
+    for path, values in new.items():
+        previous = old.get(path)
         if previous is None:
-            change.other.append(f"field `{name}` added" + (" (required)" if values["required"] else ""))
+            if not values["parent"] or values["parent"] in old:
+                change.other.append(f"field `{path}` added" + (" (required)" if values["required"] else ""))
             continue
         if previous["type"] != values["type"]:
             widening = is_widening(previous["type"], values["type"])
-            (change.other if widening else change.breaking).append(f"field `{name}` type {previous['type']} → {values['type']}")
+            (change.other if widening else change.breaking).append(f"field `{path}` type {previous['type']} → {values['type']}")
+        _compare_logical_types(path, previous["logical_type"], values["logical_type"], change)
         if values["required"] and not previous["required"]:
-            change.breaking.append(f"field `{name}` became required")
+            change.breaking.append(f"field `{path}` became required")
         elif previous["required"] and not values["required"]:
-            change.other.append(f"field `{name}` no longer required")
+            change.other.append(f"field `{path}` no longer required")
         if previous["description"] != values["description"]:
-            change.other.append(f"field `{name}` description changed")
+            change.other.append(f"field `{path}` description changed")
         for attribute, label in (("primary_key", "key"), ("classification", "classification"), ("is_pii", "personal data")):
             if previous[attribute] != values[attribute]:
-                change.other.append(f"field `{name}` {label} {_shown(previous[attribute])} → {_shown(values[attribute])}")
-    kept_order = [name for name in old if name in new]
-    if kept_order != [name for name in new if name in old]:
+                change.other.append(f"field `{path}` {label} {_shown(previous[attribute])} → {_shown(values[attribute])}")
+    kept_order = [path for path in old if path in new]
+    if kept_order != [path for path in new if path in old]:
         change.other.append("fields reordered")
+
+
+def _compare_logical_types(path: str, old: str, new: str, change: Change) -> None:
+    """Setting a logical type where there was none, or dropping one, promises
+    nothing narrower; changing one is narrowing unless it is a known widening."""
+    if old == new:
+        return
+    text = f"field `{path}` logical type {old or '(none)'} → {new or '(none)'}"
+    if not old or not new or (old, new) in _LOGICAL_WIDENINGS:
+        change.other.append(text)
+    else:
+        change.breaking.append(text)
 
 
 def _shown(value) -> str:
@@ -230,14 +277,15 @@ def _shown(value) -> str:
 
 
 def field_diff(before: dict | None, after: dict | None) -> list[dict]:
-    """Row by row, the fields of two snapshots for a diff table: each row has
-    `name`, `status` (added, removed, changed, same), `before` and `after`
-    (the field's values or None) and `changed` (the attributes that differ)."""
-    old = {f["name"]: f for f in (before or {}).get("fields", [])}
-    new = {f["name"]: f for f in (after or {}).get("fields", [])}
+    """Row by row, the fields of two snapshots for a diff table, nested ones
+    by their path (`address.street`, `lines[].sku`): each row has `name` (the
+    path), `depth`, `status` (added, removed, changed, same), `before` and
+    `after` (the field's values or None) and `changed` (the attributes that differ)."""
+    old = field_paths((before or {}).get("fields", []))
+    new = field_paths((after or {}).get("fields", []))
     rows = []
-    for name in list(new) + [name for name in old if name not in new]:
-        a, b = old.get(name), new.get(name)
+    for path in list(new) + [path for path in old if path not in new]:
+        a, b = old.get(path), new.get(path)
         if a is None:
             status, changed = "added", []
         elif b is None:
@@ -245,7 +293,8 @@ def field_diff(before: dict | None, after: dict | None) -> list[dict]:
         else:
             changed = [attribute for attribute in FIELD_ATTRIBUTES if a.get(attribute) != b.get(attribute)]
             status = "changed" if changed else "same"
-        rows.append({"name": name, "status": status, "before": a, "after": b, "changed": changed})
+        depth = path.count(".")  # names with dots of their own (orders.id) indent too: a display aid only
+        rows.append({"name": path, "depth": depth, "status": status, "before": a, "after": b, "changed": changed})
     return rows
 
 

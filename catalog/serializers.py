@@ -1,21 +1,73 @@
 """Shapes of the catalog's JSON. They check input shape only; rules live in services."""
 
+from collections import defaultdict
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictStrings
 
-from .models import DataProduct, Domain, OutputPort, SchemaField, Team, TeamMembership
+from .models import DataProduct, Domain, LogicalType, OutputPort, SchemaField, Team, TeamMembership
 from .tags import MAX_TAG_LENGTH, MAX_TAGS, TagLimitError, clean_tags
 
 
+class SchemaTreeSerializer(serializers.ListSerializer):
+    """A port's fields as a tree: the top-level fields, each with its nested
+    `fields`, from the port's rows (prefetched: one query for the whole tree)."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        children: dict[int | None, list[SchemaField]] = defaultdict(list)
+        for row in sorted(rows, key=lambda row: (row.position, row.name)):
+            children[row.parent_id].append(row)
+
+        def render(row: SchemaField) -> dict:
+            values = self.child.to_representation(row)
+            values["fields"] = [render(child) for child in children.get(row.pk, [])]
+            return values
+
+        return [render(row) for row in children.get(None, [])]
+
+
 class SchemaFieldSerializer(StrictStrings, serializers.ModelSerializer):
+    """One schema field and its nested `fields` (an object's properties, or
+    the properties of an array's items; an array of scalars has none, its
+    `type` says what the items are, e.g. array<string>)."""
+
     type = serializers.CharField(source="data_type", max_length=60)
+    logical_type = serializers.ChoiceField(
+        choices=LogicalType.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The ODCS logical type; object or array for a field with nested fields.",
+    )
     pii = serializers.BooleanField(source="is_pii", default=False)
 
     class Meta:
         model = SchemaField
-        fields = ["name", "type", "description", "required", "primary_key", "classification", "pii"]
+        fields = ["name", "type", "logical_type", "description", "required", "primary_key", "classification", "pii", "fields"]
+        list_serializer_class = SchemaTreeSerializer
+
+    def to_representation(self, field):
+        # The nested fields are filled in by SchemaTreeSerializer, from the port's rows loaded once.
+        return {
+            "name": field.name,
+            "type": field.data_type,
+            "logical_type": field.logical_type,
+            "description": field.description,
+            "required": field.required,
+            "primary_key": field.primary_key,
+            "classification": field.classification,
+            "pii": field.is_pii,
+            "fields": [],
+        }
+
+
+# Nested fields are schema fields too: the serializer refers to itself (one OpenAPI component).
+SchemaFieldSerializer._declared_fields["fields"] = SchemaFieldSerializer(
+    many=True, required=False, help_text="Nested fields: an object's properties, or the properties of an array's items."
+)
 
 
 class OutputPortSerializer(StrictStrings, serializers.ModelSerializer):

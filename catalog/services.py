@@ -5,8 +5,6 @@ none of them repeats a rule written here.
 """
 
 import dataclasses
-import types
-import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -30,6 +28,7 @@ from .models import (
     DataProductGroupObjectPermission,
     Domain,
     Follow,
+    LogicalType,
     OutputPort,
     PortVersion,
     ScheduledPortChange,
@@ -44,7 +43,8 @@ from .tags import TagLimitError, clean_tags
 # What the owning team's members may do with their products (object permissions).
 TEAM_PRODUCT_PERMISSIONS = ("catalog.view_dataproduct", "catalog.change_dataproduct")
 MAX_PORTS = 50
-MAX_FIELDS_PER_PORT = 500
+MAX_FIELDS_PER_PORT = 500  # counting nested fields
+MAX_FIELD_DEPTH = 6  # a top-level field is at depth 1
 
 
 class CatalogError(ServiceError):
@@ -70,6 +70,11 @@ class BreakingChange(CatalogError, Conflict):
 
 @dataclass
 class FieldSpec:
+    """One schema field as set_output_ports takes it. `fields` are its nested
+    fields: an object's properties, or the properties of an array's items (an
+    array of scalars has none; its data_type says what the items are, e.g.
+    array<string>). A dataclass all the way down, so dataclasses.asdict keeps it."""
+
     name: str
     data_type: str
     description: str = ""
@@ -77,10 +82,19 @@ class FieldSpec:
     primary_key: bool = False
     classification: str = ""
     is_pii: bool = False
+    logical_type: str = ""
+    fields: list["FieldSpec"] = dataclass_field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FieldSpec":
+        """The FieldSpec that dataclasses.asdict turned into `data`, nested fields included."""
+        return cls(**_known_keys(cls, data), fields=[cls.from_dict(child) for child in data.get("fields") or []])
 
 
 @dataclass
 class PortSpec:
+    """One output port as set_output_ports takes it; a list of them keeps the ports' order."""
+
     name: str
     port_type: str = OutputPort.PortType.TABLE
     format: str = ""
@@ -88,6 +102,56 @@ class PortSpec:
     version: str = "1.0.0"
     description: str = ""
     fields: list[FieldSpec] = dataclass_field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PortSpec":
+        """The PortSpec that dataclasses.asdict turned into `data` (e.g. stored as JSON), nested fields included."""
+        return cls(**_known_keys(cls, data), fields=[FieldSpec.from_dict(f) for f in data.get("fields") or []])
+
+
+def _known_keys(cls, data: dict) -> dict:
+    """`data` without `fields` and without keys `cls` no longer has (stored
+    specs outlive changes to the dataclasses; a key they gained takes its default)."""
+    known = {spec_field.name for spec_field in dataclasses.fields(cls)} - {"fields"}
+    return {key: value for key, value in data.items() if key in known}
+
+
+def field_specs_of(fields: Iterable[SchemaField]) -> list[FieldSpec]:
+    """The FieldSpecs of a port's saved fields (all of one port, any order), nested as saved."""
+    children: dict[int | None, list[SchemaField]] = {}
+    for f in sorted(fields, key=lambda f: (f.position, f.name)):
+        children.setdefault(f.parent_id, []).append(f)
+
+    def tree(parent_id) -> list[FieldSpec]:
+        return [
+            FieldSpec(
+                name=f.name,
+                data_type=f.data_type,
+                description=f.description,
+                required=f.required,
+                primary_key=f.primary_key,
+                classification=f.classification,
+                is_pii=f.is_pii,
+                logical_type=f.logical_type,
+                fields=tree(f.pk),
+            )
+            for f in children.get(parent_id, [])
+        ]
+
+    return tree(None)
+
+
+def port_spec_of(port: OutputPort) -> PortSpec:
+    """The PortSpec that saves `port` as it is (prefetch its `fields` when doing many)."""
+    return PortSpec(
+        name=port.name,
+        port_type=port.port_type,
+        format=port.format,
+        location=port.location,
+        version=port.version,
+        description=port.description,
+        fields=field_specs_of(port.fields.all()),
+    )
 
 
 # --- popularity ------------------------------------------------------------
@@ -317,6 +381,13 @@ def set_output_ports(
     product and port rather than its location. Sends signals.ports_changed
     (lineage follows the ports' locations; lineage.signals).
 
+    The ports keep the order of `ports` (OutputPort.position), and their
+    fields the nesting and order of each PortSpec's FieldSpecs. The specs are
+    checked first, in one pass (validate_port_specs: CatalogError naming the
+    port and field path). A port whose snapshot is unchanged is not rewritten
+    (at most moved); a port whose own attributes changed but not its fields
+    keeps its fields; only a port whose fields changed has them replaced.
+
     Every port whose contract changed (catalog.schema_changes) gets a new
     PortVersion, with who (`by`) and when, and an audit event
     `port.contract_changed`; a removed port gets one too. A breaking change
@@ -329,41 +400,38 @@ def set_output_ports(
     ScheduledPortChange being applied (apply_due_changes), passed on with the signal."""
     ports = list(ports)
     plan = plan_output_ports(product, ports=ports, confirm_breaking=confirm_breaking, product_version_before=product_version_before)
-    before, after, changes = plan.before, plan.after, plan.changes
+    before, after, changes, existing = plan.before, plan.after, plan.changes, plan.existing
     names = [port.name for port in ports]
     product.output_ports.exclude(name__in=names).delete()
     saved = []
-    for spec in ports:
-        port, _ = OutputPort.objects.update_or_create(
-            product=product,
-            name=spec.name,
-            defaults={
-                "port_type": spec.port_type,
-                "format": spec.format,
-                "location": spec.location,
-                "version": spec.version,
-                "description": spec.description,
-            },
-        )
-        port.full_clean()
-        port.fields.all().delete()
-        schema = [
-            SchemaField(
-                port=port,
-                position=position,
-                name=f.name,
-                data_type=f.data_type,
-                description=f.description,
-                required=f.required,
-                primary_key=f.primary_key,
-                classification=f.classification,
-                is_pii=f.is_pii,
-            )
-            for position, f in enumerate(spec.fields)
-        ]
-        for schema_field in schema:
-            schema_field.full_clean(exclude=["port"])
-        SchemaField.objects.bulk_create(schema)
+    for position, spec in enumerate(ports):
+        port = existing.get(spec.name)
+        if port is not None and before[spec.name] == after[spec.name]:
+            # Unchanged: left as it is (its fields keep their ids), only moved if the order changed.
+            if port.position != position:
+                port.position = position
+                port.save(update_fields=["position"])
+            saved.append(port)
+            continue
+        attributes = {
+            "port_type": spec.port_type,
+            "format": spec.format,
+            "location": spec.location,
+            "version": spec.version,
+            "description": spec.description,
+            "position": position,
+        }
+        if port is None:
+            port = OutputPort.objects.create(product=product, name=spec.name, **attributes)
+        else:
+            for attribute, value in attributes.items():
+                setattr(port, attribute, value)
+            port.save()
+            if before[spec.name]["fields"] == after[spec.name]["fields"]:
+                saved.append(port)
+                continue
+            port.fields.all().delete()
+        _write_fields(port, spec.fields)
         saved.append(port)
     versions = _record_versions(
         product, {port.name: port for port in saved}, before, after, changes, by=by, confirmed=confirm_breaking, audit=not new_product
@@ -384,6 +452,7 @@ class PortsPlan:
     before: dict[str, dict]
     after: dict[str, dict]
     changes: dict[str, "schema_changes.Change"]
+    existing: dict[str, OutputPort] = dataclass_field(default_factory=dict)  # the ports now, by name
 
     @property
     def breaking(self) -> bool:
@@ -401,18 +470,9 @@ def plan_output_ports(
     major version unless `confirm_breaking`), and classify what they change
     against `product`'s ports now. Writes nothing: set_output_ports and
     schedule_output_ports both start here."""
-    if len(ports) > MAX_PORTS:
-        raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
-    names = [port.name for port in ports]
-    if len(set(names)) != len(names):
-        raise CatalogError("Output port names must be unique within a product.", field="output_ports")
-    for spec in ports:
-        if len(spec.fields) > MAX_FIELDS_PER_PORT:
-            raise CatalogError(f"Port {spec.name!r} has more than {MAX_FIELDS_PER_PORT} fields.", field="output_ports")
-        field_names = [f.name for f in spec.fields]
-        if len(set(field_names)) != len(field_names):
-            raise CatalogError(f"Field names must be unique within port {spec.name!r}.", field="output_ports")
-    before = {port.name: schema_changes.snapshot(port) for port in product.output_ports.prefetch_related("fields")}
+    validate_port_specs(ports)
+    existing = {port.name: port for port in product.output_ports.prefetch_related("fields")}
+    before = {name: schema_changes.snapshot(port) for name, port in existing.items()}
     after = {spec.name: schema_changes.spec_snapshot(spec) for spec in ports}
     changes = {
         name: schema_changes.classify(before.get(name), after.get(name)) for name in list(after) + [n for n in before if n not in after]
@@ -420,7 +480,116 @@ def plan_output_ports(
     changes = {name: change for name, change in changes.items() if change}
     if not confirm_breaking:
         _refuse_unannounced_breaks(product, before, after, changes, product_version_before)
-    return PortsPlan(before=before, after=after, changes=changes)
+    return PortsPlan(before=before, after=after, changes=changes, existing=existing)
+
+
+def validate_port_specs(ports: list[PortSpec]) -> None:
+    """Check `ports` against the model's rules (lengths, choices, required
+    values), the limits (MAX_PORTS; per port MAX_FIELDS_PER_PORT fields in all,
+    nested MAX_FIELD_DEPTH deep) and unique names (ports within the product,
+    fields among their siblings), before anything is written: one pass, no
+    full_clean per row. Raises CatalogError (field "output_ports") naming the
+    port and the field's path."""
+    if len(ports) > MAX_PORTS:
+        raise CatalogError(f"A product can have at most {MAX_PORTS} output ports.", field="output_ports")
+    names = set()
+    for spec in ports:
+        label = f"Port `{spec.name}`"
+        if not spec.name or not spec.name.strip():
+            raise CatalogError("An output port needs a name.", field="output_ports")
+        if spec.name in names:
+            raise CatalogError(f"Output port names must be unique within a product; `{spec.name}` is given twice.", field="output_ports")
+        names.add(spec.name)
+        _check_length(label, "name", spec.name, 120)
+        if spec.port_type not in OutputPort.PortType.values:
+            allowed = ", ".join(OutputPort.PortType.values)
+            raise CatalogError(f"{label}: type {spec.port_type!r} is not one of {allowed}.", field="output_ports")
+        _check_length(label, "format", spec.format, 60)
+        _check_length(label, "location", spec.location, 500)
+        if not spec.version:
+            raise CatalogError(f"{label}: give a version, e.g. 1.0.0.", field="output_ports")
+        _check_length(label, "version", spec.version, 30)
+        count = _check_fields(spec.name, spec.fields, path="", depth=1)
+        if count > MAX_FIELDS_PER_PORT:
+            raise CatalogError(f"{label} has {count} fields, nested ones included; at most {MAX_FIELDS_PER_PORT}.", field="output_ports")
+
+
+def _check_length(label: str, attribute: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise CatalogError(f"{label}: the {attribute} is longer than {limit} characters.", field="output_ports")
+
+
+def _check_fields(port_name: str, fields: list[FieldSpec], *, path: str, depth: int) -> int:
+    """Check one level of fields (and below); return how many fields there are in all."""
+    port_label = f"Port `{port_name}`"
+    if depth > MAX_FIELD_DEPTH:
+        raise CatalogError(
+            f"{port_label}: fields nest at most {MAX_FIELD_DEPTH} deep; `{path.rstrip('.')}` goes deeper.", field="output_ports"
+        )
+    count, names = 0, set()
+    for f in fields:
+        if not f.name or not f.name.strip():
+            where = f" in `{path.rstrip('.')}`" if path else ""
+            raise CatalogError(f"{port_label}: a field{where} has no name.", field="output_ports")
+        label = f"{port_label}, field `{path}{f.name}`"
+        if f.name in names:
+            within = f"`{path.rstrip('.')}` of port {port_name!r}" if path else f"port {port_name!r}"
+            raise CatalogError(f"Field names must be unique within {within}.", field="output_ports")
+        names.add(f.name)
+        _check_length(label, "name", f.name, 120)
+        if not f.data_type:
+            raise CatalogError(f"{label}: give its type.", field="output_ports")
+        _check_length(label, "type", f.data_type, 60)
+        if f.classification and f.classification not in DataProduct.Classification.values:
+            allowed = ", ".join(DataProduct.Classification.values)
+            raise CatalogError(f"{label}: classification {f.classification!r} is not one of {allowed}.", field="output_ports")
+        if f.logical_type and f.logical_type not in LogicalType.values:
+            allowed = ", ".join(LogicalType.values)
+            raise CatalogError(f"{label}: logical type {f.logical_type!r} is not one of {allowed}.", field="output_ports")
+        if f.fields and f.logical_type not in (LogicalType.OBJECT, LogicalType.ARRAY):
+            raise CatalogError(f"{label} has nested fields: give it the logical type object or array.", field="output_ports")
+        nested = f"{path}{f.name}[]." if f.logical_type == LogicalType.ARRAY else f"{path}{f.name}."
+        count += 1 + _check_fields(port_name, f.fields, path=nested, depth=depth + 1)
+    return count
+
+
+def _write_fields(port: OutputPort, specs: list[FieldSpec]) -> None:
+    """Save `specs` as `port`'s fields: one bulk insert per depth, parents
+    first; positions count depth first through the whole port."""
+    rows: list[tuple[int, int | None, FieldSpec]] = []  # (depth, the parent's row, spec), depth first
+
+    def walk(fields: list[FieldSpec], depth: int, parent: int | None) -> None:
+        for spec in fields:
+            rows.append((depth, parent, spec))
+            walk(spec.fields, depth + 1, len(rows) - 1)
+
+    walk(specs, 1, None)
+    made: list[SchemaField | None] = [None] * len(rows)
+    depth = 1
+    while True:
+        level = [index for index, row in enumerate(rows) if row[0] == depth]
+        if not level:
+            break
+        objects = [
+            SchemaField(
+                port=port,
+                parent=made[rows[index][1]] if rows[index][1] is not None else None,
+                position=index,
+                name=rows[index][2].name,
+                data_type=rows[index][2].data_type,
+                logical_type=rows[index][2].logical_type,
+                description=rows[index][2].description,
+                required=rows[index][2].required,
+                primary_key=rows[index][2].primary_key,
+                classification=rows[index][2].classification,
+                is_pii=rows[index][2].is_pii,
+            )
+            for index in level
+        ]
+        SchemaField.objects.bulk_create(objects)
+        for index, obj in zip(level, objects):
+            made[index] = obj
+        depth += 1
 
 
 def _refuse_unannounced_breaks(
@@ -538,40 +707,8 @@ class ScheduleConflict(CatalogError, Conflict):
 
 def port_specs_from_json(data: list[dict]) -> list[PortSpec]:
     """Output ports stored as JSON (dataclasses.asdict of PortSpec) as
-    PortSpecs again, nested specs and all, whatever keys they hold: a key the
-    dataclasses no longer have is dropped, one they gained since takes its default."""
-    return [_spec_from_json(PortSpec, item) for item in data]
-
-
-def _spec_from_json(cls, data: dict):
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for spec_field in dataclasses.fields(cls):
-        if spec_field.name not in data:
-            continue
-        value = data[spec_field.name]
-        nested, many = _nested_spec(hints[spec_field.name])
-        if nested is not None and many and isinstance(value, list):
-            value = [_spec_from_json(nested, item) for item in value]
-        elif nested is not None and not many and isinstance(value, dict):
-            value = _spec_from_json(nested, value)
-        values[spec_field.name] = value
-    return cls(**values)
-
-
-def _nested_spec(hint) -> tuple[type | None, bool]:
-    """(the dataclass, whether a list of them) when `hint` is a dataclass, a
-    list of one, or an optional one; (None, False) otherwise."""
-    if dataclasses.is_dataclass(hint):
-        return hint, False
-    arguments = typing.get_args(hint)
-    if typing.get_origin(hint) is list and arguments and dataclasses.is_dataclass(arguments[0]):
-        return arguments[0], True
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        for argument in arguments:
-            if dataclasses.is_dataclass(argument):
-                return argument, False
-    return None, False
+    PortSpecs again, nested fields and all (PortSpec.from_dict)."""
+    return [PortSpec.from_dict(item) for item in data]
 
 
 @transaction.atomic

@@ -249,7 +249,7 @@ class ProductDescriptorView(DescriptorImportMixin, APIView):
                 raise Http404(f"{product.name} has no output port {port_name!r}.")
             body, filename = services.export_odcs(port, user=request.user), file_name(product.slug, port.name, "odcs", "yaml")
         else:
-            ports = product.output_ports.order_by("name")
+            ports = product.output_ports.order_by("position", "name")
             body, filename = [services.export_odcs(port, user=request.user) for port in ports], file_name(product.slug, "odcs", "yaml")
         response = Response(body)
         if download == "yaml":

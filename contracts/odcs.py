@@ -7,7 +7,8 @@ document says: an unchanged port exports the contract it was imported from."""
 
 from dataclasses import dataclass
 
-from catalog.models import DataProduct, OutputPort
+from catalog.models import DataProduct, LogicalType, OutputPort
+from catalog.services import FieldSpec, field_specs_of
 from slos.models import ServiceLevelObjective
 
 API_VERSION = "v3.1.0"
@@ -34,17 +35,6 @@ TIME_UNITS = {
 }
 PII_PROPERTIES = {"pii", "ispii", "personaldata", "containspii"}
 PII_CLASSIFICATIONS = {"pii", "personal", "personal-data", "personal data"}
-
-
-@dataclass(frozen=True)
-class FieldValues:
-    name: str
-    data_type: str
-    description: str
-    required: bool
-    primary_key: bool
-    classification: str
-    is_pii: bool
 
 
 @dataclass(frozen=True)
@@ -75,16 +65,53 @@ def _is_pii(prop: dict) -> bool:
     return False
 
 
-def _field(prop: dict, name: str) -> FieldValues:
+def _logical_type(prop: dict) -> str:
+    stated = str(prop.get("logicalType") or "").strip().lower()
+    if stated in LogicalType.values:
+        return stated
+    if isinstance(prop.get("items"), dict):
+        return LogicalType.ARRAY
+    if prop.get("properties"):
+        return LogicalType.OBJECT
+    return ""
+
+
+def _children(prop: dict) -> list[dict]:
+    """The nested properties of an object property, or of an array property's items."""
+    container = prop.get("items") if _logical_type(prop) == LogicalType.ARRAY else prop
+    if not isinstance(container, dict):
+        return []
+    return [child for child in container.get("properties") or [] if isinstance(child, dict)]
+
+
+def _data_type(prop: dict, logical_type: str) -> str:
+    """physicalType, else logicalType; an array of scalars without a
+    physicalType says what its items are: array<string> (an array of objects
+    is `array`, its items' properties its nested fields)."""
+    if prop.get("physicalType"):
+        return str(prop["physicalType"])
+    items = prop.get("items")
+    if logical_type == LogicalType.ARRAY and isinstance(items, dict) and not items.get("properties"):
+        inner = items.get("physicalType") or items.get("logicalType")
+        if inner and inner != LogicalType.OBJECT:
+            return f"array<{inner}>"
+    return str(prop.get("logicalType") or "any")
+
+
+def _field(prop: dict, name: str) -> FieldSpec:
+    """A property as a field, with its nested properties (an object's, or its array items') as nested fields."""
     classification = str(prop.get("classification") or "").strip().lower()
-    return FieldValues(
+    logical_type = _logical_type(prop)
+    return FieldSpec(
         name=name[:120],
-        data_type=str(prop.get("physicalType") or prop.get("logicalType") or "any")[:60],
+        data_type=_data_type(prop, logical_type)[:60],
         description=str(prop.get("description") or ""),
         required=prop.get("required") is True,
         primary_key=prop.get("primaryKey") is True,
         classification=classification if classification in DataProduct.Classification.values else "",
         is_pii=_is_pii(prop),
+        logical_type=logical_type,
+        fields=[_field(child, str(child.get("name", ""))) for child in _children(prop)],
     )
 
 
@@ -99,9 +126,10 @@ def field_name(objects: list[dict], index: int, prop: dict) -> str:
     return f"{objects[index].get('name', index)}.{name}" if len(objects) > 1 else name
 
 
-def fields(document: dict) -> list[FieldValues] | None:
-    """The port's fields: the first level of each schema object's properties
-    (nested properties and items stay in the document). None: no `schema`."""
+def fields(document: dict) -> list[FieldSpec] | None:
+    """The port's fields: each schema object's properties, with their nested
+    properties (objects) and items' properties (arrays) as nested fields.
+    None: no `schema`."""
     if "schema" not in document:
         return None
     objects = _objects(document)
@@ -114,14 +142,24 @@ def fields(document: dict) -> list[FieldValues] | None:
 
 
 def unnamed_properties(document: dict) -> list[str]:
-    """Paths of first-level properties without a name (the schema allows them; a field cannot be one)."""
-    return [
-        f"schema[{index}].properties[{position}].name"
-        for index, item in enumerate(document.get("schema") or [])
-        if isinstance(item, dict)
-        for position, prop in enumerate(item.get("properties") or [])
-        if isinstance(prop, dict) and not str(prop.get("name", "")).strip()
-    ]
+    """Paths of properties, at any depth, without a name (the schema allows them; a field cannot be one)."""
+    found: list[str] = []
+
+    def walk(prop: dict, path: str) -> None:
+        if not str(prop.get("name", "")).strip():
+            found.append(f"{path}.name")
+        container = prop.get("items") if _logical_type(prop) == LogicalType.ARRAY else prop
+        where = f"{path}.items" if container is not prop else path
+        for position, child in enumerate((container or {}).get("properties") or [] if isinstance(container, dict) else []):
+            if isinstance(child, dict):
+                walk(child, f"{where}.properties[{position}]")
+
+    for index, item in enumerate(document.get("schema") or []):
+        if isinstance(item, dict):
+            for position, prop in enumerate(item.get("properties") or []):
+                if isinstance(prop, dict):
+                    walk(prop, f"schema[{index}].properties[{position}]")
+    return found
 
 
 # --- location --------------------------------------------------------------
@@ -210,15 +248,29 @@ def slos(document: dict) -> tuple[list[SLOValues], list[str]]:
 # --- writing back ----------------------------------------------------------
 
 
-def _current_fields(port: OutputPort) -> list[FieldValues]:
-    return [
-        FieldValues(f.name, f.data_type, f.description, f.required, f.primary_key, f.classification, f.is_pii) for f in port.fields.all()
-    ]
+def _current_fields(port: OutputPort) -> list[FieldSpec]:
+    return field_specs_of(port.fields.all())
 
 
-def _property(prop: dict, values: FieldValues, said: FieldValues | None) -> dict:
+def _items_of(values: FieldSpec) -> dict:
+    """`items` for an array field built from the model: its nested fields'
+    object, or the scalar its physical type names (array<string>)."""
+    inner = values.data_type[6:-1] if values.data_type.lower().startswith("array<") and values.data_type.endswith(">") else ""
+    if values.fields or inner.lower() == "object":
+        return {"logicalType": "object"}
+    if inner.lower() in LogicalType.values:
+        return {"logicalType": inner.lower()}
+    return {"physicalType": inner} if inner else {}
+
+
+def _property(prop: dict, values: FieldSpec, said: FieldSpec | None) -> dict:
     prop = {**prop}
     prop["name"] = values.name.rsplit(".", 1)[-1] if "." in values.name and said is None else prop.get("name", values.name)
+    if said is None or said.logical_type != values.logical_type:
+        if values.logical_type:
+            prop["logicalType"] = values.logical_type
+        else:
+            prop.pop("logicalType", None)
     if said is None or said.data_type != values.data_type:
         prop["physicalType"] = values.data_type
     if said is None or said.description != values.description:
@@ -232,12 +284,43 @@ def _property(prop: dict, values: FieldValues, said: FieldValues | None) -> dict
         prop["primaryKey"] = values.primary_key
     if (said is None or said.classification != values.classification) and values.classification:
         prop["classification"] = values.classification
+    if said is None or said.fields != values.fields or said.logical_type != values.logical_type:
+        _overlay_children(prop, values)
     return prop
+
+
+def _overlay_children(prop: dict, values: FieldSpec) -> None:
+    """Write `values`' nested fields into `prop`: an object's `properties`, an
+    array's `items` (and its `properties`); what no longer applies goes."""
+    if values.logical_type == LogicalType.ARRAY:
+        prop.pop("properties", None)
+        items = {**prop["items"]} if isinstance(prop.get("items"), dict) else _items_of(values)
+        if values.fields or items.get("properties"):
+            items["properties"] = _overlay_properties(items.get("properties") or [], values.fields)
+        prop["items"] = items
+        return
+    prop.pop("items", None)
+    if values.logical_type == LogicalType.OBJECT or values.fields:
+        prop["properties"] = _overlay_properties(prop.get("properties") or [], values.fields)
+    else:
+        prop.pop("properties", None)
+
+
+def _overlay_properties(properties: list, current: list[FieldSpec]) -> list[dict]:
+    """`properties` (a document's, one level) rewritten to `current`: a
+    property whose values are unchanged stays exactly as it was."""
+    by_name = {str(prop.get("name", "")): prop for prop in properties if isinstance(prop, dict)}
+    rebuilt = []
+    for values in current:
+        prop = by_name.get(values.name)
+        said = _field(prop, values.name) if prop is not None else None
+        rebuilt.append(prop if said == values else _property(prop or {"name": values.name}, values, said))
+    return rebuilt
 
 
 def _overlay_schema(document: dict, port: OutputPort) -> list[dict]:
     objects = [{**item, "properties": list(item.get("properties") or [])} for item in _objects(document)]
-    by_name: dict[str, tuple[int, dict, FieldValues]] = {}
+    by_name: dict[str, tuple[int, dict, FieldSpec]] = {}
     for index, item in enumerate(objects):
         for prop in item["properties"]:
             if isinstance(prop, dict):
@@ -249,7 +332,7 @@ def _overlay_schema(document: dict, port: OutputPort) -> list[dict]:
     rebuilt: list[list[dict]] = [[] for _ in objects]
     for values in _current_fields(port):
         index, prop, said = by_name.get(values.name, (0, {"name": values.name}, None))
-        rebuilt[index].append(_property(prop, values, said))
+        rebuilt[index].append(prop if said == values else _property(prop, values, said))
     for item, properties in zip(objects, rebuilt):
         item["properties"] = properties
     return objects

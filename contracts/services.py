@@ -26,7 +26,7 @@ from catalog import schema_changes
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, OutputPort, PortVersion, Team
 from catalog.queries import can_edit, teams_of, visible_products
-from catalog.services import FieldSpec, PortSpec
+from catalog.services import PortSpec
 from core.errors import Forbidden, ServiceError
 from core.users import User
 from lineage import services as lineage_services
@@ -212,14 +212,10 @@ def _port_specs(product: DataProduct | None, ports: list[odps.PortValues] | None
                 location=port.location if port else "",
                 version=values.version,
                 description=values.description,
-                fields=_field_specs(port) if port else [],
+                fields=catalog_services.field_specs_of(port.fields.all()) if port else [],
             )
         )
     return specs
-
-
-def _field_specs(port: OutputPort) -> list[FieldSpec]:
-    return [FieldSpec(f.name, f.data_type, f.description, f.required, f.primary_key, f.classification, f.is_pii) for f in port.fields.all()]
 
 
 def _status_path(start: str, goal: str) -> list[str] | None:
@@ -398,11 +394,10 @@ def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
     if new_fields is not None or new_location is not None:
         specs = []
         for existing in product.output_ports.prefetch_related("fields"):
-            spec = PortSpec(existing.name, existing.port_type, existing.format, existing.location, existing.version, existing.description)
-            spec.fields = _field_specs(existing)
+            spec = catalog_services.port_spec_of(existing)
             if existing.pk == port.pk:
                 if new_fields is not None:
-                    spec.fields = [FieldSpec(**values.__dict__) for values in new_fields]
+                    spec.fields = new_fields
                 if new_location is not None:
                     spec.location = new_location
             specs.append(spec)

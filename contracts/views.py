@@ -32,5 +32,11 @@ def product_descriptor(request, slug):
             for warning in result.warnings:
                 messages.warning(request, warning)
             return redirect(result.product)
-    context = {"product": product, "form": form, "problems": problems, "file": file, "ports": product.output_ports.order_by("name")}
+    context = {
+        "product": product,
+        "form": form,
+        "problems": problems,
+        "file": file,
+        "ports": product.output_ports.order_by("position", "name"),
+    }
     return render(request, "contracts/product_descriptor.html", context, status=400 if form.errors else 200)

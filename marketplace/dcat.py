@@ -96,7 +96,7 @@ def public_products() -> QuerySet[DataProduct]:
 
 def _ports() -> QuerySet[OutputPort]:
     # The location is never read, so it cannot leak into the graph.
-    return OutputPort.objects.only("id", "product_id", "name", "description", "port_type", "format").order_by("name")
+    return OutputPort.objects.only("id", "product_id", "name", "description", "port_type", "format").order_by("position", "name")
 
 
 def site_url(path: str = "/") -> str:

@@ -24,6 +24,11 @@ def visible_slos(user: User | AnonymousUser) -> QuerySet[ServiceLevelObjective]:
     return ServiceLevelObjective.objects.filter(product__in=visible_products(user).values("pk")).select_related("product", "port")
 
 
+def _columns(port) -> list:
+    """A sample's columns are the port's top-level fields (a nested field's values sit inside its parent's)."""
+    return [f for f in port.fields.all() if f.parent_id is None]
+
+
 def visible_samples(user: User | AnonymousUser, product: DataProduct, ports=None) -> dict[int, "SampleTable"]:
     """Each output port's sample as `user` may see it, by port id: sensitive
     columns masked unless they may see that port's real values (revealed_port_ids). Pages and API read
@@ -35,5 +40,5 @@ def visible_samples(user: User | AnonymousUser, product: DataProduct, ports=None
         return {}
     revealed = revealed_port_ids(user, product, stored)
     return {
-        port.pk: samples.sample_table(stored[port.pk], port.fields.all(), reveal=port.pk in revealed) for port in ports if port.pk in stored
+        port.pk: samples.sample_table(stored[port.pk], _columns(port), reveal=port.pk in revealed) for port in ports if port.pk in stored
     }

@@ -335,7 +335,9 @@ def upload_sample(port: OutputPort, *, by: User, content: bytes, filename: str =
     _check_may_edit(by, port.product, "upload samples of this product")
     try:
         header, rows, from_text = samples.read_upload(content, filename=filename, format=format)
-        columns, values = samples.validate_rows(header, rows, port.fields.order_by("position", "name"), from_text=from_text)
+        columns, values = samples.validate_rows(
+            header, rows, port.fields.filter(parent=None).order_by("position", "name"), from_text=from_text
+        )
     except samples.SampleInvalid as error:
         raise CatalogError(str(error), field="file", details=error.problems) from None
     sample, _ = Sample.objects.update_or_create(

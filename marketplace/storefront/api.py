@@ -40,7 +40,7 @@ class ProductViewSet(
         products = catalog_queries.product_list(self.request.user)
         if self.action != "list":
             ports = (
-                OutputPort.objects.order_by("name")
+                OutputPort.objects.order_by("position", "name")
                 .select_related("lineage_node")
                 .prefetch_related(Prefetch("fields", SchemaField.objects.order_by("position", "name")))
             )

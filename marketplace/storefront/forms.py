@@ -6,7 +6,7 @@ from django.forms.utils import ErrorDict
 
 from catalog import queries as catalog_queries
 from catalog.forms import TagsField
-from catalog.models import DataProduct, Domain, OutputPort, SchemaField
+from catalog.models import DataProduct, Domain, LogicalType, OutputPort, SchemaField
 from catalog.services import MAX_FIELDS_PER_PORT, MAX_PORTS, FieldSpec, PortSpec
 from lineage import queries as lineage_queries
 from lineage.forms import InputsField
@@ -92,9 +92,11 @@ class ProductForm(forms.ModelForm):
 # --- output ports and their schema fields -------------------------------------
 # The edit and new pages carry one formset of ports (prefix "port") and, per
 # port row i, a formset of its fields (prefix "port-<i>-fields"). Rows are
-# removed with DELETE, field rows ordered by their ORDER field (ports are listed
-# by name: the model keeps no position for them); empty extra rows are
-# ignored. Fields are flat: nested fields of objects and arrays come later.
+# removed with DELETE, ordered by their ORDER field (Position); empty extra
+# rows are ignored. A field is nested by naming, in "Nested in", the object
+# or array field of the same port it belongs to (its path, e.g. address or
+# lines.product for deeper ones): the rows stay one flat list, which works
+# without JavaScript, and the tree is built when they are saved.
 
 PORT_PREFIX = "port"
 
@@ -130,8 +132,25 @@ class PortForm(forms.Form):
 
 
 class SchemaFieldForm(forms.Form):
-    name = forms.CharField(max_length=120, help_text="Column or attribute name, unique within the port.")
-    data_type = forms.CharField(label="Physical type", max_length=60, help_text="As stored, e.g. string, bigint, timestamp, decimal(12,2).")
+    name = forms.CharField(max_length=120, help_text="Column or attribute name, unique among the fields beside it.")
+    data_type = forms.CharField(
+        label="Physical type",
+        max_length=60,
+        required=False,
+        help_text="As stored, e.g. string, bigint, timestamp, decimal(12,2), array<string>. Empty: the logical type.",
+    )
+    logical_type = forms.ChoiceField(
+        label="Logical type",
+        choices=[("", "—"), *LogicalType.choices],
+        required=False,
+        help_text="What it holds, whatever the store calls it. Object or array for a field with nested fields.",
+    )
+    parent = forms.CharField(
+        label="Nested in",
+        max_length=600,
+        required=False,
+        help_text="Empty for a top-level field; else the object or array field it belongs to, e.g. address, or lines.product deeper down.",
+    )
     description = forms.CharField(required=False, max_length=2000, help_text="What the value means.")
     required = forms.BooleanField(required=False, help_text="Never empty.")
     primary_key = forms.BooleanField(label="Key", required=False, help_text="Part of the primary key.")
@@ -143,10 +162,12 @@ class SchemaFieldForm(forms.Form):
     is_pii = forms.BooleanField(label="Personal data", required=False, help_text="Identifies or describes a person.")
 
     @staticmethod
-    def initial_for(field: SchemaField) -> dict:
+    def initial_for(field: SchemaField, paths: dict[int, str]) -> dict:
         return {
             "name": field.name,
             "data_type": field.data_type,
+            "logical_type": field.logical_type,
+            "parent": paths.get(field.parent_id, ""),
             "description": field.description,
             "required": field.required,
             "primary_key": field.primary_key,
@@ -154,9 +175,85 @@ class SchemaFieldForm(forms.Form):
             "is_pii": field.is_pii,
         }
 
+    def clean(self):
+        data = super().clean()
+        data["parent"] = ".".join(part.strip() for part in data.get("parent", "").strip().strip(".").split(".") if part.strip())
+        if not data.get("data_type") and "data_type" not in self.errors:
+            if data.get("logical_type"):
+                data["data_type"] = data["logical_type"]
+            else:
+                self.add_error("data_type", "Give a physical or a logical type.")
+        return data
+
     def spec(self) -> FieldSpec:
+        """The row as a FieldSpec (an invalid row's: what was valid in it, for checking names beside it)."""
         data = self.cleaned_data
-        return FieldSpec(**{name: data[name] for name in SchemaFieldForm.base_fields})
+        defaults = {name: field.initial if field.initial is not None else field.to_python("") for name, field in self.base_fields.items()}
+        return FieldSpec(**{name: data.get(name, defaults[name]) for name in SchemaFieldForm.base_fields if name != "parent"})
+
+
+def field_paths(fields) -> dict[int, str]:
+    """Each saved field's path in its port (address, address.street): what "Nested in" names."""
+    by_id = {field.pk: field for field in fields}
+    paths: dict[int, str] = {}
+
+    def path(field) -> str:
+        if field.pk not in paths:
+            parent = by_id.get(field.parent_id)
+            paths[field.pk] = f"{path(parent)}.{field.name}" if parent else field.name
+        return paths[field.pk]
+
+    for field in fields:
+        path(field)
+    return paths
+
+
+def nest(forms_in_order) -> list[FieldSpec]:
+    """The field rows (in their order) as a tree of FieldSpecs, each row
+    under the row its "Nested in" names. A row whose parent cannot be found,
+    is no object or array, or whose name is taken beside it gets the error
+    on its own row (then FieldNestingError is raised)."""
+    specs = {id(form): form.spec() for form in forms_in_order}
+    by_path: dict[str, tuple] = {}
+    roots: list[FieldSpec] = []
+    waiting = list(forms_in_order)
+    failed = False
+    # Parents may come after their children on the page: place rows until nothing more can be placed.
+    while waiting:
+        placed = []
+        for form in waiting:
+            parent = form.cleaned_data.get("parent", "")
+            if parent and parent not in by_path:
+                continue
+            spec = specs[id(form)]
+            siblings = by_path[parent][1].fields if parent else roots
+            path = f"{parent}.{spec.name}" if parent else spec.name
+            if parent and by_path[parent][1].logical_type not in (LogicalType.OBJECT, LogicalType.ARRAY):
+                form.add_error("parent", f"{parent} holds no nested fields: give it the logical type object or array.")
+                failed = True
+            elif any(sibling.name == spec.name for sibling in siblings):
+                where = f"nested in {parent}" if parent else "of this port"
+                form.add_error("name", f"Another field {where} has this name.")
+                failed = True
+            else:
+                siblings.append(spec)
+                by_path[path] = (form, spec)
+            placed.append(form)
+        if not placed:
+            for form in waiting:
+                form.add_error(
+                    "parent", f"No object or array field {form.cleaned_data.get('parent')!r} in this port (or it is nested in itself)."
+                )
+            failed = True
+            break
+        waiting = [form for form in waiting if form not in placed]
+    if failed:
+        raise FieldNestingError
+    return roots
+
+
+class FieldNestingError(Exception):
+    """Some field rows could not be nested; the errors are on their rows."""
 
 
 class _OrderedFormSet(forms.BaseFormSet):
@@ -224,11 +321,12 @@ class PortsEditor:
 
     def __init__(self, data=None, *, product=None, add_port=False, add_field=None):
         self.product = product
-        existing = list(product.output_ports.order_by("name").prefetch_related("fields")) if product else []
+        existing = list(product.output_ports.order_by("position", "name").prefetch_related("fields")) if product else []
         self.posted = data is not None and f"{PORT_PREFIX}-TOTAL_FORMS" in data
         if data is not None:
             data = data.copy()
         self.refused = []  # row counts the posted rows do not back (a tampered or broken page)
+        self.nested: dict[int, list[FieldSpec]] = {}  # per port row (id of its form): its fields as a tree, once valid
         if self.posted:
             self._check_counts(data, PORT_PREFIX)
             for index in range(int(data.get(f"{PORT_PREFIX}-TOTAL_FORMS") or 0)):
@@ -238,13 +336,14 @@ class PortsEditor:
             if add_field is not None and f"{field_prefix(add_field)}-TOTAL_FORMS" in data:
                 _bump(data, f"{field_prefix(add_field)}-TOTAL_FORMS")
         bound = data if self.posted else None
-        # Ports are listed by name (the model keeps no position for them), so their rows have no Position.
-        port_formset = _formset(PortForm, extra=0 if existing else 1, max_num=MAX_PORTS, can_order=False)
+        port_formset = _formset(PortForm, extra=0 if existing else 1, max_num=MAX_PORTS)
         self.ports = port_formset(bound, prefix=PORT_PREFIX, initial=[PortForm.initial_for(port) for port in existing])
         self.field_sets = []
         for index, _port_form in enumerate(self.ports.forms):
             port = existing[index] if index < len(existing) else None
-            initial = [SchemaFieldForm.initial_for(field) for field in port.fields.all()] if port else []
+            saved = list(port.fields.all()) if port else []
+            paths = field_paths(saved)
+            initial = [SchemaFieldForm.initial_for(field, paths) for field in saved]
             prefix = field_prefix(index)
             if bound is not None and f"{prefix}-TOTAL_FORMS" not in bound:
                 # A port row added without its fields' management form: start it empty.
@@ -297,18 +396,11 @@ class PortsEditor:
                 port_form.add_error("name", f"Another port is named {name!r}: port names are unique within a product.")
                 valid = False
             names.add(name)
-            field_names = set()
-            for field_index, form in enumerate(fields.forms):
-                form.is_valid()  # cleans it: an invalid row's valid values are still in cleaned_data
-                name = form.cleaned_data.get("name")
-                if not name or (field_index >= fields.initial_form_count() and not form.has_changed()):
-                    continue
-                if fields._should_delete_form(form):
-                    continue
-                if name in field_names:
-                    form.add_error("name", "Another field of this port has this name.")
-                    valid = False
-                field_names.add(name)
+            # Nesting is checked on every named row, valid or not, so each row shows all its errors at once.
+            try:
+                self.nested[id(port_form)] = nest([form for form in fields.kept_forms() if form.cleaned_data.get("name")])
+            except FieldNestingError:
+                valid = False
         return valid
 
     def port_specs(self) -> list[PortSpec] | None:
@@ -319,7 +411,7 @@ class PortsEditor:
         return [
             PortSpec(
                 **{name: port_form.cleaned_data[name] for name in PortForm.base_fields},
-                fields=[form.spec() for form in fields_of[port_form].kept_forms()],
+                fields=self.nested.get(id(port_form)) or nest(fields_of[port_form].kept_forms()),
             )
             for port_form in self.ports.kept_forms()
         ]
@@ -329,7 +421,7 @@ class PortsEditor:
         if not self.posted or self.product is None:
             return []
         kept = {spec.name for spec in self.port_specs()}
-        return [port for port in self.product.output_ports.order_by("name") if port.name not in kept]
+        return [port for port in self.product.output_ports.order_by("position", "name") if port.name not in kept]
 
     def total_error_count(self) -> int:
         if not self.posted:
@@ -337,5 +429,5 @@ class PortsEditor:
         return len(self.refused) + self.ports.total_error_count() + sum(fields.total_error_count() for fields in self.field_sets)
 
 
-PortFormSet = _formset(PortForm, extra=1, max_num=MAX_PORTS, can_order=False)
+PortFormSet = _formset(PortForm, extra=1, max_num=MAX_PORTS)
 FieldFormSet = _formset(SchemaFieldForm, extra=1, max_num=MAX_FIELDS_PER_PORT)

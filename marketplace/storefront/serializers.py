@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from access_requests import queries as access_queries
 from access_requests.serializers import PortRoleSerializer
@@ -15,6 +16,40 @@ from lineage.serializers import InputSerializer
 from lineage.services import InputSpec
 from slos import queries as slo_queries
 from slos.serializers import SampleTableSerializer, SLOSerializer
+
+
+def _field_specs(fields: list[dict]) -> list[FieldSpec]:
+    return [
+        FieldSpec(
+            name=f["name"],
+            data_type=f["data_type"],
+            description=f.get("description", ""),
+            required=f.get("required", False),
+            primary_key=f.get("primary_key", False),
+            classification=f.get("classification", ""),
+            is_pii=f.get("is_pii", False),
+            logical_type=f.get("logical_type", ""),
+            fields=_field_specs(f.get("fields", [])),
+        )
+        for f in fields
+    ]
+
+
+def _error_paths(path: str, errors) -> dict[str, list]:
+    """DRF's nested errors ({…: [{}, {"fields": [{"name": [...]}]}]}) flattened to {path: messages}."""
+    if isinstance(errors, dict):
+        found = {}
+        for key, value in errors.items():
+            found.update(_error_paths(f"{path}[{key}]" if str(key).isdigit() else f"{path}.{key}", value))
+        return found
+    if isinstance(errors, list) and errors and all(isinstance(item, str) for item in errors):
+        return {path: errors}
+    if isinstance(errors, list):
+        found = {}
+        for index, item in enumerate(errors):
+            found.update(_error_paths(f"{path}[{index}]", item))
+        return found
+    return {path: [errors]}
 
 
 @extend_schema_serializer(component_name="OutputPort")  # the API's name for it since before the storefront had it
@@ -145,21 +180,22 @@ class ProductDetailSerializer(ProductSerializer):
                 location=port.get("location", ""),
                 version=port.get("version", "1.0.0"),
                 description=port.get("description", ""),
-                fields=[
-                    FieldSpec(
-                        name=f["name"],
-                        data_type=f["data_type"],
-                        description=f.get("description", ""),
-                        required=f.get("required", False),
-                        primary_key=f.get("primary_key", False),
-                        classification=f.get("classification", ""),
-                        is_pii=f.get("is_pii", False),
-                    )
-                    for f in port.get("fields", [])
-                ],
+                fields=_field_specs(port.get("fields", [])),
             )
             for port in ports
         ]
+
+    def run_validation(self, data=empty):
+        """Errors in output_ports are listed under `output_ports` by their path
+        (`output_ports[0].fields[2].fields[1].name`), however deep they are."""
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict) and "output_ports" in error.detail:
+                detail = dict(error.detail)
+                detail["output_ports"] = _error_paths("output_ports", detail["output_ports"])
+                raise serializers.ValidationError(detail) from error
+            raise
 
     def service_arguments(self) -> dict:
         """validated_data as keyword arguments for storefront.services.create_product / update_product."""

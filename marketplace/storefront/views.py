@@ -137,7 +137,7 @@ def product_edit(request, slug):
         request.POST if posts_slos else None,
         prefix="slo",
         initial=[SLOForm.initial_for(slo) for slo in slos],
-        form_kwargs={"ports": product.output_ports.order_by("name")},
+        form_kwargs={"ports": product.output_ports.order_by("position", "name")},
     )
     if _adds_a_row(request, form, editor):
         return _render_form(request, form, editor, product=product, slo_forms=slo_forms)

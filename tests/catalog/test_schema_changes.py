@@ -308,3 +308,198 @@ def test_the_odcs_export_carries_a_port_version_raised_in_the_marketplace():
     catalog_services.update_product(product, by=owner, ports=[bumped])
 
     assert contract_services.export_odcs(product.output_ports.get(), user=owner)["version"] == "3.0.0"
+
+
+# --- nested fields -----------------------------------------------------------
+
+
+def nested_fields(**street_changes) -> list[FieldSpec]:
+    street = dataclasses.replace(FieldSpec(name="street", data_type="string", logical_type="string"), **street_changes)
+    return [
+        FieldSpec(name="address", data_type="struct", logical_type="object", fields=[street]),
+        FieldSpec(
+            name="lines",
+            data_type="array",
+            logical_type="array",
+            fields=[
+                FieldSpec(name="sku", data_type="string", logical_type="string"),
+                FieldSpec(name="qty", data_type="int", logical_type="integer"),
+            ],
+        ),
+    ]
+
+
+def with_line(name: str, **changes) -> list[FieldSpec]:
+    fields = nested_fields()
+    fields[1].fields = [dataclasses.replace(f, **changes) if f.name == name else f for f in fields[1].fields]
+    return fields
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (
+            spec(fields=[nested_fields()[0], dataclasses.replace(nested_fields()[1], fields=nested_fields()[1].fields[1:])]),
+            "field `lines[].sku` removed",
+        ),
+        (spec(fields=nested_fields(data_type="int")), "field `address.street` type string → int"),
+        (spec(fields=nested_fields(required=True)), "field `address.street` became required"),
+        (spec(fields=with_line("qty", logical_type="string")), "field `lines[].qty` logical type integer → string"),
+    ],
+)
+def test_breaking_rules_apply_to_nested_fields_by_path(after, expected):
+    change = schema_changes.classify(spec(fields=nested_fields()), after)
+
+    assert change.breaking == [expected]
+
+
+def test_a_removed_object_is_one_breaking_change_not_one_per_nested_field():
+    change = schema_changes.classify(spec(fields=nested_fields()), spec(fields=nested_fields()[1:]))
+
+    assert change.breaking == ["field `address` removed"]
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (spec(fields=with_line("qty", logical_type="number")), "field `lines[].qty` logical type integer → number"),
+        (spec(fields=nested_fields(logical_type="")), "field `address.street` logical type string → (none)"),
+        (spec(fields=nested_fields(description="Where we deliver.")), "field `address.street` description changed"),
+    ],
+)
+def test_a_widened_set_or_dropped_logical_type_and_nested_descriptions_are_not_breaking(after, expected):
+    change = schema_changes.classify(spec(fields=nested_fields()), after)
+
+    assert change.breaking == []
+    assert change.other == [expected]
+
+
+def test_a_nested_field_added_is_not_breaking_and_the_diff_names_it_by_path():
+    after = nested_fields()
+    after[0].fields.append(FieldSpec(name="city", data_type="string"))
+
+    change = schema_changes.classify(spec(fields=nested_fields()), spec(fields=after))
+    rows = schema_changes.field_diff(spec(fields=nested_fields()), spec(fields=after))
+
+    assert change.other == ["field `address.city` added"]
+    assert [(row["name"], row["status"], row["depth"]) for row in rows] == [
+        ("address", "same", 0),
+        ("address.street", "same", 1),
+        ("address.city", "added", 1),
+        ("lines", "same", 0),
+        ("lines[].sku", "same", 1),
+        ("lines[].qty", "same", 1),
+    ]
+
+
+def test_a_snapshot_from_before_nesting_compares_as_fields_without_logical_types():
+    old = spec()
+    for f in old["fields"]:
+        del f["logical_type"], f["fields"]
+
+    assert not schema_changes.classify(old, spec())
+
+
+def test_nested_fields_are_saved_with_their_parents_and_read_back_as_specs():
+    product, owner = make_product()
+
+    catalog_services.set_output_ports(product, ports=[current_spec(product, fields=nested_fields())], by=owner, confirm_breaking=True)
+
+    daily = product.output_ports.get(name="daily")
+    assert [(f.name, f.parent and f.parent.name, f.position) for f in daily.fields.all()] == [
+        ("address", None, 0),
+        ("street", "address", 1),
+        ("lines", None, 2),
+        ("sku", "lines", 3),
+        ("qty", "lines", 4),
+    ]
+    assert catalog_services.port_spec_of(daily).fields == nested_fields()
+
+
+def test_an_unchanged_port_is_left_untouched_and_only_the_changed_one_is_rewritten():
+    product = ProductFactory(ports=[port("daily", fields=3), port("hourly", fields=3)])
+    owner = product.owner_team.memberships.first().user
+    specs = [catalog_services.port_spec_of(p) for p in product.output_ports.prefetch_related("fields")]
+    daily_ids = list(product.output_ports.get(name="daily").fields.values_list("pk", flat=True))
+    hourly_ids = list(product.output_ports.get(name="hourly").fields.values_list("pk", flat=True))
+    specs[1].fields.append(FieldSpec(name="added", data_type="string"))
+
+    catalog_services.set_output_ports(product, ports=specs, by=owner)
+
+    assert list(product.output_ports.get(name="daily").fields.values_list("pk", flat=True)) == daily_ids
+    assert list(product.output_ports.get(name="hourly").fields.values_list("pk", flat=True))[:3] != hourly_ids
+
+
+def test_ports_keep_the_order_they_are_given():
+    product = ProductFactory(ports=[port("alpha"), port("beta")])
+    owner = product.owner_team.memberships.first().user
+    specs = [catalog_services.port_spec_of(p) for p in product.output_ports.prefetch_related("fields")]
+    versions = PortVersion.objects.count()
+
+    catalog_services.set_output_ports(product, ports=list(reversed(specs)), by=owner)
+
+    assert [p.name for p in product.output_ports.all()] == ["beta", "alpha"]
+    assert PortVersion.objects.count() == versions  # the order of ports is no change to a contract
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            [
+                FieldSpec(
+                    name="a",
+                    data_type="struct",
+                    logical_type="object",
+                    fields=[FieldSpec(name="b", data_type="x"), FieldSpec(name="b", data_type="y")],
+                )
+            ],
+            "Field names must be unique within `a` of port 'daily'.",
+        ),
+        (
+            [FieldSpec(name="a", data_type="string", fields=[FieldSpec(name="b", data_type="x")])],
+            "give it the logical type object or array",
+        ),
+        ([FieldSpec(name="a", data_type="string", logical_type="text")], "logical type 'text' is not one of"),
+        ([FieldSpec(name="a" * 121, data_type="string")], "the name is longer than 120 characters"),
+    ],
+)
+def test_bad_nested_fields_are_refused_with_a_message_naming_them_and_nothing_is_written(fields, message):
+    product, owner = make_product()
+    before = SchemaField.objects.count()
+
+    with pytest.raises(catalog_services.CatalogError) as raised:
+        catalog_services.set_output_ports(product, ports=[current_spec(product, fields=fields)], by=owner, confirm_breaking=True)
+
+    assert message in str(raised.value)
+    assert raised.value.field == "output_ports"
+    assert SchemaField.objects.count() == before
+
+
+def test_fields_nested_deeper_than_the_limit_are_refused():
+    deepest = FieldSpec(name="leaf", data_type="string")
+    for level in range(catalog_services.MAX_FIELD_DEPTH):
+        deepest = FieldSpec(name=f"level{level}", data_type="struct", logical_type="object", fields=[deepest])
+    product, owner = make_product()
+
+    with pytest.raises(catalog_services.CatalogError, match=f"nest at most {catalog_services.MAX_FIELD_DEPTH} deep"):
+        catalog_services.set_output_ports(product, ports=[current_spec(product, fields=[deepest])], by=owner, confirm_breaking=True)
+
+
+def test_nested_fields_count_towards_the_fields_limit_of_a_port():
+    many = [FieldSpec(name=f"f{n}", data_type="string") for n in range(catalog_services.MAX_FIELDS_PER_PORT)]
+    product, owner = make_product()
+
+    with pytest.raises(catalog_services.CatalogError, match="nested ones included"):
+        catalog_services.set_output_ports(
+            product,
+            ports=[current_spec(product, fields=[FieldSpec(name="wrap", data_type="struct", logical_type="object", fields=many)])],
+            by=owner,
+            confirm_breaking=True,
+        )
+
+
+def test_a_port_spec_with_nested_fields_survives_asdict_and_from_dict():
+    original = PortSpec(name="orders", fields=nested_fields())
+
+    assert PortSpec.from_dict(dataclasses.asdict(original)) == original

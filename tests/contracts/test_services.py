@@ -336,7 +336,8 @@ def test_a_contract_named_as_an_output_ports_contract_id_lands_on_that_port(owne
 
     target = product.output_ports.get(name="rawtransactions-v1")
     assert result.product == product
-    assert [f.name for f in target.fields.all()] == ["order_id", "email", "lines"]
+    assert [f.name for f in target.fields.filter(parent=None)] == ["order_id", "email", "lines"]
+    assert [(f.name, f.parent.name) for f in target.fields.exclude(parent=None)] == [("sku", "lines")]
     assert PortContract.objects.get().port == target
 
 
@@ -346,11 +347,15 @@ def test_a_contract_becomes_the_ports_fields_and_location(owner, seller):
     services.import_document(contract(), by=owner, product=product)
 
     daily = product.output_ports.get()
-    fields = [(f.name, f.data_type, f.required, f.primary_key, f.classification, f.is_pii) for f in daily.fields.all()]
+    fields = [
+        (f.name, f.data_type, f.logical_type, f.required, f.primary_key, f.classification, f.is_pii, f.parent and f.parent.name)
+        for f in daily.fields.all()
+    ]
     assert fields == [
-        ("order_id", "uuid", True, True, "", False),
-        ("email", "string", False, False, "restricted", True),
-        ("lines", "array", False, False, "", False),
+        ("order_id", "uuid", "string", True, True, "", False, None),
+        ("email", "string", "string", False, False, "restricted", True, None),
+        ("lines", "array", "array", False, False, "", False, None),
+        ("sku", "string", "string", False, False, "", False, "lines"),
     ]
     assert daily.location == "postgres://db.internal:5432/sales/public"
 

@@ -98,3 +98,18 @@ def test_a_draft_product_history_is_not_found_for_outsiders(client):
     mesh = Mesh(status="draft")
 
     assert history(client, UserFactory(), mesh.product).status_code == 404
+
+
+def test_the_diff_names_nested_fields_by_their_path_with_their_logical_type(client):
+    mesh = Mesh()
+    address = FieldSpec(name="address", data_type="struct", logical_type="object", fields=[FieldSpec(name="street", data_type="string")])
+    catalog_services.update_product(mesh.product, by=mesh.owner, ports=[daily(mesh.product, fields=[address])], confirm_breaking=True)
+    wider = dataclasses.replace(address, fields=[*address.fields, FieldSpec(name="city", data_type="string", logical_type="string")])
+    catalog_services.update_product(mesh.product, by=mesh.owner, ports=[daily(mesh.product, fields=[wider])])
+    first, second = PortVersion.objects.filter(product=mesh.product).order_by("-changed_at", "-pk")[:2][::-1]
+
+    page = history(client, mesh.owner, mesh.product, port="daily", **{"from": first.pk, "to": second.pk}).content.decode()
+
+    assert "field `address.city` added" in page
+    assert '<th scope="row">address.city</th>' in page
+    assert "string (string)" in page

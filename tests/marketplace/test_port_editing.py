@@ -67,7 +67,7 @@ def edit_data(product: DataProduct, ports: list[dict], **kwargs) -> dict:
 def existing_ports(product: DataProduct) -> list[dict]:
     """The edit page's rows for `product`'s ports as they are (initial rows, positions 1, 2, …)."""
     rows = []
-    for i, output_port in enumerate(product.output_ports.order_by("name")):
+    for i, output_port in enumerate(product.output_ports.all()):
         rows.append(
             {
                 "name": output_port.name,
@@ -141,7 +141,7 @@ def test_the_new_page_offers_one_empty_port_with_one_empty_field_and_help_on_eve
     for name in ["port-0-name", "port-0-port_type", "port-0-location", "port-0-fields-0-data_type", "port-0-fields-0-is_pii"]:
         assert f'aria-describedby="id_{name}_help"' in html
         assert f'id="id_{name}_help"' in html
-    assert "nested fields of objects and arrays come later" in html
+    assert "Nested in" in html
 
 
 def test_an_empty_extra_port_row_is_ignored(client, owner, team):
@@ -164,7 +164,7 @@ def test_errors_show_on_the_row_and_field_they_belong_to_and_nothing_is_written(
     assert response.status_code == 400
     editor = response.context["ports"]
     fields_of_events = editor.field_sets[1].forms
-    assert fields_of_events[0].errors["data_type"] == ["This field is required."]
+    assert fields_of_events[0].errors["data_type"] == ["Give a physical or a logical type."]
     assert fields_of_events[1].errors["name"] == ["Another field of this port has this name."]
     assert "Another port is named 'sessions'" in editor.ports.forms[2].errors["name"][0]
     assert not editor.ports.forms[0].errors
@@ -217,7 +217,7 @@ def test_the_edit_page_shows_the_ports_as_rows_with_their_fields(client, owner, 
     assert 'name="port-0-fields-1-name" value="field_1"' in html
     assert 'name="port-0-DELETE"' in html
     assert 'name="port-0-fields-1-ORDER" value="2"' in html  # fields keep a position
-    assert 'name="port-0-ORDER"' not in html  # ports are listed by name: no position to keep
+    assert 'name="port-0-ORDER" value="1"' in html  # ports keep a position too
 
 
 def test_a_post_without_the_ports_leaves_them_alone(client, owner, team):
@@ -401,3 +401,86 @@ def test_removing_a_port_that_whole_product_grants_cover_asks_first_and_keeps_th
 
     assert client.post(f"/products/{mesh.product.slug}/edit/", {**data, "confirm_removal": "on"}).status_code == 302
     assert Grant.objects.live().filter(pk=grant.pk, port=None).exists()
+
+
+# --- nested fields, logical types and the order of ports ---------------------
+
+ORDERS = {
+    "name": "orders",
+    "fields": [
+        {"name": "order_id", "data_type": "uuid", "logical_type": "string"},
+        {"name": "address", "logical_type": "object"},
+        {"name": "street", "data_type": "string", "parent": "address"},
+        {"name": "lines", "logical_type": "array"},
+        {"name": "sku", "data_type": "string", "parent": "lines"},
+        {"name": "tags", "data_type": "array<string>", "logical_type": "array"},
+    ],
+}
+
+
+def test_a_member_creates_nested_fields_by_naming_their_parent_and_ports_keep_their_order(client, owner, team):
+    domain = DomainFactory(owner_team=team)
+
+    response = client.post("/products/new/", product_data(domain, team) | ports_data([SESSIONS, ORDERS]))
+
+    assert response.status_code == 302, response.content.decode()
+    product = DataProduct.objects.get(slug="listening-sessions")
+    assert [p.name for p in product.output_ports.all()] == ["sessions", "orders"]
+    orders = product.output_ports.get(name="orders")
+    rows = [(f.name, f.data_type, f.logical_type, f.parent and f.parent.name) for f in orders.fields.all()]
+    assert rows == [
+        ("order_id", "uuid", "string", None),
+        ("address", "object", "object", None),
+        ("street", "string", "", "address"),
+        ("lines", "array", "array", None),
+        ("sku", "string", "", "lines"),
+        ("tags", "array<string>", "array", None),
+    ]
+
+
+def test_a_field_nested_in_an_unknown_or_plain_field_gets_the_error_on_its_row_and_nothing_is_written(client, owner, team):
+    domain = DomainFactory(owner_team=team)
+    bad = {
+        "name": "orders",
+        "fields": [
+            {"name": "order_id", "data_type": "uuid"},
+            {"name": "street", "data_type": "string", "parent": "adress"},
+            {"name": "digit", "data_type": "string", "parent": "order_id"},
+        ],
+    }
+
+    response = client.post("/products/new/", product_data(domain, team) | ports_data([bad]))
+
+    assert response.status_code == 400
+    fields = response.context["ports"].field_sets[0].forms
+    assert fields[1].errors["parent"] == ["No object or array field 'adress' in this port (or it is nested in itself)."]
+    assert fields[2].errors["parent"] == ["order_id holds no nested fields: give it the logical type object or array."]
+    assert not DataProduct.objects.exists()
+
+
+def test_the_edit_page_shows_nested_fields_with_their_parent_and_saving_them_unchanged_changes_nothing(client, owner, team):
+    domain = DomainFactory(owner_team=team)
+    client.post("/products/new/", product_data(domain, team) | ports_data([ORDERS]))
+    product = DataProduct.objects.get(slug="listening-sessions")
+    ids = list(product.output_ports.get().fields.values_list("pk", flat=True))
+
+    html = client.get(f"/products/{product.slug}/edit/").content.decode()
+    rows = existing_ports(product)
+    for row, field in zip(rows[0]["fields"], product.output_ports.get().fields.all()):
+        row.update({"logical_type": field.logical_type, "parent": field.parent.name if field.parent else ""})
+    response = client.post(f"/products/{product.slug}/edit/", edit_data(product, rows, initial=1, initial_fields={0: 6}))
+
+    assert 'name="port-0-fields-2-parent" value="address"' in html
+    assert response.status_code == 302, response.content.decode()
+    assert list(product.output_ports.get().fields.values_list("pk", flat=True)) == ids
+
+
+def test_an_owner_reorders_ports_with_their_positions(client, owner, team):
+    product = ProductFactory(domain=DomainFactory(owner_team=team), by=owner, ports=[port("alpha"), port("beta")])
+    alpha, beta = existing_ports(product)
+    alpha["ORDER"], beta["ORDER"] = 2, 1
+
+    response = client.post(f"/products/{product.slug}/edit/", edit_data(product, [alpha, beta], initial=2, initial_fields={0: 0, 1: 0}))
+
+    assert response.status_code == 302, response.content.decode()
+    assert [p.name for p in product.output_ports.all()] == ["beta", "alpha"]

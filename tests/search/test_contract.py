@@ -88,6 +88,17 @@ def test_schema_fields_are_searchable(backend, make_product):
     assert names(find(UserFactory(), "milliseconds")) == ["Play events"]
 
 
+def test_nested_schema_fields_are_searchable(backend, make_product):
+    product = make_product(name="Orders", ports=[port("orders", fields=0)])
+    street = catalog_services.FieldSpec(name="delivery_street", data_type="string", description="Where the parcel goes")
+    address = catalog_services.FieldSpec(name="address", data_type="struct", logical_type="object", fields=[street])
+    catalog_services.set_output_ports(product, ports=[catalog_services.PortSpec(name="orders", fields=[address])], confirm_breaking=True)
+    search.index_products([product.pk])
+
+    assert names(find(UserFactory(), "delivery_street")) == ["Orders"]
+    assert names(find(UserFactory(), "parcel")) == ["Orders"]
+
+
 def test_misspelled_words_still_find_the_product(backend, make_product):
     make_product(name="Playlist recommendations", summary="Playlists recommended to each listener.")
     make_product(name="Artist payments", summary="Royalties per artist.")

@@ -469,7 +469,7 @@ class Command(BaseCommand):
             total += 1
             if port.pk in has_sample:
                 continue
-            fields = sorted(port.fields.all(), key=lambda field: (field.position, field.name))
+            fields = sorted((f for f in port.fields.all() if f.parent_id is None), key=lambda field: (field.position, field.name))
             content, filename = sample_file(port, fields, sample_rows(port, fields, today=today))
             try:
                 slo_services.upload_sample(port, by=port.product.product_owner, content=content, filename=filename)
