@@ -30,8 +30,8 @@ class Notification(models.Model):
         STEP_REMINDER = "step.reminder", "A request still awaits your decision"
         STEP_ESCALATED = "step.escalated", "A request in your domain is overdue"
         SLO_BREACHED = "slo.breached", "A data product breached its SLO"
-        CONTRACT_CHANGED = "contract.changed", "A data product you use changed its contract"
-        CONTRACT_CHANGE_SCHEDULED = "contract.change_scheduled", "A data product you use will change its contract"
+        CONTRACT_CHANGED = "contract.changed", "A data product you use or follow changed its contract"
+        CONTRACT_CHANGE_SCHEDULED = "contract.change_scheduled", "A data product you use or follow will change its contract"
         CONTRACT_CHANGE_CANCELLED = "contract.change_cancelled", "A scheduled contract change will not happen"
         CONTRACT_CHANGE_FAILED = "contract.change_failed", "Your scheduled contract change was not applied"
 
