@@ -140,7 +140,6 @@ def digest(document: dict) -> str:
 # --- validating ------------------------------------------------------------
 
 
-@cache
 @cache  # a validator per schema file, built once per process
 def _validator(filename: str):
     schema = json.loads((SCHEMAS / filename).read_text())
