@@ -310,10 +310,15 @@ def _import_odps(document: dict, *, by: User, filename: str, product: DataProduc
     messages = [f"{product.slug}: {'created' if created else 'updated'}."]
     messages += _declare_inputs(document, product, by=by)
     now = timezone.now()
-    descriptor, _ = ProductDescriptor.objects.update_or_create(
-        product=product, defaults={"odps_id": values.odps_id, "document": document, "digest": digest, "imported_by": by, "imported_at": now}
-    )
-    _bind_contracts(descriptor, product)
+    stored = {"odps_id": values.odps_id, "document": document, "digest": digest, "imported_by": by, "imported_at": now}
+    new = descriptor is None  # _target_product found none for the product
+    if new:
+        descriptor = ProductDescriptor.objects.create(product=product, **stored)
+    else:
+        for name, value in stored.items():
+            setattr(descriptor, name, value)
+        descriptor.save(update_fields=list(stored))
+    _bind_contracts(descriptor, product, new=new)
     trail.record(
         "descriptor.imported",
         actor=by,
@@ -365,13 +370,15 @@ def _ports_with_contracts(contract_ids: Iterable[str]) -> dict[str, list[OutputP
     return {contract_id: list(ports.values()) for contract_id, ports in found.items()}
 
 
-def _bind_contracts(descriptor: ProductDescriptor, product: DataProduct) -> None:
+def _bind_contracts(descriptor: ProductDescriptor, product: DataProduct, *, new: bool = False) -> None:
     """Index the contract ids `descriptor` names for `product`'s ports
-    (ports_with_contract looks them up), replacing the ones it named before."""
+    (ports_with_contract looks them up), replacing the ones it named before
+    (a `new` descriptor named none)."""
     entries = descriptor.document.get("outputPorts") or []
     names = odps.port_names(entries)
     ports = {port.name: port for port in product.output_ports.filter(name__in=names)}
-    descriptor.bindings.all().delete()
+    if not new:
+        descriptor.bindings.all().delete()
     ContractBinding.objects.bulk_create(
         ContractBinding(descriptor=descriptor, port=ports[name], contract_id=str(entry["contractId"]))
         for name, entry in zip(names, entries)
@@ -447,7 +454,7 @@ def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
         if schema_changes.spec_snapshot(specs[index]) != schema_changes.spec_snapshot(current_spec):
             _set_contract_ports(document, port, specs, by=by)
     promised, messages = odcs.slos(document)
-    current = {slo.indicator: slo for slo in port.slos.all()}
+    current = {slo.indicator: slo for slo in port.slos.all()} if promised else {}
     for values in promised:
         try:
             slo = current.get(values.indicator)
