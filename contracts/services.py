@@ -418,12 +418,11 @@ def _target_port(document: dict, *, by: User, product: DataProduct | None, found
     return editable[0]
 
 
-def _set_contract_ports(document: dict, port: OutputPort, specs: list[PortSpec], *, by: User) -> None:
+def _set_contract_ports(document: dict, port: OutputPort, specs: list[PortSpec], *, by: User, current: PortContract | None) -> None:
     """Write `specs` (port's changed by the contract `document`, the others as they are)."""
     # A breaking change needs the contract's `version` to go up a major
     # number from the port's current contract (or the port's version).
     # The first contract a port takes defines it rather than changes it.
-    current = _current_contracts([port]).get(port.pk)
     previous = current.version if current is not None else port.version
     confirmed = current is None or schema_changes.major_raised(previous, str(document.get("version", "")))
     try:
@@ -437,7 +436,8 @@ def _set_contract_ports(document: dict, port: OutputPort, specs: list[PortSpec],
         ) from error
 
 
-def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
+def _apply_contract(document: dict, port: OutputPort, *, by: User, current: PortContract | None) -> list[str]:
+    """Write what the contract `document` says of `port` (`current`: the port's current contract, if any)."""
     product = port.product
     new_fields, new_location = odcs.fields(document), odcs.location(document)
     if new_fields is not None or new_location is not None:
@@ -452,12 +452,12 @@ def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
             location=new_location if new_location is not None else current_spec.location,
         )
         if schema_changes.spec_snapshot(specs[index]) != schema_changes.spec_snapshot(current_spec):
-            _set_contract_ports(document, port, specs, by=by)
+            _set_contract_ports(document, port, specs, by=by, current=current)
     promised, messages = odcs.slos(document)
-    current = {slo.indicator: slo for slo in port.slos.all()} if promised else {}
+    objectives = {slo.indicator: slo for slo in port.slos.all()} if promised else {}
     for values in promised:
         try:
-            slo = current.get(values.indicator)
+            slo = objectives.get(values.indicator)
             if slo is None:
                 slo_services.define_slo(
                     product,
@@ -489,11 +489,14 @@ def _import_odcs(
         raise DescriptorForbidden("Only members of the owning team can change this port's contract.", field="id")
     version = str(document["version"])[:60]
     digest = standards.digest(document)
-    existing = PortContract.objects.filter(port=port, version=version).first()
+    # The port's contracts, newest first, in one query (their documents are not needed):
+    # the one of this version, if any, and the current one.
+    contracts = list(PortContract.objects.filter(port=port).order_by("-created_at", "-pk").defer("document"))
+    existing = next((contract for contract in contracts if contract.version == version), None)
     where = f"{port.product.slug}/{port.name}"
     if existing is not None and existing.digest == digest and existing.contract_id == str(document["id"]):
         return ImportResult(port.product, messages=[f"{where}: contract {version} unchanged."], file=filename, kind=ODCS)
-    messages = _apply_contract(document, port, by=by)
+    messages = _apply_contract(document, port, by=by, current=contracts[0] if contracts else None)
     now = timezone.now()
     if existing is None:
         contract = PortContract.objects.create(
