@@ -10,7 +10,7 @@ unchanged product changes nothing.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -138,12 +138,21 @@ def import_document(data, *, by: User, filename: str = "", product: DataProduct 
     _check_signed_in(by)
     document = standards.parse(data, file=filename)
     standards.validate(document, file=filename)
+    return _import_valid(document, by=by, filename=filename, product=product)
+
+
+def _import_valid(
+    document: dict, *, by: User, filename: str, product: DataProduct | None, found: list[OutputPort] | None = None
+) -> ImportResult:
+    """import_document for a parsed and validated document, in a transaction
+    of its own (a savepoint inside import_tree's batch). `found`: the ports an
+    ODCS document's id leads to (ports_with_contract), when the caller has them."""
     paths = ODPS_PATHS if document["kind"] == ODPS else ODCS_PATHS
     try:
         with transaction.atomic():
             if document["kind"] == ODPS:
                 return _import_odps(document, by=by, filename=filename, product=product)
-            return _import_odcs(document, by=by, filename=filename, product=product)
+            return _import_odcs(document, by=by, filename=filename, product=product, found=found)
     except DescriptorRefused as error:
         error.file = error.file or filename
         raise
@@ -200,20 +209,14 @@ def _port_specs(product: DataProduct | None, ports: list[odps.PortValues] | None
     ports stay as they are) for a document without outputPorts."""
     if ports is None:
         return None
-    existing = {port.name: port for port in product.output_ports.prefetch_related("fields")} if product else {}
+    existing = (
+        {port.name: catalog_services.port_spec_of(port) for port in product.output_ports.prefetch_related("fields")} if product else {}
+    )
     specs = []
     for values in ports:
-        port = existing.get(values.name)
+        kept = existing.get(values.name) or PortSpec(values.name)
         specs.append(
-            PortSpec(
-                name=values.name,
-                port_type=values.port_type,
-                format=port.format if port else "",
-                location=port.location if port else "",
-                version=values.version,
-                description=values.description,
-                fields=catalog_services.field_specs_of(port.fields.all()) if port else [],
-            )
+            replace(kept, port_type=values.port_type, version=values.version, description=values.description, fields=list(kept.fields))
         )
     return specs
 
@@ -295,10 +298,15 @@ def _import_odps(document: dict, *, by: User, filename: str, product: DataProduc
     messages = [f"{product.slug}: {'created' if created else 'updated'}."]
     messages += _declare_inputs(document, product, by=by)
     now = timezone.now()
-    descriptor, _ = ProductDescriptor.objects.update_or_create(
-        product=product, defaults={"odps_id": values.odps_id, "document": document, "digest": digest, "imported_by": by, "imported_at": now}
-    )
-    _bind_contracts(descriptor, product)
+    stored = {"odps_id": values.odps_id, "document": document, "digest": digest, "imported_by": by, "imported_at": now}
+    new = descriptor is None  # _target_product found none for the product
+    if new:
+        descriptor = ProductDescriptor.objects.create(product=product, **stored)
+    else:
+        for name, value in stored.items():
+            setattr(descriptor, name, value)
+        descriptor.save(update_fields=list(stored))
+    _bind_contracts(descriptor, product, new=new)
     trail.record(
         "descriptor.imported",
         actor=by,
@@ -333,23 +341,32 @@ def _declare_inputs(document: dict, product: DataProduct, *, by: User) -> list[s
 def ports_with_contract(contract_id: str) -> list[OutputPort]:
     """Ports whose contract has this id: those a contract was imported into,
     then those an imported ODPS document names it for."""
-    if not contract_id:
-        return []
-    found = {
-        contract.port_id: contract.port for contract in PortContract.objects.select_related("port__product").filter(contract_id=contract_id)
-    }
-    for binding in ContractBinding.objects.select_related("port__product").filter(contract_id=contract_id).order_by("pk"):
-        found.setdefault(binding.port_id, binding.port)
-    return list(found.values())
+    return _ports_with_contracts([contract_id]).get(contract_id, [])
 
 
-def _bind_contracts(descriptor: ProductDescriptor, product: DataProduct) -> None:
+def _ports_with_contracts(contract_ids: Iterable[str]) -> dict[str, list[OutputPort]]:
+    """ports_with_contract for several ids at once, in two queries."""
+    contract_ids = {contract_id for contract_id in contract_ids if contract_id}
+    if not contract_ids:
+        return {}
+    found: dict[str, dict[int, OutputPort]] = {}
+    for contract in PortContract.objects.select_related("port__product").filter(contract_id__in=contract_ids):
+        found.setdefault(contract.contract_id, {}).setdefault(contract.port_id, contract.port)
+    bindings = ContractBinding.objects.select_related("port__product").filter(contract_id__in=contract_ids).order_by("pk")
+    for binding in bindings:
+        found.setdefault(binding.contract_id, {}).setdefault(binding.port_id, binding.port)
+    return {contract_id: list(ports.values()) for contract_id, ports in found.items()}
+
+
+def _bind_contracts(descriptor: ProductDescriptor, product: DataProduct, *, new: bool = False) -> None:
     """Index the contract ids `descriptor` names for `product`'s ports
-    (ports_with_contract looks them up), replacing the ones it named before."""
+    (ports_with_contract looks them up), replacing the ones it named before
+    (a `new` descriptor named none)."""
     entries = descriptor.document.get("outputPorts") or []
     names = odps.port_names(entries)
     ports = {port.name: port for port in product.output_ports.filter(name__in=names)}
-    descriptor.bindings.all().delete()
+    if not new:
+        descriptor.bindings.all().delete()
     ContractBinding.objects.bulk_create(
         ContractBinding(descriptor=descriptor, port=ports[name], contract_id=str(entry["contractId"]))
         for name, entry in zip(names, entries)
@@ -357,9 +374,10 @@ def _bind_contracts(descriptor: ProductDescriptor, product: DataProduct) -> None
     )
 
 
-def _target_port(document: dict, *, by: User, product: DataProduct | None) -> OutputPort:
+def _target_port(document: dict, *, by: User, product: DataProduct | None, found: list[OutputPort] | None = None) -> OutputPort:
+    """The port an ODCS document lands on. `found`: ports_with_contract of its id, when the caller has it."""
     contract_id = str(document["id"])
-    ports = ports_with_contract(contract_id)
+    ports = ports_with_contract(contract_id) if found is None else found
     if product is not None:
         ports = [port for port in ports if port.product_id == product.pk]
         if not ports:
@@ -388,39 +406,46 @@ def _target_port(document: dict, *, by: User, product: DataProduct | None) -> Ou
     return editable[0]
 
 
-def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
+def _set_contract_ports(document: dict, port: OutputPort, specs: list[PortSpec], *, by: User, current: PortContract | None) -> None:
+    """Write `specs` (port's changed by the contract `document`, the others as they are)."""
+    # A breaking change needs the contract's `version` to go up a major
+    # number from the port's current contract (or the port's version).
+    # The first contract a port takes defines it rather than changes it.
+    previous = current.version if current is not None else port.version
+    confirmed = current is None or schema_changes.major_raised(previous, str(document.get("version", "")))
+    try:
+        catalog_services.set_output_ports(port.product, ports=specs, by=by, confirm_breaking=confirmed)
+    except catalog_services.BreakingChange as error:
+        texts = "; ".join(text for texts in error.changes.values() for text in texts)
+        raise DescriptorRefused(
+            f"This contract breaks what the port's consumers rely on ({texts}): raise its version from {previous} "
+            f"to {_next_major(previous)} to publish a breaking change.",
+            field="version",
+        ) from error
+
+
+def _apply_contract(document: dict, port: OutputPort, *, by: User, current: PortContract | None) -> list[str]:
+    """Write what the contract `document` says of `port` (`current`: the port's current contract, if any)."""
     product = port.product
     new_fields, new_location = odcs.fields(document), odcs.location(document)
     if new_fields is not None or new_location is not None:
-        specs = []
-        for existing in product.output_ports.prefetch_related("fields"):
-            spec = catalog_services.port_spec_of(existing)
-            if existing.pk == port.pk:
-                if new_fields is not None:
-                    spec.fields = new_fields
-                if new_location is not None:
-                    spec.location = new_location
-            specs.append(spec)
-        # A breaking change needs the contract's `version` to go up a major
-        # number from the port's current contract (or the port's version).
-        # The first contract a port takes defines it rather than changes it.
-        current = _current_contracts([port]).get(port.pk)
-        previous = current.version if current is not None else port.version
-        confirmed = current is None or schema_changes.major_raised(previous, str(document.get("version", "")))
-        try:
-            catalog_services.set_output_ports(product, ports=specs, by=by, confirm_breaking=confirmed)
-        except catalog_services.BreakingChange as error:
-            texts = "; ".join(text for texts in error.changes.values() for text in texts)
-            raise DescriptorRefused(
-                f"This contract breaks what the port's consumers rely on ({texts}): raise its version from {previous} "
-                f"to {_next_major(previous)} to publish a breaking change.",
-                field="version",
-            ) from error
+        # Every port of the product goes to set_output_ports (it replaces the
+        # whole list); the others as they are, so they compare equal and stay untouched.
+        specs = [catalog_services.port_spec_of(existing) for existing in product.output_ports.prefetch_related("fields")]
+        index = next(i for i, spec in enumerate(specs) if spec.name == port.name)
+        current_spec = specs[index]
+        specs[index] = replace(
+            current_spec,
+            fields=new_fields if new_fields is not None else current_spec.fields,
+            location=new_location if new_location is not None else current_spec.location,
+        )
+        if schema_changes.spec_snapshot(specs[index]) != schema_changes.spec_snapshot(current_spec):
+            _set_contract_ports(document, port, specs, by=by, current=current)
     promised, messages = odcs.slos(document)
-    current = {slo.indicator: slo for slo in port.slos.all()}
+    objectives = {slo.indicator: slo for slo in port.slos.all()} if promised else {}
     for values in promised:
         try:
-            slo = current.get(values.indicator)
+            slo = objectives.get(values.indicator)
             if slo is None:
                 slo_services.define_slo(
                     product,
@@ -441,23 +466,28 @@ def _apply_contract(document: dict, port: OutputPort, *, by: User) -> list[str]:
     return [f"{product.slug}/{port.name}: {message}" for message in messages]
 
 
-def _import_odcs(document: dict, *, by: User, filename: str, product: DataProduct | None) -> ImportResult:
+def _import_odcs(
+    document: dict, *, by: User, filename: str, product: DataProduct | None, found: list[OutputPort] | None = None
+) -> ImportResult:
     unnamed = odcs.unnamed_properties(document)
     if unnamed:
         raise DescriptorRefused("A property needs a name: it becomes one of the port's fields.", field=unnamed[0])
-    port = _target_port(document, by=by, product=product)
+    port = _target_port(document, by=by, product=product, found=found)
     if not can_edit(by, port.product):
         raise DescriptorForbidden("Only members of the owning team can change this port's contract.", field="id")
     version = str(document["version"])[:60]
     digest = standards.digest(document)
-    existing = PortContract.objects.filter(port=port, version=version).first()
+    # The port's contracts, newest first, in one query (their documents are not needed):
+    # the one of this version, if any, and the current one.
+    contracts = list(PortContract.objects.filter(port=port).order_by("-created_at", "-pk").defer("document"))
+    existing = next((contract for contract in contracts if contract.version == version), None)
     where = f"{port.product.slug}/{port.name}"
     if existing is not None and existing.digest == digest and existing.contract_id == str(document["id"]):
         # The roles' approver names are resolved again: a person or team added since then now counts.
         resolved, warnings = _set_roles(document, port, existing, by=by, created=False) if document.get("roles") else (False, [])
         messages = [f"{where}: contract {version} unchanged" + ("; its roles' approvers resolved again." if resolved else ".")]
         return ImportResult(port.product, changed=resolved, messages=messages, warnings=warnings, file=filename, kind=ODCS)
-    messages = _apply_contract(document, port, by=by)
+    messages = _apply_contract(document, port, by=by, current=contracts[0] if contracts else None)
     now = timezone.now()
     if existing is None:
         contract = PortContract.objects.create(
@@ -524,28 +554,125 @@ def _read(path: Path) -> tuple[dict | None, list[dict]]:
         return None, error.problems
 
 
+# import_tree writes this many files in one transaction, each in a savepoint
+# of its own (a refused file leaves nothing of itself): fewer commits, and one
+# search-indexing task a batch rather than one a file. A batch holds the
+# database's write lock (SQLite) and the audit trail's head row while it runs,
+# a second or two.
+BATCH_FILES = 50
+
+
+@dataclass
+class _Stored:
+    """What the database holds of the documents one batch of files names, read
+    in a few queries, so that an unchanged file is recognised, and a contract
+    finds its port, without queries of their own. It only ever answers with
+    what it read: an id written during the batch is forgotten, and its next
+    file takes import_document's own path."""
+
+    descriptors: dict[str, ProductDescriptor]  # by ODPS id, the product loaded
+    ports: dict[str, list[OutputPort]]  # ports_with_contract, by contract id
+    contracts: dict[tuple[int, str], PortContract]  # by (port id, version)
+    forgotten: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, documents: list[dict]) -> "_Stored":
+        odps_ids = {str(document["id"]) for document in documents if document.get("kind") == ODPS and "id" in document}
+        contract_ids = {str(document["id"]) for document in documents if document.get("kind") == ODCS and "id" in document}
+        descriptors = ProductDescriptor.objects.select_related("product").defer("document").filter(odps_id__in=odps_ids)
+        ports = _ports_with_contracts(contract_ids)
+        port_ids = {port.pk for found in ports.values() for port in found}
+        contracts = PortContract.objects.defer("document").filter(port_id__in=port_ids, contract_id__in=contract_ids)
+        return cls(
+            {descriptor.odps_id: descriptor for descriptor in descriptors} if odps_ids else {},
+            ports,
+            {(contract.port_id, contract.version): contract for contract in contracts} if port_ids else {},
+        )
+
+    def found(self, document: dict) -> list[OutputPort] | None:
+        """The ports an ODCS document's id leads to; None once forgotten."""
+        contract_id = str(document["id"])
+        return None if contract_id in self.forgotten else self.ports.get(contract_id, [])
+
+    def unchanged(self, document: dict, *, by: User, filename: str) -> ImportResult | None:
+        """The result of importing `document` when it is the one stored, as
+        import_document would say it; None when it may not be (a change, a
+        refusal, an id written in this batch): import it."""
+        identifier = str(document["id"])
+        if identifier in self.forgotten:
+            return None
+        digest = standards.digest(document)
+        if document["kind"] == ODPS:
+            descriptor = self.descriptors.get(identifier)
+            if descriptor is None or descriptor.digest != digest or not can_edit(by, descriptor.product):
+                return None
+            product = descriptor.product
+            return ImportResult(product, messages=[f"{product.slug}: unchanged."], file=filename, kind=ODPS)
+        editable = [port for port in self.ports.get(identifier, []) if can_edit(by, port.product)]
+        if len(editable) != 1 or odcs.unnamed_properties(document):
+            return None
+        port, version = editable[0], str(document["version"])[:60]
+        existing = self.contracts.get((port.pk, version))
+        if existing is None or existing.digest != digest or existing.contract_id != identifier:
+            return None
+        where = f"{port.product.slug}/{port.name}"
+        return ImportResult(port.product, messages=[f"{where}: contract {version} unchanged."], file=filename, kind=ODCS)
+
+    def forget(self, document: dict) -> None:
+        self.forgotten.add(str(document.get("id", "")))
+
+
 def import_tree(paths: Iterable[Path | str], *, by: User, progress: Callable | None = None) -> list[ImportResult]:
     """Import every descriptor under `paths` (files or directories; see
     descriptor_files): ODPS files first, so that ODCS files find their ports by
-    contract id. Each file in its own transaction; a refused file is a result
-    with `problems`, and the others go on. `progress(result)` is called after
-    each file."""
+    contract id. Each file is read and validated before anything of it is
+    written, and imported in its own savepoint: a refused file is a result with
+    `problems`, leaves nothing of itself, and the others go on. Files are
+    written BATCH_FILES at a time in one transaction (an error that is no
+    refusal, a bug, undoes the batch it happens in and stops the import).
+    `progress(result)` is called after each file."""
     read = [(path, *_read(path)) for path in descriptor_files(paths)]
     order = {ODPS: 0, ODCS: 1}
     read.sort(key=lambda item: order.get(standards.kind_of(item[1] or {}), 2))
     results = []
-    for path, document, problems in read:
-        if problems:
-            result = ImportResult(None, file=str(path), problems=problems)
-        else:
-            try:
-                result = import_document(document, by=by, filename=str(path))
-            except (DescriptorInvalid, DescriptorRefused) as error:
-                result = ImportResult(None, file=str(path), kind=standards.kind_of(document), problems=error.problems)
-        results.append(result)
-        if progress is not None:
-            progress(result)
+    for batch in _batches(read):
+        stored = _Stored.read([document for _, document, problems in batch if not problems])
+        with transaction.atomic():
+            for path, document, problems in batch:
+                result = ImportResult(None, file=str(path), problems=problems) if problems else _import_read(document, path, stored, by=by)
+                results.append(result)
+                if progress is not None:
+                    progress(result)
     return results
+
+
+def _batches(read: list[tuple]) -> Iterable[list[tuple]]:
+    """`read` in batches of at most BATCH_FILES files of one kind: the ODPS
+    files of a batch write the ports its ODCS files would look up."""
+    batch: list[tuple] = []
+    for item in read:
+        if batch and (len(batch) == BATCH_FILES or standards.kind_of(item[1] or {}) != standards.kind_of(batch[0][1] or {})):
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        yield batch
+
+
+def _import_read(document: dict, path: Path, stored: _Stored, *, by: User) -> ImportResult:
+    """import_document for a document import_tree has read."""
+    filename = str(path)
+    try:
+        _check_signed_in(by)
+        standards.validate(document, file=filename)
+        result = stored.unchanged(document, by=by, filename=filename)
+        if result is None:
+            found = stored.found(document) if document["kind"] == ODCS else None
+            stored.forget(document)
+            result = _import_valid(document, by=by, filename=filename, product=None, found=found)
+    except (DescriptorInvalid, DescriptorRefused) as error:
+        return ImportResult(None, file=filename, kind=standards.kind_of(document), problems=error.problems)
+    return result
 
 
 # --- export ----------------------------------------------------------------

@@ -77,13 +77,26 @@ def describe(problems: list[dict]) -> str:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _refuse_aliases(data: bytes) -> None:
+class _TooDeepText(Exception):
+    pass
+
+
+def _check_events(data: bytes) -> None:
     """No anchors and aliases: an alias repeats a subtree without copying it,
-    so a few lines can stand for billions of nodes ("billion laughs"). The
-    event stream shows them before anything is built."""
+    so a few lines can stand for billions of nodes ("billion laughs"). No
+    nesting deeper than MAX_JSON_DEPTH either: libyaml would build a tree
+    100 000 levels deep from `[[[…]]]` for minutes, or overflow its stack.
+    The event stream shows both before anything is built."""
+    depth = 0
     for event in yaml.parse(data, Loader=_SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted in a descriptor", event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise _TooDeepText
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _json_values(value):
@@ -112,9 +125,9 @@ def parse(data: bytes | str | dict, *, file: str = "") -> dict:
             raise DescriptorInvalid([{"path": "", "rule": f"The document is larger than {MAX_DOCUMENT_BYTES // 1024} KB."}], file=file)
         try:
             # YAML is a superset of JSON: one parser reads both.
-            _refuse_aliases(data)
+            _check_events(data)
             document = yaml.load(data, Loader=_SafeLoader)  # noqa: S506 (a SafeLoader)
-        except RecursionError:
+        except (RecursionError, _TooDeepText):
             raise DescriptorInvalid([{"path": "", "rule": f"The document nests deeper than {MAX_JSON_DEPTH} levels."}], file=file) from None
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise DescriptorInvalid([{"path": "", "rule": f"Not YAML or JSON: {error}"}], file=file) from None
@@ -141,17 +154,28 @@ def digest(document: dict) -> str:
 # --- validating ------------------------------------------------------------
 
 
-@cache
-@cache  # a validator per schema file, built once per process
-def _validator(filename: str):
+def _schema(filename: str) -> dict:
     schema = json.loads((SCHEMAS / filename).read_text())
     api_version = schema.get("properties", {}).get("apiVersion", {})
     if "enum" in api_version:
         # apiVersion is checked against SCHEMA_FILES before the schema runs (see there).
         api_version["enum"] = sorted({*api_version["enum"], *(version for (_, version), name in SCHEMA_FILES.items() if name == filename)})
+    return schema
+
+
+@cache  # built once per process
+def _quick_validator(filename: str):
+    """The Rust implementation of the schema: says whether a document is valid."""
+    return jsonschema_rs.validator_for(_schema(filename))
+
+
+@cache  # built once per process, and only when a document is invalid: checking the schema itself takes a quarter of a second
+def _validator(filename: str):
+    """The pure-Python implementation of the schema: names every problem."""
+    schema = _schema(filename)
     cls = validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema), jsonschema_rs.validator_for(schema)
+    return cls(schema)
 
 
 def format_path(parts) -> str:
@@ -194,14 +218,13 @@ def problems_in(document: dict) -> list[dict]:
     if filename is None:
         supported = ", ".join(v for k, v in SCHEMA_FILES if k == kind)
         return [{"path": "apiVersion", "rule": f"{kind} apiVersion {version!r} is not supported (supported: {supported})."}]
-    validator, quick = _validator(filename)
-    if quick.is_valid(document):
+    if _quick_validator(filename).is_valid(document):
         # The Rust implementation of the same schema answers "valid" in a
         # fraction of a millisecond; the pure-Python one, which names every
         # problem, only runs for a document that has some.
         return []
     problems = []
-    for error in sorted(validator.iter_errors(document), key=_sort_key):
+    for error in sorted(_validator(filename).iter_errors(document), key=_sort_key):
         problems.append({"path": format_path(error.absolute_path), "rule": _shortened(error.message)})
     return problems
 

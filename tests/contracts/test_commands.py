@@ -8,7 +8,12 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.models import DataProduct
+from audit import trail as audit_trail
+from audit.models import AuditEvent
+from catalog.models import DataProduct, OutputPort
+from contracts import standards
+from contracts.models import PortContract
+from slos.models import ServiceLevelObjective
 from tests.contracts.conftest import EXAMPLES
 from tests.contracts.documents import as_yaml, check, contract, descriptor
 from tests.factories import DomainFactory, Mesh, ProductFactory, UserFactory, port
@@ -173,3 +178,50 @@ def test_an_admin_imports_the_upstream_example_once_it_names_its_team_and_its_do
     assert "1 file: 1 created" in out
     product = DataProduct.objects.get(descriptor__odps_id=document["id"])
     assert (product.owner_team, product.domain.name) == (team, "seller")
+
+
+def test_a_contract_refused_halfway_leaves_nothing_of_itself_and_the_files_around_it_are_imported(tmp_path):
+    # Its fields are written before its SLA is refused: the file's savepoint undoes them, not the batch.
+    mesh = Mesh()
+    repository(tmp_path, mesh, "orders-a", "orders-b", "orders-c")
+    refused = tmp_path / "orders-b" / "daily.odcs.yaml"
+    refused.write_bytes(as_yaml(check(contract("orders-b", slaProperties=[{"property": "availability", "value": 150, "unit": "%"}]))))
+
+    stderr = StringIO()
+    with pytest.raises(CommandError, match=r"6 files: 3 created, 2 changed, 0 unchanged, 1 refused\."):
+        call_command("import_descriptors", str(tmp_path), stdout=StringIO(), stderr=stderr)
+
+    assert f"{refused}: slaProperties[0].value: " in stderr.getvalue()
+    for slug in ("orders-a", "orders-c"):
+        daily = OutputPort.objects.get(product__slug=slug, name="daily")
+        assert list(daily.fields.values_list("name", flat=True)) == ["order_id", "amount"]
+        assert PortContract.objects.filter(port=daily).exists()
+    untouched = OutputPort.objects.get(product__slug="orders-b", name="daily")
+    assert not untouched.fields.exists()
+    assert not PortContract.objects.filter(port=untouched).exists()
+    assert not ServiceLevelObjective.objects.filter(port=untouched).exists()
+    assert sorted(event.payload["file"].rsplit("/", 2)[-2] for event in AuditEvent.objects.filter(action="descriptor.imported")) == [
+        "orders-a",
+        "orders-a",
+        "orders-b",
+        "orders-c",
+        "orders-c",
+    ]
+    assert audit_trail.verify()[1] is None
+
+
+def test_a_contract_a_file_before_it_changed_in_the_same_import_is_compared_with_that_change(tmp_path):
+    # Two files with one contract id and version: the second is compared with what the first wrote, not with what was stored before.
+    mesh = Mesh()
+    repository(tmp_path, mesh, "orders-daily")
+    run("import_descriptors", str(tmp_path))
+    original = (tmp_path / "orders-daily" / "daily.odcs.yaml").read_bytes()
+    (tmp_path / "orders-daily" / "a-daily.odcs.yaml").write_bytes(
+        as_yaml(check(contract("orders-daily", description={"purpose": "Edited."})))
+    )
+
+    out, _err = run("import_descriptors", str(tmp_path))
+
+    assert "3 files: 0 created, 2 changed, 1 unchanged, 0 refused." in out
+    stored = PortContract.objects.get(port__product__slug="orders-daily")
+    assert stored.document == standards.parse(original)

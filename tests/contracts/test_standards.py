@@ -160,3 +160,8 @@ def test_an_oversized_document_is_refused():
 def test_the_digest_does_not_depend_on_key_order():
     assert standards.digest({"a": 1, "b": [1, 2]}) == standards.digest({"b": [1, 2], "a": 1})
     assert standards.digest({"a": 1}) != standards.digest({"a": 2})
+
+
+def test_a_well_formed_but_very_deep_document_is_refused_at_once():
+    with pytest.raises(DescriptorInvalid, match="nests deeper"):
+        standards.parse(b"[" * 100_000 + b"]" * 100_000)
