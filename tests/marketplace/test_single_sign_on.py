@@ -1,0 +1,140 @@
+"""Signing in through an OpenID Connect provider (a real one on loopback):
+users are created and updated, and the provider's groups set teams and
+stewardship at every sign-in, audited."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from catalog.models import TeamMembership
+from marketplace.models import SignInIdentity
+from tests.factories import TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TEAM_ROLES = {
+    "listener-owners": ("listener", "owner"),
+    "listener-developers": ("listener", "developer"),
+    "finance-developers": ("finance", "developer"),
+}
+
+
+@pytest.fixture
+def sso(settings, identity_provider):
+    for name, value in identity_provider.settings(TEAM_ROLES).items():
+        setattr(settings, name, value)
+    return identity_provider
+
+
+@pytest.fixture
+def teams():
+    return {slug: TeamFactory(slug=slug, name=slug.title()) for slug in ("listener", "finance", "payments")}
+
+
+def sign_in(client, provider, sub: str, claims: dict, next_url: str = ""):
+    """The whole code flow: the marketplace sends the browser to the provider,
+    the provider authorizes `sub`, the callback signs them in."""
+    provider.set_user(sub, claims)
+    response = client.get(reverse("oidc_authentication_init") + (f"?next={next_url}" if next_url else ""))
+    assert response.status_code == 302
+    callback = urlsplit(provider.authorize(response["Location"], sub))
+    assert callback.path == reverse("oidc_authentication_callback")
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+def memberships(user) -> set[tuple[str, str]]:
+    return set(TeamMembership.objects.filter(user=user).values_list("team__slug", "role"))
+
+
+def test_the_sign_in_page_offers_the_provider_only_when_it_is_configured(client, settings, identity_provider):
+    assert "Sign in with" not in client.get(reverse("login")).content.decode()
+    assert client.get(reverse("oidc_authentication_init")).status_code == 404
+
+    for name, value in identity_provider.settings().items():
+        setattr(settings, name, value)
+    page = client.get(reverse("login")).content.decode()
+    assert "Sign in with Test IdP" in page
+    assert 'name="password"' in page  # local accounts stay
+
+
+def test_a_first_sign_in_creates_the_user_with_the_teams_and_stewardship_the_groups_claim_gives(client, sso, teams):
+    response = sign_in(
+        client,
+        sso,
+        "sub-ada",
+        {
+            "preferred_username": "ada",
+            "email": "ada@example.org",
+            "given_name": "Ada",
+            "family_name": "Lovelace",
+            "groups": ["listener-owners", "finance-developers", "stewards", "unmapped"],
+        },
+        next_url="/search/",
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/search/"
+    identity = SignInIdentity.objects.get(subject="sub-ada")
+    user = identity.user
+    assert (user.username, user.email, user.get_full_name()) == ("ada", "ada@example.org", "Ada Lovelace")
+    assert not user.has_usable_password()
+    assert memberships(user) == {("listener", "owner"), ("finance", "developer")}
+    assert user.groups.filter(name="stewards").exists()
+    assert user.groups.filter(name="team:listener").exists()
+    assert client.get(reverse("home")).wsgi_request.user == user
+    added = AuditEvent.objects.filter(action="team.member_added").order_by("sequence")
+    assert [(event.payload["user"], event.payload["role"]) for event in added] == [("ada", "developer"), ("ada", "owner")]
+    assert AuditEvent.objects.filter(action="steward.added", payload__user="ada").count() == 1
+
+
+def test_a_team_removed_at_the_provider_is_lost_at_the_next_sign_in_and_audited(client, sso, teams):
+    sign_in(client, sso, "sub-bo", {"preferred_username": "bo", "groups": ["listener-owners", "finance-developers", "stewards"]})
+    user = SignInIdentity.objects.get(subject="sub-bo").user
+    # A membership given here by hand, in a team the mapping does not name, stays.
+    TeamMembership.objects.create(team=teams["payments"], user=user, role="developer")
+    client.logout()
+
+    sign_in(client, sso, "sub-bo", {"preferred_username": "bo", "email": "bo@example.org", "groups": ["listener-developers"]})
+
+    user.refresh_from_db()
+    assert SignInIdentity.objects.count() == 1
+    assert user.email == "bo@example.org"
+    assert memberships(user) == {("listener", "developer"), ("payments", "developer")}
+    assert not user.groups.filter(name__in=["stewards", "team:finance"]).exists()
+    removed = {(event.object_id, event.payload["role"]) for event in AuditEvent.objects.filter(action="team.member_removed")}
+    assert removed == {(str(teams["finance"].pk), "developer"), (str(teams["listener"].pk), "owner")}
+    assert AuditEvent.objects.filter(action="steward.removed", payload__user="bo").count() == 1
+    assert AuditEvent.objects.filter(action="team.member_removed", payload__source="sign-in through Test IdP").count() == 2
+
+
+def test_a_provider_user_named_like_a_local_account_gets_a_username_of_their_own(client, sso, teams):
+    local = UserFactory(username="carol", email="carol@example.org")
+
+    sign_in(client, sso, "sub-carol", {"preferred_username": "carol", "email": "carol@example.org", "groups": ["listener-owners"]})
+
+    user = SignInIdentity.objects.get(subject="sub-carol").user
+    assert user != local and user.username == "carol-2"
+    assert memberships(local) == set()
+
+
+def test_a_refused_authorization_is_a_message_on_the_sign_in_page_not_an_error(client, sso):
+    sso.set_user("sub-dan", {"preferred_username": "dan"})
+    response = client.get(reverse("oidc_authentication_init"))
+    callback = urlsplit(
+        __import__("requests").post(response["Location"], data={"action": "deny"}, allow_redirects=False, timeout=5).headers["Location"]
+    )
+
+    response = client.get(f"{callback.path}?{callback.query}", follow=True)
+
+    assert response.status_code == 200
+    assert "did not succeed" in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_local_accounts_still_sign_in_with_a_password_when_single_sign_on_is_on(client, sso):
+    UserFactory(username="erin")
+    response = client.post(reverse("login"), {"username": "erin", "password": "secret-password"})
+    assert response.status_code == 302
+    assert Group.objects.filter(name="stewards").count() <= 1
