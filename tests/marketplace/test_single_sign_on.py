@@ -138,3 +138,15 @@ def test_local_accounts_still_sign_in_with_a_password_when_single_sign_on_is_on(
     response = client.post(reverse("login"), {"username": "erin", "password": "secret-password"})
     assert response.status_code == 302
     assert Group.objects.filter(name="stewards").count() <= 1
+
+
+def test_a_locked_out_address_cannot_sign_in_through_the_provider_either(client, sso, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 2
+    for username in ("nobody-1", "nobody-2"):
+        client.post(reverse("login"), {"username": username, "password": "wrong"})
+
+    response = sign_in(client, sso, "sub-mallory", {"preferred_username": "mallory", "groups": ["stewards"]})
+
+    assert response.status_code == 429
+    assert not SignInIdentity.objects.filter(subject="sub-mallory").exists()
+    assert not Group.objects.filter(name="stewards", user__username="mallory").exists()
