@@ -2,9 +2,11 @@
 users are created and updated, and the provider's groups set teams and
 stewardship at every sign-in, audited."""
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -12,6 +14,8 @@ from audit.models import AuditEvent
 from catalog.models import TeamMembership
 from marketplace.models import SignInIdentity
 from tests.factories import TeamFactory, UserFactory
+from tests.marketplace.test_deploy_check import clean_environment, manage, production_setting
+from tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -122,9 +126,7 @@ def test_a_provider_user_named_like_a_local_account_gets_a_username_of_their_own
 def test_a_refused_authorization_is_a_message_on_the_sign_in_page_not_an_error(client, sso):
     sso.set_user("sub-dan", {"preferred_username": "dan"})
     response = client.get(reverse("oidc_authentication_init"))
-    callback = urlsplit(
-        __import__("requests").post(response["Location"], data={"action": "deny"}, allow_redirects=False, timeout=5).headers["Location"]
-    )
+    callback = urlsplit(requests.post(response["Location"], data={"action": "deny"}, allow_redirects=False, timeout=5).headers["Location"])
 
     response = client.get(f"{callback.path}?{callback.query}", follow=True)
 
@@ -150,3 +152,73 @@ def test_a_locked_out_address_cannot_sign_in_through_the_provider_either(client,
     assert response.status_code == 429
     assert not SignInIdentity.objects.filter(subject="sub-mallory").exists()
     assert not Group.objects.filter(name="stewards", user__username="mallory").exists()
+
+
+def test_a_deactivated_user_cannot_sign_in_through_the_provider(client, sso, teams):
+    sign_in(client, sso, "sub-finn", {"preferred_username": "finn", "groups": ["listener-owners"]})
+    client.logout()
+    user = SignInIdentity.objects.get(subject="sub-finn").user
+    user.is_active = False
+    user.save()
+
+    response = sign_in(client, sso, "sub-finn", {"preferred_username": "finn", "groups": []})
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert memberships(user) == {("listener", "owner")}  # nothing changed for a refused user
+
+
+def test_an_unreachable_provider_is_a_failed_sign_in_not_an_error(client, sso, settings):
+    sso.set_user("sub-gil", {"preferred_username": "gil"})
+    response = client.get(reverse("oidc_authentication_init"))
+    callback = urlsplit(sso.authorize(response["Location"], "sub-gil"))
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"http://127.0.0.1:{free_port()}/oauth2/token"
+
+    response = client.get(f"{callback.path}?{callback.query}", follow=True)
+
+    assert response.status_code == 200
+    assert "did not succeed" in response.content.decode()
+    assert not SignInIdentity.objects.exists()
+
+
+OIDC_ENVIRONMENT = {
+    "OIDC_RP_CLIENT_ID": "marketplace",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://idp.example.com/auth",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://idp.example.com/token",
+    "OIDC_OP_USER_ENDPOINT": "https://idp.example.com/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://idp.example.com/certs",
+    "OIDC_TEAM_ROLES": '{"mesh-playback-owners": ["playback", "owner"]}',
+}
+
+
+def test_the_environment_turns_single_sign_on_on_after_the_lockout_and_the_local_accounts():
+    expression = "__import__('json').dumps([settings.AUTHENTICATION_BACKENDS, settings.OIDC_TEAM_ROLES])"
+    backends, roles = json.loads(production_setting(clean_environment() | OIDC_ENVIRONMENT, expression))
+
+    assert backends[:3] == [
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
+        "marketplace.oidc.IdentityProviderBackend",
+    ]
+    assert roles == {"mesh-playback-owners": ["playback", "owner"]}
+    backends, _ = json.loads(production_setting(clean_environment(), expression))
+    assert "marketplace.oidc.IdentityProviderBackend" not in backends
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"OIDC_OP_JWKS_ENDPOINT": ""}, "set OIDC_OP_JWKS_ENDPOINT too"),
+        ({"OIDC_RP_CLIENT_SECRET": ""}, "set OIDC_RP_CLIENT_SECRET too"),
+        ({"OIDC_TEAM_ROLES": "{not json"}, "OIDC_TEAM_ROLES must be a JSON object"),
+        (
+            {"OIDC_TEAM_ROLES": '{"x": ["playback", "admin"]}'},
+            'OIDC_TEAM_ROLES must map claim values to ["<team slug>", "owner" or "developer"]',
+        ),
+    ],
+)
+def test_an_incomplete_single_sign_on_configuration_stops_the_start_naming_it(change, message):
+    result = manage(clean_environment() | OIDC_ENVIRONMENT | change, "check")
+
+    assert result.returncode != 0
+    assert message in result.stderr
