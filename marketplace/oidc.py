@@ -101,9 +101,11 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
         return bool(claims.get("sub"))
 
     def get_or_create_user(self, access_token, id_token, payload):
-        claims = self.get_userinfo(access_token, id_token, payload)
-        if not self.verify_claims(claims) or claims.get("sub") != payload.get("sub"):
+        userinfo = self.get_userinfo(access_token, id_token, payload)
+        if not self.verify_claims(userinfo) or userinfo.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("The provider's user information names no subject, or another one than its ID token")
+        # Some providers put the groups in the ID token only: the user information wins where both say.
+        claims = {**payload, **userinfo}
         issuer = str(payload.get("iss") or self.OIDC_OP_TOKEN_ENDPOINT)
         with transaction.atomic():
             identity = SignInIdentity.objects.select_related("user").filter(issuer=issuer, subject=claims["sub"]).first()

@@ -222,3 +222,27 @@ def test_an_incomplete_single_sign_on_configuration_stops_the_start_naming_it(ch
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_owner_wins_when_the_claim_gives_two_roles_in_a_team_and_a_team_that_does_not_exist_is_skipped(client, sso, settings):
+    settings.OIDC_TEAM_ROLES = TEAM_ROLES | {"ghost-owners": ("ghost", "owner")}
+    TeamFactory(slug="listener")
+
+    sign_in(client, sso, "sub-hal", {"preferred_username": "hal", "groups": ["listener-developers", "listener-owners", "ghost-owners"]})
+
+    user = SignInIdentity.objects.get(subject="sub-hal").user
+    assert memberships(user) == {("listener", "owner")}
+    assert AuditEvent.objects.filter(action="team.member_added").count() == 1
+
+
+def test_without_a_stewards_value_the_provider_leaves_stewardship_alone(client, sso, settings):
+    settings.OIDC_STEWARDS_VALUE = ""
+    sign_in(client, sso, "sub-ida", {"preferred_username": "ida", "groups": []})
+    user = SignInIdentity.objects.get(subject="sub-ida").user
+    user.groups.add(Group.objects.get_or_create(name="stewards")[0])
+    client.logout()
+
+    sign_in(client, sso, "sub-ida", {"preferred_username": "ida", "groups": []})
+
+    assert user.groups.filter(name="stewards").exists()
+    assert not AuditEvent.objects.filter(action__startswith="steward.").exists()
