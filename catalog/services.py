@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
 
-from django.contrib.auth.models import Permission
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -170,6 +171,62 @@ def add_team_member(team: Team, *, user: User, role: str = TeamMembership.Role.D
     membership signal adds them to the team's group, so they may edit its products."""
     membership, _ = TeamMembership.objects.update_or_create(team=team, user=user, defaults={"role": role})
     return membership
+
+
+@dataclass(frozen=True)
+class MembershipChanges:
+    """What `sync_memberships` changed: (team slug, role) pairs, and the stewards group."""
+
+    added: list[tuple[str, str]] = dataclass_field(default_factory=list)
+    removed: list[tuple[str, str]] = dataclass_field(default_factory=list)
+    steward: bool | None = None  # True: made a steward, False: no longer one, None: unchanged
+
+
+@transaction.atomic
+def sync_memberships(
+    user: User, *, roles: dict[str, str], managed_teams: Iterable[str], steward: bool | None, source: str
+) -> MembershipChanges:
+    """Make `user`'s memberships of the `managed_teams` (slugs) exactly
+    `roles` (slug -> owner or developer), and their membership of the
+    stewards group `steward` (None leaves it alone). Memberships of teams
+    outside `managed_teams` are left as they are; slugs that name no team
+    are skipped. Each team joined, left or changed role, and each change of
+    steward standing, writes an audit event naming `source` (e.g. the
+    identity provider whose claims asked for it), in this transaction."""
+    managed = set(managed_teams) | set(roles)
+    teams = {team.slug: team for team in Team.objects.filter(slug__in=managed)}
+    current = {m.team.slug: m for m in TeamMembership.objects.filter(user=user, team__slug__in=managed).select_related("team")}
+    changes = MembershipChanges()
+    for slug, membership in sorted(current.items()):
+        if roles.get(slug) != membership.role:
+            membership.delete()
+            changes.removed.append((slug, membership.role))
+            trail.record(
+                "team.member_removed",
+                actor=user,
+                obj=membership.team,
+                payload={"user": user.get_username(), "role": membership.role, "source": source},
+            )
+    for slug, role in sorted(roles.items()):
+        team = teams.get(slug)
+        if team is None or (slug in current and current[slug].role == role):
+            continue
+        TeamMembership.objects.create(team=team, user=user, role=role)
+        changes.added.append((slug, role))
+        trail.record("team.member_added", actor=user, obj=team, payload={"user": user.get_username(), "role": role, "source": source})
+    if steward is not None:
+        stewards, _ = Group.objects.get_or_create(name=settings.STEWARDS_GROUP)
+        is_steward = user.groups.filter(pk=stewards.pk).exists()
+        if steward != is_steward:
+            (user.groups.add if steward else user.groups.remove)(stewards)
+            changes = dataclasses.replace(changes, steward=steward)
+            trail.record(
+                "steward.added" if steward else "steward.removed",
+                actor=user,
+                obj=stewards,
+                payload={"user": user.get_username(), "source": source},
+            )
+    return changes
 
 
 # --- products --------------------------------------------------------------

@@ -275,6 +275,51 @@ AXES_USERNAME_CALLABLE = "marketplace.signin.attempted_username"
 AXES_LOCKOUT_CALLABLE = "marketplace.signin.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# Single sign-on through OpenID Connect (marketplace/oidc.py; README, "Single
+# sign-on"), beside the local accounts. On when OIDC_RP_CLIENT_ID is set; then
+# the client secret and the provider's endpoints are needed too. At every
+# sign-in the OIDC_GROUPS_CLAIM claim (a list of strings) sets the user's
+# memberships of the teams OIDC_TEAM_ROLES names (a JSON object: claim value ->
+# [team slug, "owner" or "developer"]) and, when OIDC_STEWARDS_VALUE is not
+# empty, their membership of the stewards group. Other memberships stay.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_TIMEOUT = envfloat("OIDC_TIMEOUT", "5")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+OIDC_STEWARDS_VALUE = env("OIDC_STEWARDS_VALUE", "stewards")
+try:
+    OIDC_TEAM_ROLES = json.loads(env("OIDC_TEAM_ROLES", "{}"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"OIDC_TEAM_ROLES must be a JSON object: {error}") from None
+if not isinstance(OIDC_TEAM_ROLES, dict) or not all(
+    isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and value[1] in ("owner", "developer")
+    for value in OIDC_TEAM_ROLES.values()
+):
+    raise ImproperlyConfigured('OIDC_TEAM_ROLES must map claim values to ["<team slug>", "owner" or "developer"]')
+OIDC_TEAM_ROLES = {claim: tuple(value) for claim, value in OIDC_TEAM_ROLES.items()}
+if OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT")
+        if not globals()[name]
+    ]
+    if OIDC_RP_SIGN_ALGO.startswith("RS") or OIDC_RP_SIGN_ALGO.startswith("ES"):
+        _oidc_missing += [] if OIDC_OP_JWKS_ENDPOINT else ["OIDC_OP_JWKS_ENDPOINT"]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so set {', '.join(_oidc_missing)} too")
+    # After the local accounts' backend; axes' backend (first) still guards it.
+    AUTHENTICATION_BACKENDS.insert(2, "marketplace.oidc.IdentityProviderBackend")
+# The provider's answer lands on the callback, then the user goes on as after a local sign-in.
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+
 # E-mail: the console unless EMAIL_HOST names an SMTP server.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "marketplace@localhost")
 EMAIL_HOST = env("EMAIL_HOST")

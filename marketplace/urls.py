@@ -14,7 +14,7 @@ from lineage import api as lineage_api
 from search import api as search_api
 from slos import api as slo_api
 
-from . import dcat_views, views
+from . import dcat_views, oidc, views
 from .signin import ObtainToken
 from .storefront import api as storefront_api
 from .storefront import scheduling as storefront_scheduling
@@ -61,8 +61,11 @@ urlpatterns = [
     path("catalog.jsonld", dcat_views.catalog_jsonld, name="catalog-jsonld"),
     path("catalog.ttl", dcat_views.catalog_turtle, name="catalog-ttl"),
     path("search/suggest/", views.search_suggestions, name="search-suggest"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", oidc.SignInPageView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on (marketplace.oidc): a 404 unless OIDC_RP_CLIENT_ID is set.
+    path("accounts/oidc/authenticate/", oidc.SignInRequestView.as_view(), name="oidc_authentication_init"),
+    path("accounts/oidc/callback/", oidc.SignInCallbackView.as_view(), name="oidc_authentication_callback"),
     path("", include("access_requests.urls")),
     path("", include("notifications.urls")),
     path("", include("marketplace.storefront.urls")),

@@ -323,3 +323,54 @@ def committing_tests_start_clean(request):
     trail.create_triggers()
     yield
     trail.drop_triggers()
+
+
+class IdentityProvider:
+    """A real OpenID Connect provider (oidc-provider-mock) on loopback: the
+    test sets a subject's claims, then authorizes that subject by hand."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def set_user(self, sub: str, claims: dict) -> None:
+        import requests
+
+        requests.put(f"{self.url}/users/{sub}", json=claims, timeout=5).raise_for_status()
+
+    def authorize(self, authorization_url: str, sub: str) -> str:
+        """Authorize `sub` at `authorization_url` (as the provider's form does);
+        the URL the provider sends the browser back to."""
+        import requests
+
+        response = requests.post(authorization_url, data={"sub": sub}, allow_redirects=False, timeout=5)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"]
+
+    def settings(self, team_roles: dict | None = None) -> dict:
+        """The marketplace settings that turn single sign-on on against this provider."""
+        return {
+            "OIDC_ENABLED": True,
+            "OIDC_PROVIDER_NAME": "Test IdP",
+            "OIDC_RP_CLIENT_ID": "marketplace",
+            "OIDC_RP_CLIENT_SECRET": "test-client-secret",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{self.url}/oauth2/authorize",
+            "OIDC_OP_TOKEN_ENDPOINT": f"{self.url}/oauth2/token",
+            "OIDC_OP_USER_ENDPOINT": f"{self.url}/userinfo",
+            "OIDC_OP_JWKS_ENDPOINT": f"{self.url}/jwks",
+            "OIDC_TEAM_ROLES": team_roles or {},
+            "AUTHENTICATION_BACKENDS": [
+                "axes.backends.AxesStandaloneBackend",
+                "django.contrib.auth.backends.ModelBackend",
+                "marketplace.oidc.IdentityProviderBackend",
+                "guardian.backends.ObjectPermissionBackend",
+            ],
+        }
+
+
+@pytest.fixture(scope="session")
+def identity_provider():
+    """oidc-provider-mock serving on a free loopback port for the session."""
+    from oidc_provider_mock import run_server_in_thread
+
+    with run_server_in_thread() as server:
+        yield IdentityProvider(f"http://localhost:{server.server_port}")
