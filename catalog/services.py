@@ -304,7 +304,9 @@ def create_product(
         product_owner=product_owner or (by if by.is_authenticated and not by.is_anonymous else None),
         **attributes,
     )
-    product.full_clean(exclude=["product_owner"])
+    # The model's check constraints restate its choices, which clean_fields checks;
+    # validating them again would cost a query each.
+    product.full_clean(exclude=["product_owner"], validate_constraints=False)
     product.save()
     _set_tags(product, tags)
     if ports is not None:
@@ -364,7 +366,9 @@ def update_product(
         setattr(product, name, value)
     if status is not None and status != product.status:
         _apply_status(product, status)
-    product.full_clean(exclude=["product_owner"])
+    # The model's check constraints restate its choices, which clean_fields checks;
+    # validating them again would cost a query each.
+    product.full_clean(exclude=["product_owner"], validate_constraints=False)
     product.save()
     if tags is not None:
         _set_tags(product, tags)

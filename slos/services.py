@@ -68,7 +68,9 @@ def validate_slo(slo: ServiceLevelObjective) -> None:
         raise SLOError(f"The window is 1 to {slo_rules.MAX_WINDOW_DAYS} days.", field="window_days")
     if slo.port_id is not None and slo.port.product_id != slo.product_id:
         raise SLOError("The output port must be one of this product's.", field="port")
-    slo.full_clean(exclude=["product", "port", "unit"])
+    # The model's check constraints restate the checks above and the choices
+    # clean_fields checks; validating them again would cost a query each.
+    slo.full_clean(exclude=["product", "port", "unit"], validate_constraints=False)
 
 
 @transaction.atomic
