@@ -384,18 +384,12 @@ def _target_port(document: dict, *, by: User, product: DataProduct | None, found
             named = product.output_ports.filter(name=str(document.get("name", ""))).first()
             only = list(product.output_ports.all()[:2])
             ports = [named] if named else only if len(only) == 1 else []
-        if not ports:
-            raise DescriptorRefused(
-                f"No output port of {product.name} carries contract {contract_id!r}: name the contract after the port "
-                f"(`name`), or list its id as the port's contractId in the product's ODPS descriptor.",
-                field="id",
-            )
-        return ports[0]
+        return ports[0] if ports else _add_port_for(document, product, by=by)
     editable = [port for port in ports if can_edit(by, port.product)]
     if not ports:
         raise DescriptorRefused(
             f"No output port carries contract {contract_id!r}: import the product's ODPS descriptor (naming it as an "
-            f"output port's contractId) first, or upload the contract on the product.",
+            f"output port's contractId) first, or upload the contract on the product, which adds it as a new output port.",
             field="id",
         )
     if not editable:
@@ -404,6 +398,26 @@ def _target_port(document: dict, *, by: User, product: DataProduct | None, found
         names = ", ".join(sorted(f"{port.product.slug}/{port.name}" for port in editable))
         raise DescriptorRefused(f"Several ports carry contract {contract_id!r} ({names}): upload it on one product.", field="id")
     return editable[0]
+
+
+def _add_port_for(document: dict, product: DataProduct, *, by: User) -> OutputPort:
+    """A contract uploaded on `product` that none of its ports carries (by id,
+    by `name`, or as its only port) becomes a new output port, named after the
+    contract (`name`, else its one schema object's name, else its id); the
+    import then gives it the contract's schema, location and SLOs."""
+    if not can_edit(by, product):
+        raise DescriptorForbidden("Only members of the owning team can add an output port to this product.", field="id")
+    objects = document.get("schema") or []
+    candidates = [document.get("name"), objects[0].get("name") if len(objects) == 1 else None, document["id"]]
+    name = next(str(candidate).strip() for candidate in candidates if candidate and str(candidate).strip())[:120]
+    port = product.output_ports.filter(name=name).first()
+    if port is not None:
+        return port
+    version = str(document.get("version", ""))
+    specs = [catalog_services.port_spec_of(existing) for existing in product.output_ports.prefetch_related("fields")]
+    specs.append(PortSpec(name=name, version=version if schema_changes.major(version) is not None and len(version) <= 30 else "1.0.0"))
+    catalog_services.set_output_ports(product, ports=specs, by=by)
+    return product.output_ports.get(name=name)
 
 
 def _set_contract_ports(document: dict, port: OutputPort, specs: list[PortSpec], *, by: User, current: PortContract | None) -> None:

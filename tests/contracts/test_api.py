@@ -13,6 +13,7 @@ import yaml
 from rest_framework.test import APIClient
 
 from catalog.models import DataProduct
+from tests.contracts.conftest import example
 from tests.contracts.documents import as_yaml, check, contract, descriptor
 from tests.factories import DomainFactory, Mesh, ProductFactory, live_grant, port
 
@@ -353,3 +354,41 @@ def test_the_openapi_schema_documents_the_descriptor_endpoints():
     assert {"200", "201", "400"} <= set(post["responses"])
     problems = post["responses"]["400"]["content"]["application/json"]["schema"]
     assert problems == {"$ref": "#/components/schemas/DescriptorProblems"}
+
+
+# --- a contract on its own: a new port --------------------------------------------------
+
+
+def _two_port_product(mesh: Mesh) -> DataProduct:
+    from catalog import services as catalog_services
+
+    specs = [catalog_services.port_spec_of(existing) for existing in mesh.product.output_ports.prefetch_related("fields")]
+    catalog_services.set_output_ports(mesh.product, ports=[*specs, catalog_services.PortSpec("weekly")], by=mesh.owner)
+    return mesh.product
+
+
+def test_an_upstream_contract_uploaded_on_a_product_no_port_carries_becomes_a_new_port():
+    mesh = Mesh()
+    product = _two_port_product(mesh)
+    body = example("odcs-v3.1.0/full-example.odcs.yaml")
+    name = yaml.safe_load(body)["id"]  # it has no `name` and two schema objects: the port is named by its id
+
+    response = put_yaml(mesh.owner, product.slug, body)
+
+    assert response.status_code == 200, response.json()
+    assert list(product.output_ports.values_list("name", flat=True)) == ["daily", "weekly", name]
+    new_port = product.output_ports.get(name=name)
+    assert new_port.fields.exists()
+    again = put_yaml(mesh.owner, product.slug, body)
+    assert (again.status_code, again.json()["changed"]) == (200, False)
+    assert product.output_ports.count() == 3
+
+
+def test_a_consumer_may_not_add_a_port_by_uploading_a_contract():
+    mesh = Mesh(classification="public")
+    product = _two_port_product(mesh)
+
+    response = put_yaml(mesh.consumer, product.slug, example("odcs-v3.1.0/full-example.odcs.yaml"))
+
+    assert response.status_code == 403, response.json()
+    assert product.output_ports.count() == 2
