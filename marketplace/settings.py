@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "slos",
     "access_requests",
     "catalog",
+    "api_tokens",
     "audit",
     "notifications",
 ]
@@ -446,6 +448,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# Named API tokens (api_tokens) keep knox's own token model: hashed, with an expiry.
+KNOX_TOKEN_MODEL = "knox.AuthToken"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Data Product Marketplace API",
     "DESCRIPTION": "Data products, domains and teams of the mesh, access requests, grants and the audit trail. Session auth for the browser, "
