@@ -453,8 +453,9 @@ KNOX_TOKEN_MODEL = "knox.AuthToken"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Data Product Marketplace API",
     "DESCRIPTION": "Data products, domains and teams of the mesh, access requests, grants and the audit trail. Session auth for the browser, "
-    "token auth (`Authorization: Token <key>` or `Bearer <key>`) for machines; "
-    "get a token from `POST /api/v1/auth/token/`.",
+    "token auth (`Authorization: Bearer <token>` or `Token <token>`) for machines: named API tokens, made on the "
+    "API tokens page or with `POST /api/v1/tokens/`, expire and are read-only or read-write; the older, "
+    "never-expiring tokens of `POST /api/v1/auth/token/` still work (deprecated).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
