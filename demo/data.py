@@ -115,6 +115,27 @@ USERS = [
 
 
 @dataclass(frozen=True)
+class DemoServiceAccount:
+    """A machine user: no password, a member of `team`, signing in with API tokens only."""
+
+    username: str
+    first_name: str
+    last_name: str
+    team: str
+    team_role: str
+    token_name: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.username}@example.com"
+
+
+SERVICE_ACCOUNT = DemoServiceAccount(
+    "openlineage-producer", "OpenLineage", "producer", "playback", DEVELOPER, "Airflow OpenLineage transport"
+)
+
+
+@dataclass(frozen=True)
 class DemoTeam:
     slug: str
     name: str

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "slos",
     "access_requests",
     "catalog",
+    "api_tokens",
     "audit",
     "notifications",
 ]
@@ -491,11 +493,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# Named API tokens (api_tokens) keep knox's own token model: hashed, with an expiry.
+KNOX_TOKEN_MODEL = "knox.AuthToken"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Data Product Marketplace API",
     "DESCRIPTION": "Data products, domains and teams of the mesh, access requests, grants and the audit trail. Session auth for the browser, "
-    "token auth (`Authorization: Token <key>` or `Bearer <key>`) for machines; "
-    "get a token from `POST /api/v1/auth/token/`.",
+    "token auth (`Authorization: Bearer <token>` or `Token <token>`) for machines: named API tokens, made on the "
+    "API tokens page or with `POST /api/v1/tokens/`, expire and are read-only or read-write; the older, "
+    "never-expiring tokens of `POST /api/v1/auth/token/` still work (deprecated).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from access_requests import api as access_api
+from api_tokens import api as tokens_api
 from catalog import api as catalog_api
 from contracts import api as contracts_api
 from core import api
@@ -30,6 +31,8 @@ router.register("audit-events", access_api.AuditEventViewSet, basename="audit-ev
 
 api_urls = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
+    path("tokens/", tokens_api.TokensView.as_view(), name="tokens"),
+    path("tokens/<int:pk>/", tokens_api.TokenView.as_view(), name="token-detail"),
     # No trailing slash: the OpenLineage HTTP transport posts to <url>/api/v1/lineage.
     path("lineage", lineage_api.LineageEventView.as_view(), name="lineage"),
     path("products/<str:slug>/lineage/", lineage_api.ProductLineageView.as_view(), name="product-lineage"),
@@ -68,6 +71,7 @@ urlpatterns = [
     path("accounts/oidc/callback/", oidc.SignInCallbackView.as_view(), name="oidc_authentication_callback"),
     path("", include("access_requests.urls")),
     path("", include("notifications.urls")),
+    path("", include("api_tokens.urls")),
     path("", include("marketplace.storefront.urls")),
     path("api/v1/", include((api_urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

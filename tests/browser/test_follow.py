@@ -18,7 +18,7 @@ def test_a_consumer_follows_a_product_on_a_phone_and_the_box_updates_in_place(pa
     before = box.locator("#follower-count").inner_text()
     url = page.url
 
-    box.get_by_role("button", name="Follow").click()
+    box.get_by_role("button", name="Follow", exact=True).click()
 
     expect(box.get_by_role("button", name="Unfollow")).to_be_visible()
     expect(box.locator("#follower-count")).not_to_have_text(before)
@@ -28,5 +28,5 @@ def test_a_consumer_follows_a_product_on_a_phone_and_the_box_updates_in_place(pa
     assert right <= 375
 
     box.get_by_role("button", name="Unfollow").click()
-    expect(box.get_by_role("button", name="Follow")).to_be_visible()
+    expect(box.get_by_role("button", name="Follow", exact=True)).to_be_visible()
     assert not Follow.objects.filter(user__username="bob").exists()

@@ -1,5 +1,6 @@
 """manage.py load_demo: the Streamly demo mesh."""
 
+import re
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -423,3 +424,22 @@ def test_a_consumer_without_a_grant_sees_personal_columns_of_a_sample_masked():
     email = [column.name for column in as_owner.columns].index("email")
     assert all(row[email].endswith(("@example.net", "@example.org", "@example.com")) for row in as_owner.rows)
     assert all(row[email] == MASK for row in as_consumer.rows)
+
+
+def test_the_first_load_prints_the_openlineage_producers_token_which_posts_lineage(demo_mesh_output):
+    from rest_framework.test import APIClient
+
+    from tests.factories import dataset, port_dataset, run_event
+
+    secret = re.search(r"OPENLINEAGE_API_KEY=(\S+)", demo_mesh_output).group(1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    event = run_event(
+        inputs=[dataset("kafka://events", "player.raw")],
+        outputs=[port_dataset(DataProduct.objects.get(slug="play-events"), "play-events-stream")],
+    )
+
+    response = client.post("/api/v1/lineage", event, format="json")
+
+    assert response.status_code == 201
+    assert "OPENLINEAGE_API_KEY" not in load_demo()

@@ -31,6 +31,9 @@ from access_requests import queries as access_queries
 from access_requests import services as access_services
 from access_requests.models import AccessRequest, Policy
 from access_requests.policies import create_default_policies
+from api_tokens import queries as token_queries
+from api_tokens import services as token_services
+from api_tokens.models import SERVICE_ACCOUNTS_GROUP
 from catalog import services as catalog_services
 from catalog.models import DataProduct, Domain, OutputPort, SLOStatus, Team, TeamMembership
 from core.errors import ServiceError
@@ -83,6 +86,7 @@ class Command(BaseCommand):
             create_default_policies(Policy)
             users = self.load_users()
             teams = self.load_teams(users)
+            self.new_token = self.load_service_account(users, teams)
             domains = self.load_domains(teams)
             products = self.load_products(users, domains)
             self.load_lineage(products)
@@ -164,6 +168,27 @@ class Command(BaseCommand):
             teams[spec.slug] = team
         self.report("teams", len(teams), created)
         return teams
+
+    def load_service_account(self, users: dict[str, User], teams: dict[str, Team]) -> str | None:
+        """The Playback team's OpenLineage producer: a service account (no
+        password) with one read-write token, made by the admin on the first
+        load. Returns the token's secret when it was made now (it is printed
+        once), None when the account has one already."""
+        spec = demo_data.SERVICE_ACCOUNT
+        account, _ = User.objects.get_or_create(
+            username=spec.username,
+            defaults={"first_name": spec.first_name, "last_name": spec.last_name, "email": spec.email, "password": "!"},
+        )
+        account.groups.add(Group.objects.get_or_create(name=SERVICE_ACCOUNTS_GROUP)[0])
+        team = teams[spec.team]
+        if not TeamMembership.objects.filter(team=team, user=account, role=spec.team_role).exists():
+            catalog_services.add_team_member(team, user=account, role=spec.team_role)
+        if token_queries.tokens_of(account).exists():
+            return None
+        created = token_services.create_token(
+            account, by=users["admin"], name=spec.token_name, scope="write", expires_in_days=token_services.MAX_EXPIRY_DAYS
+        )
+        return created.secret
 
     def load_domains(self, teams: dict[str, Team]) -> dict[str, Domain]:
         domains, created = {}, 0
@@ -489,6 +514,16 @@ class Command(BaseCommand):
 
     # --- the end -----------------------------------------------------------------
 
+    def token_lines(self) -> list[str]:
+        account = demo_data.SERVICE_ACCOUNT.username
+        if self.new_token:
+            return [
+                f"API token of the service account {account} (Playback's OpenLineage producer), shown this once:",
+                f"  OPENLINEAGE_API_KEY={self.new_token}",
+                "",
+            ]
+        return [f"The service account {account} has its API token already; admin makes another on its tokens page.", ""]
+
     def print_sign_ins(self, *, seconds: float) -> None:
         featured = [spec for spec in demo_data.USERS if spec.featured]
         others = [spec.username for spec in demo_data.USERS if not spec.featured]
@@ -503,6 +538,7 @@ class Command(BaseCommand):
             "",
             f"  Team members, same password: {', '.join(others)}.",
             "",
+            *self.token_lines(),
             f"Open http://127.0.0.1:{os.environ.get('PORT', '8000')}/",
         ]
         self.stdout.write("\n".join(lines))
