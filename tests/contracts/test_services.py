@@ -170,13 +170,13 @@ def test_a_contract_uploaded_on_a_product_finds_the_port_of_its_name(owner, sell
     assert PortContract.objects.get().port.name == "hourly"
 
 
-def test_a_contract_uploaded_on_a_product_with_no_port_of_its_name_is_refused(owner, seller):
+def test_a_contract_uploaded_on_a_product_with_no_port_of_its_name_becomes_a_new_port(owner, seller):
     product = ProductFactory(domain=seller, by=owner, ports=[port("daily"), port("hourly")])
 
-    with pytest.raises(DescriptorRefused) as raised:
-        services.import_document(contract(name="weekly"), by=owner, product=product)
+    services.import_document(contract(name="weekly"), by=owner, product=product)
 
-    assert raised.value.field == "id"
+    assert list(product.output_ports.values_list("name", flat=True)) == ["daily", "hourly", "weekly"]
+    assert PortContract.objects.get().port == product.output_ports.get(name="weekly")
 
 
 def test_someone_outside_the_team_may_not_upload_a_contract(owner, seller):
