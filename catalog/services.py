@@ -885,7 +885,7 @@ def apply_due_changes(now: datetime | None = None) -> tuple[int, int]:
 @transaction.atomic
 def _apply_scheduled_change(change_id: int, *, now: datetime) -> str | None:
     change = (
-        ScheduledPortChange.objects.select_for_update()
+        ScheduledPortChange.objects.select_for_update(of=("self",))  # not the nullable created_by's row
         .select_related("created_by")
         .filter(pk=change_id, status=ScheduledPortChange.Status.PENDING)
         .first()
