@@ -308,6 +308,18 @@ def usable_port_ids(user: User | AnonymousUser, product: DataProduct, port_ids) 
     return _granted_port_ids(user, product, port_ids)
 
 
+def port_names_with_location_shown(user: User | AnonymousUser, product: DataProduct, names) -> set[str]:
+    """Of these port names of `product` (ports it has, had or will have, such
+    as a scheduled change's), those whose location `user` may read: all of
+    them for its team and admins; for others, the names of ports it has now
+    that they may use (usable_port_ids)."""
+    names = set(names)
+    if can_edit(user, product):
+        return names
+    current = dict(product.output_ports.filter(name__in=names).values_list("pk", "name"))
+    return {current[pk] for pk in usable_port_ids(user, product, list(current))}
+
+
 def revealed_port_ids(user: User | AnonymousUser, product: DataProduct, port_ids) -> set:
     """Of these ports of `product`, those whose sensitive sample columns
     `user` may see unmasked: all of them for its team, admins and stewards

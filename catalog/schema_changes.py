@@ -317,6 +317,12 @@ def major(version: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def next_major(version: str) -> str:
+    """The version a breaking change of `version` needs, as advice: `2.1.0` → `3.0.0`."""
+    current = major(version)
+    return f"{current + 1}.0.0" if current is not None else "a new major version such as 2.0.0"
+
+
 def major_raised(before: str, after: str) -> bool:
     """True when `after`'s major number is above `before`'s; a version without one never counts as raised."""
     old, new = major(before), major(after)

@@ -666,12 +666,12 @@ def _refuse_unannounced_breaks(
             if schema_changes.major_raised(old_version, new_version):
                 continue
             unannounced[name] = change.breaking
-            advice.append(f"raise port `{name}`'s version to {_next_major(old_version)}")
+            advice.append(f"raise port `{name}`'s version to {schema_changes.next_major(old_version)}")
         else:
             if product_version_before is not None and schema_changes.major_raised(product_version_before, product.version):
                 continue
             unannounced[name] = change.breaking
-            advice.append(f"raise the product's version to {_next_major(product_version_before or product.version)}")
+            advice.append(f"raise the product's version to {schema_changes.next_major(product_version_before or product.version)}")
     if unannounced:
         described = "; ".join(
             f"{', '.join(texts)}" if texts[0].startswith("port ") else f"port `{name}`: {', '.join(texts)}"
@@ -682,11 +682,6 @@ def _refuse_unannounced_breaks(
             f"A breaking change needs a new major version: {', and '.join(dict.fromkeys(advice))}; or confirm the breaking change.",
             changes=unannounced,
         )
-
-
-def _next_major(version: str) -> str:
-    current = schema_changes.major(version)
-    return f"{current + 1}.0.0" if current is not None else "a new major version such as 2.0.0"
 
 
 def _record_versions(product, saved, before, after, changes, *, by, confirmed, audit) -> list[PortVersion]:

@@ -433,7 +433,7 @@ def _set_contract_ports(document: dict, port: OutputPort, specs: list[PortSpec],
         texts = "; ".join(text for texts in error.changes.values() for text in texts)
         raise DescriptorRefused(
             f"This contract breaks what the port's consumers rely on ({texts}): raise its version from {previous} "
-            f"to {_next_major(previous)} to publish a breaking change.",
+            f"to {schema_changes.next_major(previous)} to publish a breaking change.",
             field="version",
         ) from error
 
@@ -732,8 +732,3 @@ def _semver(version: str) -> tuple[int, ...]:
     core = version.strip().lstrip("vV").split("-")[0].split("+")[0]
     parts = [int(part) if part.isdigit() else 0 for part in core.split(".")[:3]]
     return tuple(parts + [0] * (3 - len(parts)))
-
-
-def _next_major(version: str) -> str:
-    current = schema_changes.major(version)
-    return f"{current + 1}.0.0" if current is not None else "2.0.0 or another semver with a higher major number"

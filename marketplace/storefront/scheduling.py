@@ -101,14 +101,7 @@ class ScheduleChangeSerializer(StrictStrings, serializers.Serializer):
 
 
 def _locations_shown(user, product, changes) -> set[str]:
-    """The names of the ports whose stored locations `user` may read: all for
-    the owning team, else those of ports they may use now."""
-    names = {port.get("name") for change in changes for port in change.ports}
-    if catalog_queries.can_edit(user, product):
-        return names
-    current = dict(product.output_ports.filter(name__in=names).values_list("pk", "name"))
-    usable = access_queries.usable_port_ids(user, product, list(current))
-    return {current[pk] for pk in usable if pk in current}
+    return access_queries.port_names_with_location_shown(user, product, {port.get("name") for change in changes for port in change.ports})
 
 
 class ScheduledChangesView(generics.GenericAPIView):
